@@ -1,0 +1,31 @@
+//! `rungs export`: the ladder model as data for layouts and other tools.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::Failure;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Format {
+    /// The model as JSON (shape documented in docs/json-contract.md); stdout unless `-o`.
+    Json {
+        /// Write to this file (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+pub fn run(ladder: Option<&Path>, format: &Format) -> Result<ExitCode, Failure> {
+    let loaded = super::load_ladder(ladder)?;
+    let Format::Json { output } = format;
+    let json = loaded.ladder.to_json();
+    match output {
+        None => super::print_stdout(&json),
+        Some(path) => {
+            rungs::atomic::write(path, json.as_bytes(), rungs::atomic::Overwrite::Replace).map_err(
+                |e| Failure::Failed(format!("error: cannot write {}: {e}", path.display())),
+            )?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

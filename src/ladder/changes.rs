@@ -1,0 +1,222 @@
+//! Compares each level's expectations with the level below: the "what changes at promotion"
+//! view, and the near-duplicate check behind the `repeated-expectations` warning.
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::model::{
+    Change, ChangeStatus, Expectation, ItemChange, ItemStatus, Segment, SegmentKind,
+};
+
+/// Below this word-similarity an expectation counts as new rather than reworded.
+const REWORDED_RATIO: f32 = 0.5;
+
+/// Word-level diff of `old` → `new` as runs of same / added / removed text.
+pub fn word_diff(old: &str, new: &str) -> Vec<Segment> {
+    let diff = TextDiff::from_words(old, new);
+    let mut out: Vec<Segment> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let kind = match change.tag() {
+            ChangeTag::Equal => SegmentKind::Same,
+            ChangeTag::Insert => SegmentKind::Added,
+            ChangeTag::Delete => SegmentKind::Removed,
+        };
+        let value = change.value();
+        // Whitespace-only tokens join whichever run they sit in, so runs read as phrases.
+        match out.last_mut() {
+            Some(last) if last.kind == kind => last.text.push_str(value),
+            Some(last) if value.trim().is_empty() && kind != SegmentKind::Removed => {
+                last.text.push_str(value);
+            }
+            _ => out.push(Segment {
+                text: value.to_owned(),
+                kind,
+            }),
+        }
+    }
+    out
+}
+
+/// Similarity of two texts in 0..=1 (share of words in common).
+pub fn similarity(a: &str, b: &str) -> f32 {
+    TextDiff::from_words(a, b).ratio()
+}
+
+/// Share of `new`'s words that already appear, in order, in `old` (1.0: says nothing new).
+pub fn coverage(old: &str, new: &str) -> f32 {
+    let diff = TextDiff::from_words(old, new);
+    let (mut same, mut total) = (0usize, 0usize);
+    for c in diff.iter_all_changes() {
+        if c.value().trim().is_empty() {
+            continue;
+        }
+        match c.tag() {
+            ChangeTag::Equal => {
+                same += 1;
+                total += 1;
+            }
+            ChangeTag::Insert => total += 1,
+            ChangeTag::Delete => {}
+        }
+    }
+    if total == 0 {
+        1.0
+    } else {
+        same as f32 / total as f32
+    }
+}
+
+/// The change of `here` relative to `below` (`None` for the lowest level).
+pub fn compare(below: Option<&[Expectation]>, here: &[Expectation]) -> Change {
+    let Some(below) = below else {
+        return Change {
+            status: if here.is_empty() {
+                ChangeStatus::Absent
+            } else {
+                ChangeStatus::First
+            },
+            items: Vec::new(),
+            removed: Vec::new(),
+        };
+    };
+    match (below.is_empty(), here.is_empty()) {
+        (true, true) => {
+            return Change {
+                status: ChangeStatus::Absent,
+                items: Vec::new(),
+                removed: Vec::new(),
+            };
+        }
+        (false, true) => {
+            return Change {
+                status: ChangeStatus::Dropped,
+                items: Vec::new(),
+                removed: below.iter().map(|e| e.text.clone()).collect(),
+            };
+        }
+        _ => {}
+    }
+    let mut used = vec![false; below.len()];
+    let mut items = Vec::with_capacity(here.len());
+    for e in here {
+        // Exact match first, then the most similar unused bullet below.
+        let exact = below
+            .iter()
+            .enumerate()
+            .find(|(i, b)| !used[*i] && b.text == e.text);
+        if let Some((i, _)) = exact {
+            used[i] = true;
+            items.push(ItemChange {
+                status: ItemStatus::Same,
+                segments: vec![Segment {
+                    text: e.text.clone(),
+                    kind: SegmentKind::Same,
+                }],
+                previous: None,
+            });
+            continue;
+        }
+        let best = below
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used[*i])
+            .map(|(i, b)| (i, similarity(&b.text, &e.text)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        match best {
+            Some((i, ratio)) if ratio >= REWORDED_RATIO => {
+                used[i] = true;
+                items.push(ItemChange {
+                    status: ItemStatus::Reworded,
+                    segments: word_diff(&below[i].text, &e.text),
+                    previous: Some(below[i].text.clone()),
+                });
+            }
+            _ => items.push(ItemChange {
+                status: ItemStatus::New,
+                segments: vec![Segment {
+                    text: e.text.clone(),
+                    kind: SegmentKind::Added,
+                }],
+                previous: None,
+            }),
+        }
+    }
+    let removed: Vec<String> = below
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(b, _)| b.text.clone())
+        .collect();
+    let unchanged = removed.is_empty() && items.iter().all(|i| i.status == ItemStatus::Same);
+    Change {
+        status: if below.is_empty() {
+            ChangeStatus::New
+        } else if unchanged {
+            ChangeStatus::Unchanged
+        } else {
+            ChangeStatus::Changed
+        },
+        items,
+        removed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exp(t: &str) -> Expectation {
+        Expectation {
+            text: t.into(),
+            inlines: vec![],
+        }
+    }
+
+    #[test]
+    fn identical_cells_are_unchanged() {
+        let a = [exp("Does a thing."), exp("Does another.")];
+        assert_eq!(compare(Some(&a), &a).status, ChangeStatus::Unchanged);
+    }
+
+    #[test]
+    fn reworded_bullet_shows_added_and_removed_words() {
+        let c = compare(
+            Some(&[exp("Works on small projects.")]),
+            &[exp("Works on large projects.")],
+        );
+        assert_eq!(c.status, ChangeStatus::Changed);
+        assert_eq!(c.items[0].status, ItemStatus::Reworded);
+        let added: Vec<_> = c.items[0]
+            .segments
+            .iter()
+            .filter(|s| s.kind == SegmentKind::Added)
+            .map(|s| s.text.trim())
+            .collect();
+        assert_eq!(added, ["large"]);
+    }
+
+    #[test]
+    fn unrelated_bullet_is_new_and_old_one_removed() {
+        let c = compare(
+            Some(&[exp("Writes code.")]),
+            &[exp("Leads incident response.")],
+        );
+        assert_eq!(c.items[0].status, ItemStatus::New);
+        assert_eq!(c.removed, ["Writes code."]);
+    }
+
+    #[test]
+    fn missing_below_is_new() {
+        assert_eq!(compare(Some(&[]), &[exp("x")]).status, ChangeStatus::New);
+        assert_eq!(
+            compare(Some(&[exp("x")]), &[]).status,
+            ChangeStatus::Dropped
+        );
+        assert_eq!(compare(None, &[exp("x")]).status, ChangeStatus::First);
+    }
+
+    #[test]
+    fn coverage_of_a_subset_is_full() {
+        assert!(coverage("a b c d e f", "a b c") > 0.99);
+        assert!(coverage("a b c", "a b c d e f") < 0.6);
+    }
+}

@@ -1,0 +1,161 @@
+//! Quality warnings nobody else checks: gaps, levels that repeat the level below, and
+//! competencies listed in a different order from one level to the next.
+
+use super::changes::coverage;
+use super::parse::RawLadder;
+use crate::diag::{Diagnostic, LineIndex};
+use crate::model::Ladder;
+
+/// Share of a level's words already present at the level below that counts as "repeats it".
+const REPEAT_COVERAGE: f32 = 0.9;
+
+pub(crate) fn check(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    missing(idx, raw, ladder, &mut out);
+    repeated(idx, raw, ladder, &mut out);
+    order(idx, raw, ladder, &mut out);
+    out
+}
+
+/// Finds the source span of competency `id` in the raw level with code `code`.
+fn comp_span(raw: &RawLadder, code: &str, id: &str) -> Option<std::ops::Range<usize>> {
+    let level = raw.levels.iter().find(|l| l.code == code)?;
+    level.areas.iter().find_map(|a| {
+        a.competencies
+            .iter()
+            .find(|c| format!("{}.{}", a.id, c.id) == id)
+            .map(|c| c.span.clone())
+    })
+}
+
+fn missing(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec<Diagnostic>) {
+    for comp in ladder.competencies() {
+        let gaps: Vec<&str> = comp
+            .cells
+            .iter()
+            .filter(|c| c.items.is_empty())
+            .map(|c| c.level.as_str())
+            .collect();
+        if gaps.is_empty() {
+            continue;
+        }
+        let first = comp.cells.iter().find(|c| !c.items.is_empty());
+        let Some(span) = first.and_then(|c| comp_span(raw, &c.level, &comp.id)) else {
+            continue;
+        };
+        let area = ladder
+            .areas
+            .iter()
+            .find(|a| a.id == comp.area)
+            .map_or("", |a| a.title.as_str());
+        out.push(
+            Diagnostic::warning(
+                "missing-competency",
+                format!(
+                    "competency `{area} / {}` is missing at {}",
+                    comp.title,
+                    gaps.join(", ")
+                ),
+                idx.location(span.start, span.end),
+            )
+            .with_hint(format!(
+                "add `#### {}` under `### {area}` in those levels, or ignore this if it starts or stops there on purpose",
+                comp.title
+            )),
+        );
+    }
+}
+
+fn repeated(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec<Diagnostic>) {
+    for comp in ladder.competencies() {
+        for pair in comp.cells.windows(2) {
+            let (below, here) = (&pair[0], &pair[1]);
+            if below.items.is_empty() || here.items.is_empty() {
+                continue;
+            }
+            let join = |c: &crate::model::Cell| {
+                c.items
+                    .iter()
+                    .map(|e| e.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let (old, new) = (join(below), join(here));
+            let Some(span) = comp_span(raw, &here.level, &comp.id) else {
+                continue;
+            };
+            let msg = if old == new {
+                format!(
+                    "`{}` at {} is word for word the same as at {}",
+                    comp.title, here.level, below.level
+                )
+            } else {
+                let cov = coverage(&old, &new);
+                if cov < REPEAT_COVERAGE {
+                    continue;
+                }
+                format!(
+                    "`{}` at {} repeats {}: {:.0}% of its words are already there",
+                    comp.title,
+                    here.level,
+                    below.level,
+                    (cov * 100.0).floor()
+                )
+            };
+            out.push(
+                Diagnostic::warning(
+                    "repeated-expectations",
+                    msg,
+                    idx.location(span.start, span.end),
+                )
+                .with_hint(format!(
+                    "say what {} adds over {}, so people can see what promotion asks of them",
+                    here.level, below.level
+                )),
+            );
+        }
+    }
+}
+
+fn order(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec<Diagnostic>) {
+    let area_rank = |id: &str| ladder.areas.iter().position(|a| a.id == id);
+    let comp_rank = |id: &str| ladder.competencies().position(|c| c.id == id);
+    for level in &raw.levels {
+        let mut last_area = None;
+        let mut last_comp = None;
+        for area in &level.areas {
+            let r = area_rank(&area.id);
+            if r < last_area {
+                out.push(
+                    Diagnostic::warning(
+                        "order-differs",
+                        format!(
+                            "area `{}` comes in a different order at {} than at the levels before",
+                            area.title, level.code
+                        ),
+                        idx.location(area.span.start, area.span.end),
+                    )
+                    .with_hint("keep areas in the same order at every level; the matrix uses the first order seen"),
+                );
+            }
+            last_area = last_area.max(r);
+            for comp in &area.competencies {
+                let r = comp_rank(&format!("{}.{}", area.id, comp.id));
+                if r < last_comp {
+                    out.push(
+                        Diagnostic::warning(
+                            "order-differs",
+                            format!(
+                                "competency `{}` comes in a different order at {} than at the levels before",
+                                comp.title, level.code
+                            ),
+                            idx.location(comp.span.start, comp.span.end),
+                        )
+                        .with_hint("keep competencies in the same order at every level; the matrix uses the first order seen"),
+                    );
+                }
+                last_comp = last_comp.max(r);
+            }
+        }
+    }
+}

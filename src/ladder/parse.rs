@@ -1,0 +1,713 @@
+//! Parses the Markdown ladder format (`#` title, `## Level (CODE)`, `### Area`, `#### Competency`,
+//! `- expectation`) into the model, collecting every problem with its source position.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, MetadataBlockKind, Options, Parser, Tag, TagEnd};
+
+use super::frontmatter::{self, FrontMatter};
+use crate::diag::{Diagnostic, LineIndex};
+use crate::model::{Expectation, Inline};
+
+/// A level as written, with where its parts are in the source.
+#[derive(Debug)]
+pub(crate) struct RawLevel {
+    pub code: String,
+    pub title: String,
+    pub summary: Option<String>,
+    /// Kept for messages that point at a level heading.
+    #[allow(dead_code)]
+    pub span: Range<usize>,
+    pub areas: Vec<RawArea>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RawArea {
+    pub title: String,
+    pub id: String,
+    pub span: Range<usize>,
+    pub competencies: Vec<RawCompetency>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RawCompetency {
+    pub title: String,
+    pub id: String,
+    pub span: Range<usize>,
+    pub items: Vec<Expectation>,
+}
+
+/// The document as written, before it is folded into the model.
+#[derive(Debug, Default)]
+pub(crate) struct RawLadder {
+    pub front: FrontMatter,
+    pub front_span: Option<Range<usize>>,
+    pub title: Option<String>,
+    pub title_span: Option<Range<usize>>,
+    pub description: Option<String>,
+    pub levels: Vec<RawLevel>,
+}
+
+/// Turns a heading into a URL- and id-safe slug: Unicode letters and digits kept (lowercased),
+/// every other run of characters becomes one `-`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.extend(c.to_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+fn options() -> Options {
+    let mut o = Options::empty();
+    o.insert(Options::ENABLE_STRIKETHROUGH);
+    o.insert(Options::ENABLE_TABLES);
+    o.insert(Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS);
+    o.insert(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS);
+    o
+}
+
+/// Where new content goes, depending on the last heading seen.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Start,
+    Title,
+    Level,
+    Area,
+    Competency,
+}
+
+struct State<'a> {
+    idx: &'a LineIndex<'a>,
+    text: &'a str,
+    raw: RawLadder,
+    diags: Vec<Diagnostic>,
+    scope: Scope,
+    level_codes: HashMap<String, Range<usize>>,
+}
+
+impl State<'_> {
+    fn error(&mut self, code: &'static str, msg: String, span: &Range<usize>, hint: &str) {
+        let d = Diagnostic::error(code, msg, self.idx.location(span.start, span.end));
+        self.diags.push(if hint.is_empty() {
+            d
+        } else {
+            d.with_hint(hint)
+        });
+    }
+
+    fn heading(&mut self, level: HeadingLevel, inlines: &[Inline], span: &Range<usize>) {
+        let text = plain_text(inlines);
+        match level {
+            HeadingLevel::H1 => {
+                if self.raw.title.is_some() {
+                    self.error(
+                        "second-title",
+                        "a ladder has one `#` title, this is a second one".into(),
+                        span,
+                        "make it a `##` level heading, or split the file into two ladders",
+                    );
+                    return;
+                }
+                if self.scope != Scope::Start {
+                    self.error(
+                        "title-not-first",
+                        "the `#` ladder title must come before the levels".into(),
+                        span,
+                        "move this heading to the top of the file",
+                    );
+                }
+                self.raw.title = Some(text);
+                self.raw.title_span = Some(span.clone());
+                self.scope = Scope::Title;
+            }
+            HeadingLevel::H2 => self.level_heading(&text, span),
+            HeadingLevel::H3 => {
+                let Some(level) = self.raw.levels.last_mut() else {
+                    self.error(
+                        "area-outside-level",
+                        format!("area `{text}` is not inside a level"),
+                        span,
+                        "put a `## Level title (CODE)` heading before it",
+                    );
+                    return;
+                };
+                let id = slug(&text);
+                if let Some(prev) = level.areas.iter().find(|a| a.id == id) {
+                    let first = self.idx.line_of(prev.span.start);
+                    let code = level.code.clone();
+                    self.error(
+                        "duplicate-area",
+                        format!("area `{text}` appears twice in level {code}"),
+                        span,
+                        &format!("merge it with the one on line {first}"),
+                    );
+                } else if id.is_empty() {
+                    self.error(
+                        "empty-heading",
+                        "area heading has no letters or digits".into(),
+                        span,
+                        "give the area a name",
+                    );
+                } else {
+                    level.areas.push(RawArea {
+                        title: text,
+                        id,
+                        span: span.clone(),
+                        competencies: Vec::new(),
+                    });
+                }
+                self.scope = Scope::Area;
+            }
+            HeadingLevel::H4 => {
+                let Some(area) = self.raw.levels.last_mut().and_then(|l| l.areas.last_mut())
+                else {
+                    self.error(
+                        "competency-outside-area",
+                        format!("competency `{text}` is not inside an area"),
+                        span,
+                        "put a `### Area` heading (inside a `## Level (CODE)`) before it",
+                    );
+                    return;
+                };
+                let id = slug(&text);
+                if let Some(prev) = area.competencies.iter().find(|c| c.id == id) {
+                    let first = self.idx.line_of(prev.span.start);
+                    let area_title = area.title.clone();
+                    let code = self.raw.levels.last().map(|l| l.code.clone());
+                    self.error(
+                        "duplicate-competency",
+                        format!(
+                            "competency `{text}` appears twice in area `{area_title}` of level {}",
+                            code.unwrap_or_default()
+                        ),
+                        span,
+                        &format!("merge its bullets with the section on line {first}"),
+                    );
+                } else if id.is_empty() {
+                    self.error(
+                        "empty-heading",
+                        "competency heading has no letters or digits".into(),
+                        span,
+                        "give the competency a name",
+                    );
+                } else {
+                    area.competencies.push(RawCompetency {
+                        title: text,
+                        id,
+                        span: span.clone(),
+                        items: Vec::new(),
+                    });
+                }
+                self.scope = Scope::Competency;
+            }
+            _ => self.error(
+                "heading-too-deep",
+                format!("heading `{text}` is deeper than `####`"),
+                span,
+                "the ladder uses `#` title, `##` level, `###` area, `####` competency; make this an expectation bullet",
+            ),
+        }
+    }
+
+    fn level_heading(&mut self, text: &str, span: &Range<usize>) {
+        self.scope = Scope::Level;
+        let parsed = text
+            .strip_suffix(')')
+            .and_then(|t| t.rfind('(').map(|i| (t[..i].trim(), t[i + 1..].trim())));
+        let Some((title, code)) = parsed else {
+            self.error(
+                "level-without-code",
+                format!("level heading `{text}` has no level code"),
+                span,
+                &format!("end it with a short code in parentheses, e.g. `## {text} (L1)`"),
+            );
+            // Keep parsing its contents under a placeholder so later errors still show up.
+            self.push_level(String::new(), text.to_owned(), span);
+            return;
+        };
+        let valid = !code.is_empty()
+            && code.chars().count() <= 16
+            && code
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
+        if !valid {
+            self.error(
+                "bad-level-code",
+                format!("level code `{code}` is not a short code"),
+                span,
+                "use 1 to 16 letters, digits, `-`, `_`, `.` or `+`, e.g. `L3` or `IC-3`",
+            );
+        } else if let Some(prev) = self.level_codes.get(code) {
+            let first = self.idx.line_of(prev.start);
+            self.error(
+                "duplicate-level-code",
+                format!("level code `{code}` is already used on line {first}"),
+                span,
+                "give every level its own code",
+            );
+        } else {
+            self.level_codes.insert(code.to_owned(), span.clone());
+        }
+        if title.is_empty() {
+            self.error(
+                "level-without-title",
+                format!("level `{code}` has no title"),
+                span,
+                &format!("write the title before the code, e.g. `## Senior Engineer ({code})`"),
+            );
+        }
+        self.push_level(code.to_owned(), title.to_owned(), span);
+    }
+
+    fn push_level(&mut self, code: String, title: String, span: &Range<usize>) {
+        self.raw.levels.push(RawLevel {
+            code,
+            title,
+            summary: None,
+            span: span.clone(),
+            areas: Vec::new(),
+        });
+    }
+
+    fn paragraph(&mut self, inlines: &[Inline], span: &Range<usize>) {
+        let text = plain_text(inlines);
+        if text.is_empty() {
+            return;
+        }
+        let target = match self.scope {
+            Scope::Title => Some(&mut self.raw.description),
+            Scope::Level => self.raw.levels.last_mut().map(|l| &mut l.summary),
+            _ => None,
+        };
+        if let Some(slot) = target {
+            match slot {
+                Some(existing) => {
+                    existing.push_str("\n\n");
+                    existing.push_str(&text);
+                }
+                None => *slot = Some(text),
+            }
+            return;
+        }
+        let (msg, hint) = match self.scope {
+            Scope::Start => (
+                "text before the `#` ladder title",
+                "start the file with `# Ladder title`; put settings in `+++` front matter",
+            ),
+            Scope::Area => (
+                "text between an area heading and its first competency",
+                "put it under a `#### Competency` heading as a `- ` bullet, or remove it",
+            ),
+            _ => (
+                "text outside the heading structure: expectations must be `- ` bullets",
+                "start the line with `- ` to make it an expectation",
+            ),
+        };
+        self.error("text-outside-structure", msg.into(), span, hint);
+    }
+
+    fn list_item(&mut self, inlines: Vec<Inline>, span: &Range<usize>) {
+        let text = plain_text(&inlines);
+        if text.is_empty() {
+            self.error(
+                "empty-bullet",
+                "empty expectation bullet".into(),
+                span,
+                "write the expectation after `- `, or delete the line",
+            );
+            return;
+        }
+        let comp = if self.scope == Scope::Competency {
+            self.raw
+                .levels
+                .last_mut()
+                .and_then(|l| l.areas.last_mut())
+                .and_then(|a| a.competencies.last_mut())
+        } else {
+            None
+        };
+        match comp {
+            Some(c) => c.items.push(Expectation { text, inlines }),
+            None => self.error(
+                "bullet-outside-competency",
+                "expectation bullet with no competency".into(),
+                span,
+                "put a `#### Competency` heading (under a `### Area`) before it",
+            ),
+        }
+    }
+}
+
+/// Collects inline events into a tree until `end` closes the block that opened it.
+struct InlineBuilder {
+    stack: Vec<(Option<Tag<'static>>, Vec<Inline>)>,
+}
+
+impl InlineBuilder {
+    fn new() -> Self {
+        Self {
+            stack: vec![(None, Vec::new())],
+        }
+    }
+
+    fn push_text(&mut self, t: &str) {
+        let top = &mut self.stack.last_mut().expect("stack never empty").1;
+        if let Some(Inline::Text { text }) = top.last_mut() {
+            text.push_str(t);
+        } else {
+            top.push(Inline::Text { text: t.to_owned() });
+        }
+    }
+
+    fn open(&mut self, tag: Tag<'static>) {
+        self.stack.push((Some(tag), Vec::new()));
+    }
+
+    fn close(&mut self) {
+        if self.stack.len() < 2 {
+            return;
+        }
+        let (tag, children) = self.stack.pop().expect("checked length");
+        let node = match tag {
+            Some(Tag::Emphasis) => Inline::Emphasis { children },
+            Some(Tag::Strong) => Inline::Strong { children },
+            Some(Tag::Strikethrough) => Inline::Strikethrough { children },
+            Some(Tag::Link { dest_url, .. }) => Inline::Link {
+                url: dest_url.to_string(),
+                children,
+            },
+            // Images and anything else: keep their text.
+            _ => {
+                for c in children {
+                    self.stack.last_mut().expect("stack never empty").1.push(c);
+                }
+                return;
+            }
+        };
+        self.stack
+            .last_mut()
+            .expect("stack never empty")
+            .1
+            .push(node);
+    }
+
+    fn finish(mut self) -> Vec<Inline> {
+        while self.stack.len() > 1 {
+            self.close();
+        }
+        let mut out = self.stack.pop().map(|s| s.1).unwrap_or_default();
+        normalise(&mut out);
+        trim_ends(&mut out);
+        out
+    }
+}
+
+/// Collapses whitespace runs inside text nodes to one space.
+fn normalise(nodes: &mut Vec<Inline>) {
+    for n in nodes.iter_mut() {
+        match n {
+            Inline::Text { text } | Inline::Code { text } => *text = collapse(text),
+            Inline::Emphasis { children }
+            | Inline::Strong { children }
+            | Inline::Strikethrough { children }
+            | Inline::Link { children, .. } => normalise(children),
+        }
+    }
+    nodes.retain(|n| !matches!(n, Inline::Text { text } if text.is_empty()));
+}
+
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        // Non-breaking spaces are deliberate: keep them.
+        if c.is_whitespace() && c != '\u{a0}' && c != '\u{202f}' {
+            space = true;
+        } else {
+            if space {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    if space {
+        out.push(' ');
+    }
+    out
+}
+
+fn trim_ends(nodes: &mut [Inline]) {
+    if let Some(Inline::Text { text }) = nodes.first_mut() {
+        *text = text.trim_start().to_owned();
+    }
+    if let Some(Inline::Text { text }) = nodes.last_mut() {
+        *text = text.trim_end().to_owned();
+    }
+}
+
+/// The plain text of inline content, whitespace collapsed.
+pub fn plain_text(nodes: &[Inline]) -> String {
+    fn walk(nodes: &[Inline], out: &mut String) {
+        for n in nodes {
+            match n {
+                Inline::Text { text } | Inline::Code { text } => out.push_str(text),
+                Inline::Emphasis { children }
+                | Inline::Strong { children }
+                | Inline::Strikethrough { children }
+                | Inline::Link { children, .. } => walk(children, out),
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(nodes, &mut out);
+    collapse(&out).trim().to_owned()
+}
+
+/// Parses a ladder document. Returns what could be read and every problem found.
+pub(crate) fn parse(idx: &LineIndex<'_>, text: &str) -> (RawLadder, Vec<Diagnostic>) {
+    let mut st = State {
+        idx,
+        text,
+        raw: RawLadder::default(),
+        diags: Vec::new(),
+        scope: Scope::Start,
+        level_codes: HashMap::new(),
+    };
+    let mut events = Parser::new_ext(text, options())
+        .into_offset_iter()
+        .peekable();
+    while let Some((event, span)) = events.next() {
+        match event {
+            Event::Start(Tag::MetadataBlock(kind)) => {
+                let mut body = String::new();
+                let mut body_start = None;
+                for (ev, sp) in events.by_ref() {
+                    match ev {
+                        Event::Text(t) => {
+                            body_start.get_or_insert(sp.start);
+                            body.push_str(&t);
+                        }
+                        Event::End(TagEnd::MetadataBlock(_)) => break,
+                        _ => {}
+                    }
+                }
+                front_matter(
+                    &mut st,
+                    kind,
+                    &body,
+                    body_start.unwrap_or(span.start),
+                    &span,
+                );
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                let inlines = collect_inlines(&mut events, |e| matches!(e, TagEnd::Heading(_)));
+                st.heading(level, &inlines, &span);
+            }
+            Event::Start(Tag::Paragraph) => {
+                let inlines = collect_inlines(&mut events, |e| matches!(e, TagEnd::Paragraph));
+                st.paragraph(&inlines, &span);
+            }
+            Event::Start(Tag::List(_)) => list(&mut st, &mut events),
+            Event::Rule => {}
+            Event::Start(tag) => {
+                let what = match tag {
+                    Tag::CodeBlock(_) => "a code block",
+                    Tag::BlockQuote(_) => "a block quote",
+                    Tag::Table(_) => "a table",
+                    Tag::HtmlBlock => "an HTML block",
+                    _ => "this kind of block",
+                };
+                st.error(
+                    "unsupported-block",
+                    format!("{what} is not part of the ladder format"),
+                    &span,
+                    "expectations are `- ` bullets under `####` competency headings; remove it or turn it into bullets",
+                );
+                skip_block(&mut events);
+            }
+            Event::Html(_) | Event::Text(_) => st.error(
+                "unsupported-block",
+                "raw HTML is not part of the ladder format".into(),
+                &span,
+                "remove it; HTML comments are fine only inside bullets",
+            ),
+            _ => {}
+        }
+    }
+    (st.raw, st.diags)
+}
+
+type Events<'a> = std::iter::Peekable<pulldown_cmark::OffsetIter<'a>>;
+
+fn skip_block(events: &mut Events<'_>) {
+    let mut depth = 1usize;
+    for (ev, _) in events.by_ref() {
+        match ev {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn collect_inlines(events: &mut Events<'_>, is_end: impl Fn(&TagEnd) -> bool) -> Vec<Inline> {
+    let mut b = InlineBuilder::new();
+    for (ev, _) in events.by_ref() {
+        match ev {
+            Event::End(ref end) if is_end(end) => break,
+            Event::Text(t)
+            | Event::InlineHtml(t)
+            | Event::InlineMath(t)
+            | Event::DisplayMath(t) => {
+                b.push_text(&t);
+            }
+            Event::Code(t) => b
+                .stack
+                .last_mut()
+                .expect("never empty")
+                .1
+                .push(Inline::Code {
+                    text: t.to_string(),
+                }),
+            Event::SoftBreak | Event::HardBreak => b.push_text(" "),
+            Event::FootnoteReference(t) => b.push_text(&format!("[^{t}]")),
+            Event::Start(tag) => b.open(tag.into_static()),
+            Event::End(_) => b.close(),
+            _ => {}
+        }
+    }
+    b.finish()
+}
+
+/// Reads a list: each item becomes an expectation. Nested lists and other blocks inside an item
+/// are reported, since a ladder cell is a flat list of sentences.
+fn list(st: &mut State<'_>, events: &mut Events<'_>) {
+    while let Some((ev, span)) = events.next() {
+        match ev {
+            Event::End(TagEnd::List(_)) => return,
+            Event::Start(Tag::Item) => {
+                let mut b = InlineBuilder::new();
+                let item_span = span.clone();
+                let mut depth = 0usize;
+                while let Some((ev, sp)) = events.next() {
+                    match ev {
+                        Event::End(TagEnd::Item) if depth == 0 => break,
+                        Event::Start(Tag::Paragraph) if depth == 0 => {
+                            if !b.stack[0].1.is_empty() {
+                                b.push_text(" ");
+                            }
+                        }
+                        Event::End(TagEnd::Paragraph) if depth == 0 => {}
+                        Event::Start(Tag::List(_)) => {
+                            st.error(
+                                "nested-list",
+                                "nested bullets are not part of the ladder format".into(),
+                                &sp,
+                                "make each sub-bullet its own `- ` expectation at the top level",
+                            );
+                            skip_block(events);
+                        }
+                        Event::Start(
+                            Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::Table(_) | Tag::HtmlBlock,
+                        ) => {
+                            st.error(
+                                "unsupported-block",
+                                "a block inside a bullet is not part of the ladder format".into(),
+                                &sp,
+                                "keep each expectation to plain text with inline formatting",
+                            );
+                            skip_block(events);
+                        }
+                        Event::Text(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
+                            b.push_text(&t);
+                        }
+                        Event::Code(t) => {
+                            b.stack
+                                .last_mut()
+                                .expect("never empty")
+                                .1
+                                .push(Inline::Code {
+                                    text: t.to_string(),
+                                })
+                        }
+                        Event::SoftBreak | Event::HardBreak => b.push_text(" "),
+                        Event::Start(tag) => {
+                            depth += 1;
+                            b.open(tag.into_static());
+                        }
+                        Event::End(_) => {
+                            depth = depth.saturating_sub(1);
+                            b.close();
+                        }
+                        _ => {}
+                    }
+                }
+                st.list_item(b.finish(), &trim_span(st.text, &item_span));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An item's span ends after its trailing newline; keep the caret on the item's own line.
+fn trim_span(text: &str, span: &Range<usize>) -> Range<usize> {
+    let s = text.get(span.clone()).unwrap_or("");
+    span.start..span.start + s.trim_end().len()
+}
+
+fn front_matter(
+    st: &mut State<'_>,
+    kind: MetadataBlockKind,
+    body: &str,
+    body_start: usize,
+    span: &Range<usize>,
+) {
+    if kind == MetadataBlockKind::YamlStyle {
+        st.error(
+            "yaml-front-matter",
+            "front matter between `---` lines (YAML) is not supported".into(),
+            span,
+            "write it as TOML between `+++` lines, e.g. `+++` / `version = \"2026.1\"` / `+++`",
+        );
+        return;
+    }
+    if st.scope != Scope::Start || st.raw.front_span.is_some() {
+        st.error(
+            "misplaced-front-matter",
+            "front matter must be the very first thing in the file".into(),
+            span,
+            "move the `+++` block to the top",
+        );
+        return;
+    }
+    st.raw.front_span = Some(span.clone());
+    match frontmatter::parse(body) {
+        Ok(front) => st.raw.front = front,
+        Err((msg, range)) => {
+            let range = range.map_or(span.clone(), |r| body_start + r.start..body_start + r.end);
+            st.error(
+                "bad-front-matter",
+                format!("front matter: {msg}"),
+                &range,
+                "see the front-matter keys in README.md (`id`, `title`, `version`, `organisation`, `language`, `levels_order`, `[rating]`)",
+            );
+        }
+    }
+}
