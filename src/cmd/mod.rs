@@ -2,6 +2,7 @@
 
 mod check;
 mod export;
+mod sheets;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ pub enum Command {
     /// Export the ladder model (the data contract for layouts and other tools).
     #[command(subcommand)]
     Export(export::Format),
+    /// Write one fillable review workbook per person and reviewer from a roster.
+    Sheets(sheets::Args),
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Check(args) => check::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Export(format) => export::run(cli.ladder.as_deref(), &format),
+        Command::Sheets(args) => sheets::run(cli.ladder.as_deref(), cli.quiet, &args),
     }
 }
 
