@@ -98,7 +98,8 @@ impl Instructions {
     /// Renders the text for one review.
     pub fn render(&self, ctx: &Context<'_>) -> Result<String, Diagnostic> {
         let t = self.env.get_template(ID).map_err(|e| self.diagnostic(&e))?;
-        t.render(minijinja::value::Serde(ctx)).map_err(|e| self.diagnostic(&e))
+        t.render(minijinja::value::Serde(ctx))
+            .map_err(|e| self.diagnostic(&e))
     }
 
     fn diagnostic(&self, e: &minijinja::Error) -> Diagnostic {

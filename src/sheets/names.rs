@@ -78,7 +78,9 @@ impl NamePattern {
             .env
             .get_template("name-pattern")
             .map_err(|e| describe(&e))?;
-        let text = tmpl.render(minijinja::value::Serde(&safe)).map_err(|e| describe(&e))?;
+        let text = tmpl
+            .render(minijinja::value::Serde(&safe))
+            .map_err(|e| describe(&e))?;
         let mut parts: Vec<&str> = text
             .split(['/', '\\'])
             .map(str::trim)

@@ -389,6 +389,7 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
         }
     }
     if !errors.is_empty() {
+        errors.extend(warnings);
         return Err(errors);
     }
 
