@@ -6,3 +6,4 @@ pub mod diag;
 pub mod ladder;
 pub mod model;
 pub mod sheets;
+pub mod tally;

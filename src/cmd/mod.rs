@@ -3,6 +3,7 @@
 mod check;
 mod export;
 mod sheets;
+mod tally;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ pub enum Command {
     Export(export::Format),
     /// Write one fillable review workbook per person and reviewer from a roster.
     Sheets(sheets::Args),
+    /// Import the returned review workbooks, verify each, and write the tally for calibration.
+    Tally(tally::Args),
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -95,6 +98,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check(args) => check::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Export(format) => export::run(cli.ladder.as_deref(), &format),
         Command::Sheets(args) => sheets::run(cli.ladder.as_deref(), cli.quiet, &args),
+        Command::Tally(args) => tally::run(cli.ladder.as_deref(), cli.quiet, &args),
     }
 }
 
