@@ -604,12 +604,12 @@ fn provenance(
     None
 }
 
-/// LibreOffice rewrites a numeric property as a float: `1` comes back as `1.0`.
+/// `LibreOffice` rewrites a numeric property as a float: `1` comes back as `1.0`.
 fn normalise_number(key: &str, v: &str) -> String {
-    if key == c::KEY_SCHEMA_VERSION {
-        if let Ok(f) = v.parse::<f64>() {
-            return rating::format_number(f);
-        }
+    if key == c::KEY_SCHEMA_VERSION
+        && let Ok(f) = v.parse::<f64>()
+    {
+        return rating::format_number(f);
     }
     v.to_owned()
 }
@@ -644,20 +644,20 @@ fn check_identity(rep: &mut Report<'_>, ctx: &Context<'_>, prov: &Provenance) {
             .with_hint("pass --ladder the ladder the sheets were made from, or tally this cycle's reviews separately"),
         );
     }
-    if let Some(cycle) = ctx.cycle {
-        if prov.cycle != cycle {
-            rep.error(
-                Diagnostic::error(
-                    "other-cycle",
-                    format!(
-                        "the review belongs to the cycle '{}', not '{cycle}'",
-                        prov.cycle
-                    ),
-                    rep.file_loc(),
-                )
-                .with_hint("move it out of the folder, or drop --cycle"),
-            );
-        }
+    if let Some(cycle) = ctx.cycle
+        && prov.cycle != cycle
+    {
+        rep.error(
+            Diagnostic::error(
+                "other-cycle",
+                format!(
+                    "the review belongs to the cycle '{}', not '{cycle}'",
+                    prov.cycle
+                ),
+                rep.file_loc(),
+            )
+            .with_hint("move it out of the folder, or drop --cycle"),
+        );
     }
     if ctx.ladder.level(&prov.current_level).is_none() {
         rep.error(
@@ -731,15 +731,15 @@ fn read_rows(
     let text = |row: u32, col: u32| get(row, col).map(|r| r.value.display()).unwrap_or_default();
 
     // Rows of the table, grouped.
-    let mut rows: BTreeMap<u32, ()> = BTreeMap::new();
+    let mut rows: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
     for (row, _) in cells.keys() {
         if *row >= c::FIRST_DATA_ROW {
-            rows.insert(*row, ());
+            rows.insert(*row);
         }
     }
     let mut found: HashMap<&str, u32> = HashMap::new();
     let mut returned_rows: Vec<LockedRow> = Vec::new();
-    for &row in rows.keys() {
+    for &row in &rows {
         let id = text(row, id_col).trim().to_owned();
         if id.is_empty() {
             // A row someone inserted: harmless unless it holds a rating nobody can attribute.
@@ -885,24 +885,24 @@ fn read_rows(
     }
 
     // The manifest's hash covers the provenance and every locked cell as sent.
-    if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&prov.form_id)) {
-        if rep.errors.is_empty() {
-            let mut ordered = returned_rows.clone();
-            ordered.sort_by_key(|r| {
-                ctx.expected
-                    .iter()
-                    .position(|e| e.competency_id == r.competency_id)
-            });
-            if locked_text_hash(prov, &ordered) != entry.locked_text_sha256 {
-                rep.error(
-                    Diagnostic::error(
-                        "locked-text-edited",
-                        "the locked text differs from what was sent (its hash does not match the manifest)",
-                        rep.file_loc(),
-                    )
-                    .with_hint("compare the workbook with the one sent; the ladder may have changed since"),
-                );
-            }
+    if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&prov.form_id))
+        && rep.errors.is_empty()
+    {
+        let mut ordered = returned_rows.clone();
+        ordered.sort_by_key(|r| {
+            ctx.expected
+                .iter()
+                .position(|e| e.competency_id == r.competency_id)
+        });
+        if locked_text_hash(prov, &ordered) != entry.locked_text_sha256 {
+            rep.error(
+                Diagnostic::error(
+                    "locked-text-edited",
+                    "the locked text differs from what was sent (its hash does not match the manifest)",
+                    rep.file_loc(),
+                )
+                .with_hint("compare the workbook with the one sent; the ladder may have changed since"),
+            );
         }
     }
 
