@@ -459,7 +459,18 @@ fn check_parts(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(
     for name in names {
         let lower = name.to_ascii_lowercase();
         let ext = Path::new(&lower).extension().and_then(|e| e.to_str());
-        if !matches!(ext, Some("xml" | "rels")) {
+        // Parts calamine never parses (themes, drawings, content types) are not worth inflating.
+        let unread = [
+            "xl/theme/",
+            "xl/drawings/",
+            "xl/media/",
+            "xl/printersettings/",
+            "customxml/",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
+            || lower == "[content_types].xml";
+        if unread || !matches!(ext, Some("xml" | "rels")) {
             continue;
         }
         let is_sst = lower.ends_with("sharedstrings.xml");
