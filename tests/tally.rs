@@ -18,23 +18,7 @@ struct Setup {
 impl Setup {
     fn new() -> Self {
         let dir = tempdir();
-        let roster = repo().join("examples/roster.csv");
-        let ladder = repo().join("ladder");
-        let o = run(
-            dir.path(),
-            &[
-                "--ladder",
-                ladder.to_str().unwrap(),
-                "-q",
-                "sheets",
-                "--roster",
-                roster.to_str().unwrap(),
-                "--cycle",
-                "2026-H2",
-                "-o",
-                "sent",
-            ],
-        );
+        let o = make_sheets(dir.path(), &repo().join("ladder"), "sent");
         assert_code(&o, 0);
         Self { dir }
     }
@@ -54,6 +38,26 @@ impl Setup {
         all.extend_from_slice(args);
         run(self.path(), &all)
     }
+}
+
+/// `rungs --ladder LADDER sheets` for the example roster, cycle 2026-H2, into `dir/out`.
+fn make_sheets(dir: &Path, ladder: &Path, out: &str) -> std::process::Output {
+    let roster = repo().join("examples/roster.csv");
+    run(
+        dir,
+        &[
+            "--ladder",
+            ladder.to_str().unwrap(),
+            "-q",
+            "sheets",
+            "--roster",
+            roster.to_str().unwrap(),
+            "--cycle",
+            "2026-H2",
+            "-o",
+            out,
+        ],
+    )
 }
 
 fn workbooks(dir: &Path) -> Vec<PathBuf> {
@@ -661,22 +665,12 @@ fn consensus_rule_on_a_relative_scale_and_incomplete_reviews() {
     );
     let lpath = s.path().join("relative.md");
     std::fs::write(&lpath, relative).unwrap();
-    let roster = repo().join("examples/roster.csv");
     let run_with = |args: &[&str]| {
         let mut all = vec!["--ladder", lpath.to_str().unwrap()];
         all.extend_from_slice(args);
         run(s.path(), &all)
     };
-    let o = run_with(&[
-        "sheets",
-        "--roster",
-        roster.to_str().unwrap(),
-        "--cycle",
-        "2026-H2",
-        "-o",
-        "rel",
-    ]);
-    assert_code(&o, 0);
+    assert_code(&make_sheets(s.path(), &lpath, "rel"), 0);
     let returned = flatten(
         &workbooks(&s.path().join("rel")),
         &s.path().join("returned"),
