@@ -1,9 +1,10 @@
 //! `rungs sheets` end to end: the built binary writes workbooks that calamine, openpyxl and
-//! LibreOffice read as the contract says; hostile rosters stay harmless; nothing is overwritten.
+//! `LibreOffice` read as the contract says; hostile rosters stay harmless; nothing is overwritten.
 
 mod common;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -92,13 +93,13 @@ fn read_back(path: &Path, levels: usize) -> ReadBack {
     let prov = wb
         .worksheet_range(c::PROVENANCE_SHEET)
         .expect("Provenance sheet");
-    let pairs: Vec<(String, String)> = (c::PROVENANCE_FIRST_ROW..)
+    let pairs: Vec<(String, String)> = (c::PROVENANCE_FIRST_ROW..1000)
         .map(|r| (cell_text(&prov, r, 0), cell_text(&prov, r, 1)))
         .take_while(|(k, _)| !k.is_empty())
         .collect();
     let prov_sheet = Provenance::from_pairs(pairs).expect("provenance sheet is complete");
     let ratings_range = wb.worksheet_range(c::RATINGS_SHEET).expect("Ratings sheet");
-    let ratings = (0..)
+    let ratings = (0..1000)
         .map(|r| cell_text(&ratings_range, r, 0))
         .take_while(|s| !s.is_empty())
         .collect();
@@ -255,7 +256,7 @@ fn openpyxl_finds_validation_protection_and_input_cells() {
     assert_eq!(cell_text(&review, c::FIRST_DATA_ROW, c::COL_RATING), "L3");
 }
 
-/// Converts `file` with LibreOffice into `outdir` as `format` (`xlsx`, `pdf`).
+/// Converts `file` with `LibreOffice` into `outdir` as `format` (`xlsx`, `pdf`).
 fn soffice(file: &Path, outdir: &Path, format: &str) -> std::process::Output {
     let profile = tempdir();
     let o = tool(
@@ -351,8 +352,8 @@ fn hostile_roster(dir: &Path) -> (PathBuf, Vec<String>) {
     let mut csv = String::from("employee id,name,current level,reviewer\n");
     for (i, n) in names.iter().enumerate() {
         let quoted = n.replace('"', "\"\"");
-        csv.push_str(&format!("H{i},\"{quoted}\",L2,../../etc\n"));
-        csv.push_str(&format!("H{i},\"{quoted}\",L2,\"{quoted}\"\n"));
+        let _ = writeln!(csv, "H{i},\"{quoted}\",L2,../../etc");
+        let _ = writeln!(csv, "H{i},\"{quoted}\",L2,\"{quoted}\"");
     }
     (write(dir, "hostile.csv", &csv), names)
 }
@@ -389,7 +390,7 @@ fn hostile_names_give_safe_files_and_intact_text() {
             );
             if p.is_dir() {
                 stack.push(p);
-            } else if name.ends_with(".xlsx") {
+            } else if p.extension().is_some_and(|e| e == "xlsx") {
                 found.push(p);
             }
         }

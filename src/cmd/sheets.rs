@@ -1,6 +1,7 @@
 //! `rungs sheets`: one fillable review workbook per roster row (person × reviewer).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ pub struct Args {
     pub out: PathBuf,
 
     /// Where each workbook goes inside the folder (minijinja). Variables: cycle, reviewer,
-    /// employee_id, name, level, role, team, form_id.
+    /// `employee_id`, name, level, role, team, `form_id`.
     #[arg(long, value_name = "PATTERN", default_value = sheets::names::DEFAULT_PATTERN)]
     pub name_pattern: String,
 
@@ -125,6 +126,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
 }
 
 fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
+    const SHOWN: usize = 20;
     let people: std::collections::BTreeSet<&str> = written
         .iter()
         .map(|e| e.provenance.employee_id.as_str())
@@ -150,7 +152,6 @@ fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
         plural(by_reviewer.len()),
         out.display()
     );
-    const SHOWN: usize = 20;
     for (reviewer, entries) in by_reviewer.iter().take(SHOWN) {
         let names: Vec<String> = entries
             .iter()
@@ -194,10 +195,10 @@ fn failure(e: sheets::Error) -> Failure {
                 if paths.len() == 1 { "s" } else { "" }
             );
             for p in paths.iter().take(SHOWN) {
-                msg.push_str(&format!("  {}\n", p.display()));
+                let _ = writeln!(msg, "  {}", p.display());
             }
             if paths.len() > SHOWN {
-                msg.push_str(&format!("  … and {} more\n", paths.len() - SHOWN));
+                let _ = writeln!(msg, "  … and {} more", paths.len() - SHOWN);
             }
             msg.push_str("  = hint: they may already hold answers: write to another folder with -o, move them away, or pass --force to replace them (their answers are lost)");
             Failure::Input(msg)
@@ -209,7 +210,7 @@ fn failure(e: sheets::Error) -> Failure {
                 plural(failed.len())
             );
             for (p, e) in &failed {
-                msg.push_str(&format!("  {}: {e}\n", p.display()));
+                let _ = writeln!(msg, "  {}: {e}", p.display());
             }
             msg.push_str("  = hint: check free space and permissions of the output folder, then run again (add --force only if no workbook holds answers yet)");
             Failure::Failed(msg)

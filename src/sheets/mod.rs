@@ -210,7 +210,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
         let text = match opts.instructions.render(&ctx) {
             Ok(t) => t,
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 break;
             }
         };

@@ -1,4 +1,4 @@
-//! Builds one review workbook in memory (rust_xlsxwriter), laid out as [`super::contract`]
+//! Builds one review workbook in memory (`rust_xlsxwriter`), laid out as [`super::contract`]
 //! says: the Review sheet, the Instructions sheet and the two hidden sheets.
 
 use rust_xlsxwriter::{
@@ -365,15 +365,15 @@ fn review_sheet(
         super::roster::col_letters(usize::from(c::COL_RATING)),
         c::FIRST_DATA_ROW + 1
     );
-    let current_index = current.map_or(0, |i| i as i32);
+    let current_index = current.map_or(0, as_i32);
     for i in 0..n_levels {
         let picks: Vec<String> = ladder
             .rating
             .options
             .iter()
             .filter(|o| match ladder.rating.kind {
-                ScaleKind::Levels => o.value == i as i32,
-                ScaleKind::Relative => current_index + o.value == i as i32,
+                ScaleKind::Levels => o.value == as_i32(i),
+                ScaleKind::Relative => current_index + o.value == as_i32(i),
             })
             .map(|o| format!("{rating_ref}=\"{}\"", o.label.replace('"', "\"\"")))
             .collect();
@@ -484,6 +484,10 @@ fn ratings_sheet(ws: &mut Worksheet, ladder: &Ladder) -> Result<(), XlsxError> {
     ws.protect();
     ws.set_hidden(true);
     Ok(())
+}
+
+fn as_i32(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
 }
 
 /// Cuts a message to `max` bytes on a character boundary, ending with `…` when cut.
