@@ -43,8 +43,13 @@ pub struct Args {
     pub instructions: Option<PathBuf>,
 
     /// Replace existing workbooks (answers already typed into them are lost).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     pub force: bool,
+
+    /// Leave existing workbooks as they are and write only the missing ones (e.g. after
+    /// adding people to the roster).
+    #[arg(long)]
+    pub skip_existing: bool,
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
@@ -96,10 +101,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         pattern,
         instructions,
         force: args.force,
+        skip_existing: args.skip_existing,
         epoch,
     };
     let plan = sheets::plan(ladder, roster.reviews, &opts).map_err(failure)?;
     let total = plan.items.len();
+    let skipped = plan.skipped.len();
     let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(
@@ -121,6 +128,13 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let written = result.map_err(failure)?;
     if !quiet {
         print_summary(&written, &args.out);
+        if skipped > 0 {
+            println!(
+                "left {skipped} existing workbook{} as {} (--skip-existing)",
+                plural(skipped),
+                if skipped == 1 { "it was" } else { "they were" }
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -200,7 +214,7 @@ fn failure(e: sheets::Error) -> Failure {
             if paths.len() > SHOWN {
                 let _ = writeln!(msg, "  … and {} more", paths.len() - SHOWN);
             }
-            msg.push_str("  = hint: they may already hold answers: write to another folder with -o, move them away, or pass --force to replace them (their answers are lost)");
+            msg.push_str("  = hint: they may already hold answers: pass --skip-existing to write only the missing ones, write to another folder with -o, or pass --force to replace them (their answers are lost)");
             Failure::Input(msg)
         }
         sheets::Error::Write(failed) => {

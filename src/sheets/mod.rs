@@ -40,6 +40,8 @@ pub struct Options {
     pub instructions: Instructions,
     /// Replace existing workbooks (`--force`).
     pub force: bool,
+    /// Leave existing workbooks as they are and write only the missing ones (`--skip-existing`).
+    pub skip_existing: bool,
     /// Seconds since 1970 recorded as the creation date.
     pub epoch: i64,
 }
@@ -60,6 +62,8 @@ pub struct Plan {
     pub items: Vec<Planned>,
     /// Entries of an earlier manifest in the same folder that this run does not replace.
     pub kept: Vec<ManifestEntry>,
+    /// Workbooks that exist and were left alone (`skip_existing`).
+    pub skipped: Vec<PathBuf>,
 }
 
 /// Why the run stopped before or while writing.
@@ -111,8 +115,9 @@ pub fn check_date(s: &str) -> Result<(), String> {
 }
 
 /// Works out every workbook's provenance, file name and instruction text, and checks that
-/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`),
-/// the manifest beside them can be read.
+/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`;
+/// with `skip_existing` existing ones are left out of the plan), the manifest beside them can
+/// be read. Nothing is written here.
 pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Plan, Error> {
     let mut diags = Vec::new();
     let mut items = Vec::with_capacity(reviews.len());
@@ -221,6 +226,17 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             instructions: text,
         });
     }
+    let mut skipped = Vec::new();
+    if opts.skip_existing && !opts.force {
+        items.retain(|i| {
+            let path = opts.out_dir.join(&i.rel);
+            let exists = std::fs::symlink_metadata(&path).is_ok();
+            if exists {
+                skipped.push(path);
+            }
+            !exists
+        });
+    }
     let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
     let mut kept = Vec::new();
     match std::fs::read(&manifest_path) {
@@ -267,7 +283,11 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             return Err(Error::Exists(existing));
         }
     }
-    Ok(Plan { items, kept })
+    Ok(Plan {
+        items,
+        kept,
+        skipped,
+    })
 }
 
 /// Builds and writes every planned workbook on `threads` threads, then the manifest.
