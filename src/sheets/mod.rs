@@ -53,7 +53,6 @@ pub struct Planned {
     pub prov: Provenance,
     /// Relative to the output folder.
     pub rel: PathBuf,
-    pub instructions: String,
 }
 
 /// Everything ready to write.
@@ -123,7 +122,6 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
     let mut items = Vec::with_capacity(reviews.len());
     // Case-folded path → (roster row, path): macOS and Windows ignore case.
     let mut taken: HashMap<String, (usize, PathBuf)> = HashMap::new();
-    let comps = ladder.competencies().count();
     for review in reviews {
         let prov = Provenance {
             form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
@@ -185,46 +183,13 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             continue;
         }
         taken.insert(key, (review.row, rel.clone()));
-        let level_title = ladder
-            .level(&review.current_level)
-            .map_or("", |l| l.title.as_str());
-        let ctx = instructions::Context {
-            ladder: instructions::LadderCtx {
-                title: &ladder.meta.title,
-                version: &ladder.meta.version,
-                levels: &ladder.levels,
-            },
-            rating: &ladder.rating,
-            person: instructions::PersonCtx {
-                name: &review.name,
-                employee_id: &review.employee_id,
-                current_level: &review.current_level,
-                current_level_title: level_title,
-                email: review.email.as_deref(),
-                team: review.team.as_deref(),
-            },
-            reviewer: instructions::ReviewerCtx {
-                name: &review.reviewer,
-                role: review.role.as_str(),
-            },
-            cycle: &opts.cycle,
-            due_date: opts.due.as_deref(),
-            form_id: &prov.form_id,
-            competencies: comps,
-        };
-        let text = match opts.instructions.render(&ctx) {
-            Ok(t) => t,
-            Err(d) => {
-                diags.push(*d);
-                break;
-            }
-        };
-        items.push(Planned {
-            review,
-            prov,
-            rel,
-            instructions: text,
-        });
+        // Rendered here only to report template errors before anything is written; workers
+        // render again so no thread holds every text at once.
+        if let Err(d) = render_instructions(ladder, &review, &prov, opts) {
+            diags.push(*d);
+            break;
+        }
+        items.push(Planned { review, prov, rel });
     }
     let mut skipped = Vec::new();
     if opts.skip_existing && !opts.force {
@@ -320,7 +285,7 @@ pub fn write(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
                     let path = opts.out_dir.join(&item.rel);
-                    match write_one(ladder, item, &created, &path, mode) {
+                    match write_one(ladder, item, opts, &created, &path, mode) {
                         Ok(entry) => lock(&written).push(entry),
                         Err(e) => lock(&failed).push((path, e)),
                     }
@@ -357,17 +322,57 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The instruction text of one review.
+fn render_instructions(
+    ladder: &Ladder,
+    review: &Review,
+    prov: &Provenance,
+    opts: &Options,
+) -> Result<String, Box<Diagnostic>> {
+    let level_title = ladder
+        .level(&review.current_level)
+        .map_or("", |l| l.title.as_str());
+    let ctx = instructions::Context {
+        ladder: instructions::LadderCtx {
+            title: &ladder.meta.title,
+            version: &ladder.meta.version,
+            levels: &ladder.levels,
+        },
+        rating: &ladder.rating,
+        person: instructions::PersonCtx {
+            name: &review.name,
+            employee_id: &review.employee_id,
+            current_level: &review.current_level,
+            current_level_title: level_title,
+            email: review.email.as_deref(),
+            team: review.team.as_deref(),
+        },
+        reviewer: instructions::ReviewerCtx {
+            name: &review.reviewer,
+            role: review.role.as_str(),
+        },
+        cycle: &opts.cycle,
+        due_date: opts.due.as_deref(),
+        form_id: &prov.form_id,
+        competencies: ladder.competencies().count(),
+    };
+    opts.instructions.render(&ctx)
+}
+
 fn write_one(
     ladder: &Ladder,
     item: &Planned,
+    opts: &Options,
     created: &ExcelDateTime,
     path: &Path,
     mode: Overwrite,
 ) -> Result<ManifestEntry, String> {
+    let text = render_instructions(ladder, &item.review, &item.prov, opts)
+        .map_err(|d| d.message.clone())?;
     let built = writer::build(&writer::SheetInput {
         ladder,
         prov: &item.prov,
-        instructions: &item.instructions,
+        instructions: &text,
         created,
     })
     .map_err(|e| format!("cannot build the workbook: {e}"))?;
