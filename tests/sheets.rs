@@ -781,6 +781,7 @@ fn bad_arguments_are_explained() {
     assert_code(&o, 1);
     let err = stderr(&o);
     assert!(err.contains("error[name-collision]"), "{err}");
+    assert!(err.contains("examples/roster.csv: row 6"), "{err}");
     assert!(err.contains("{{ form_id }}"), "{err}");
     assert!(!dir.path().join("out").exists());
 }

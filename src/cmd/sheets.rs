@@ -95,6 +95,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     eprint!("{}", render_all(&roster.warnings));
 
     let opts = Options {
+        roster_name: args.roster.display().to_string(),
         out_dir: args.out.clone(),
         cycle: cycle.to_owned(),
         due: args.due.as_ref().map(|d| d.trim().to_owned()),

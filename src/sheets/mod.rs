@@ -33,6 +33,8 @@ pub const DEFAULT_EPOCH: i64 = 315_532_800; // 1980-01-01T00:00:00Z, the zip for
 /// Settings of one `rungs sheets` run.
 #[derive(Debug)]
 pub struct Options {
+    /// The roster's name as shown in messages.
+    pub roster_name: String,
     pub out_dir: PathBuf,
     pub cycle: String,
     pub due: Option<String>,
@@ -173,7 +175,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
                         other.display()
                     ),
                     Location::Cell {
-                        file: "roster".into(),
+                        file: opts.roster_name.clone(),
                         sheet: None,
                         cell: format!("row {}", review.row),
                     },
