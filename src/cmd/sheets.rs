@@ -13,7 +13,7 @@ use super::Failure;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ reviewer }}/{{ name }}-{{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\nunless --force is given. Output is byte-identical for the same input (SOURCE_DATE_EPOCH\nsets the recorded creation date)."
+    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ name }} {{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\n(--skip-existing writes only the missing ones, --force replaces them).\nOutput is byte-identical for the same input (SOURCE_DATE_EPOCH sets the creation date)."
 )]
 pub struct Args {
     /// Roster: CSV or XLSX with columns employee id, name, current level, reviewer
@@ -33,8 +33,8 @@ pub struct Args {
     #[arg(long, short, value_name = "DIR", default_value = "out/reviews")]
     pub out: PathBuf,
 
-    /// Where each workbook goes inside the folder (minijinja). Variables: cycle, reviewer,
-    /// `employee_id`, name, level, role, team, `form_id`.
+    /// Where each workbook goes inside the folder (minijinja). Variables: `cycle`, `reviewer`,
+    /// `employee_id`, `name`, `level`, `role`, `team`, `form_id`.
     #[arg(long, value_name = "PATTERN", default_value = sheets::names::DEFAULT_PATTERN)]
     pub name_pattern: String,
 
