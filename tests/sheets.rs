@@ -1,9 +1,10 @@
 //! `rungs sheets` end to end: the built binary writes workbooks that calamine, openpyxl and
-//! LibreOffice read as the contract says; hostile rosters stay harmless; nothing is overwritten.
+//! `LibreOffice` read as the contract says; hostile rosters stay harmless; nothing is overwritten.
 
 mod common;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -92,13 +93,13 @@ fn read_back(path: &Path, levels: usize) -> ReadBack {
     let prov = wb
         .worksheet_range(c::PROVENANCE_SHEET)
         .expect("Provenance sheet");
-    let pairs: Vec<(String, String)> = (c::PROVENANCE_FIRST_ROW..)
+    let pairs: Vec<(String, String)> = (c::PROVENANCE_FIRST_ROW..1000)
         .map(|r| (cell_text(&prov, r, 0), cell_text(&prov, r, 1)))
         .take_while(|(k, _)| !k.is_empty())
         .collect();
     let prov_sheet = Provenance::from_pairs(pairs).expect("provenance sheet is complete");
     let ratings_range = wb.worksheet_range(c::RATINGS_SHEET).expect("Ratings sheet");
-    let ratings = (0..)
+    let ratings = (0..1000)
         .map(|r| cell_text(&ratings_range, r, 0))
         .take_while(|s| !s.is_empty())
         .collect();
@@ -255,7 +256,7 @@ fn openpyxl_finds_validation_protection_and_input_cells() {
     assert_eq!(cell_text(&review, c::FIRST_DATA_ROW, c::COL_RATING), "L3");
 }
 
-/// Converts `file` with LibreOffice into `outdir` as `format` (`xlsx`, `pdf`).
+/// Converts `file` with `LibreOffice` into `outdir` as `format` (`xlsx`, `pdf`).
 fn soffice(file: &Path, outdir: &Path, format: &str) -> std::process::Output {
     let profile = tempdir();
     let o = tool(
@@ -351,8 +352,8 @@ fn hostile_roster(dir: &Path) -> (PathBuf, Vec<String>) {
     let mut csv = String::from("employee id,name,current level,reviewer\n");
     for (i, n) in names.iter().enumerate() {
         let quoted = n.replace('"', "\"\"");
-        csv.push_str(&format!("H{i},\"{quoted}\",L2,../../etc\n"));
-        csv.push_str(&format!("H{i},\"{quoted}\",L2,\"{quoted}\"\n"));
+        let _ = writeln!(csv, "H{i},\"{quoted}\",L2,../../etc");
+        let _ = writeln!(csv, "H{i},\"{quoted}\",L2,\"{quoted}\"");
     }
     (write(dir, "hostile.csv", &csv), names)
 }
@@ -389,7 +390,7 @@ fn hostile_names_give_safe_files_and_intact_text() {
             );
             if p.is_dir() {
                 stack.push(p);
-            } else if name.ends_with(".xlsx") {
+            } else if p.extension().is_some_and(|e| e == "xlsx") {
                 found.push(p);
             }
         }
@@ -463,11 +464,58 @@ fn existing_workbooks_are_never_overwritten_without_force() {
     assert_eq!(std::fs::read(&answered).expect("read"), b"answers");
     assert!(!deleted.exists(), "nothing of the batch is written");
 
+    // --skip-existing writes only the missing one and keeps the answers.
+    let o = sheets(dir.path(), &example_roster(), &["--skip-existing"]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("wrote 1 review workbook for 1 person"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("left 14 existing workbooks as they were"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(std::fs::read(&answered).expect("read"), b"answers");
+    assert!(deleted.exists());
+    assert_eq!(
+        manifest(&out).reviews.len(),
+        15,
+        "the manifest still lists every review"
+    );
+
     let o = sheets(dir.path(), &example_roster(), &["--force"]);
     assert_code(&o, 0);
     assert_ne!(std::fs::read(&answered).expect("read"), b"answers");
-    assert!(deleted.exists());
     assert_eq!(manifest(&out).reviews.len(), 15);
+}
+
+#[test]
+fn a_failed_write_leaves_no_partial_file_and_exits_3() {
+    let dir = tempdir();
+    let ladder = common::bundled_ladder();
+    let o = common::rungs(dir.path())
+        .env("RUNGS_FAULT", "rename:3")
+        .args(["--ladder", ladder.to_str().expect("utf-8")])
+        .args(["sheets", "--cycle", "2026-H2", "-o", "out", "--roster"])
+        .arg(example_roster())
+        .output()
+        .expect("runs");
+    assert_code(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("1 file could not be written"), "{err}");
+    let out = dir.path().join("out");
+    let files = tree_bytes(&out);
+    assert!(
+        files
+            .iter()
+            .all(|(p, _)| !p.to_string_lossy().contains(".tmp")),
+        "temp file left"
+    );
+    // 14 workbooks and the manifest, which lists exactly the 14.
+    assert_eq!(files.len(), 15);
+    assert_eq!(manifest(&out).reviews.len(), 14);
 }
 
 fn tree_bytes(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -733,6 +781,7 @@ fn bad_arguments_are_explained() {
     assert_code(&o, 1);
     let err = stderr(&o);
     assert!(err.contains("error[name-collision]"), "{err}");
+    assert!(err.contains("examples/roster.csv: row 6"), "{err}");
     assert!(err.contains("{{ form_id }}"), "{err}");
     assert!(!dir.path().join("out").exists());
 }

@@ -67,7 +67,7 @@ impl Instructions {
     }
 
     /// Reads and compiles a user template.
-    pub fn from_file(path: &Path) -> Result<Self, Diagnostic> {
+    pub fn from_file(path: &Path) -> Result<Self, Box<Diagnostic>> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
             Diagnostic::error(
@@ -81,7 +81,7 @@ impl Instructions {
     }
 
     /// Compiles `source`; syntax errors point at the template's line.
-    pub fn compile(file: &str, source: &str) -> Result<Self, Diagnostic> {
+    pub fn compile(file: &str, source: &str) -> Result<Self, Box<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let this = |env| Self {
@@ -96,13 +96,13 @@ impl Instructions {
     }
 
     /// Renders the text for one review.
-    pub fn render(&self, ctx: &Context<'_>) -> Result<String, Diagnostic> {
+    pub fn render(&self, ctx: &Context<'_>) -> Result<String, Box<Diagnostic>> {
         let t = self.env.get_template(ID).map_err(|e| self.diagnostic(&e))?;
         t.render(minijinja::value::Serde(ctx))
             .map_err(|e| self.diagnostic(&e))
     }
 
-    fn diagnostic(&self, e: &minijinja::Error) -> Diagnostic {
+    fn diagnostic(&self, e: &minijinja::Error) -> Box<Diagnostic> {
         let message = format!(
             "instruction template: {}",
             e.detail()
@@ -126,8 +126,11 @@ impl Instructions {
                 file: self.file.clone(),
             },
         };
-        Diagnostic::error("template-error", message, location).with_hint(
-            "variables: ladder.{title,version,levels}, rating.{kind,options,not_observed}, person.{name,employee_id,current_level,current_level_title,email,team}, reviewer.{name,role}, cycle, due_date, form_id, competencies",
-        )
+        let hint = if e.kind() == minijinja::ErrorKind::UndefinedError {
+            "variables: ladder.{title,version,levels}, rating.{kind,options,not_observed}, person.{name,employee_id,current_level,current_level_title,email,team}, reviewer.{name,role}, cycle, due_date, form_id, competencies"
+        } else {
+            "the template language is minijinja (Jinja2): `{{ variable }}`, `{% if … %}…{% endif %}`, `{% for … %}…{% endfor %}`"
+        };
+        Box::new(Diagnostic::error("template-error", message, location).with_hint(hint))
     }
 }

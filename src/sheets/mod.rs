@@ -33,6 +33,8 @@ pub const DEFAULT_EPOCH: i64 = 315_532_800; // 1980-01-01T00:00:00Z, the zip for
 /// Settings of one `rungs sheets` run.
 #[derive(Debug)]
 pub struct Options {
+    /// The roster's name as shown in messages.
+    pub roster_name: String,
     pub out_dir: PathBuf,
     pub cycle: String,
     pub due: Option<String>,
@@ -40,6 +42,8 @@ pub struct Options {
     pub instructions: Instructions,
     /// Replace existing workbooks (`--force`).
     pub force: bool,
+    /// Leave existing workbooks as they are and write only the missing ones (`--skip-existing`).
+    pub skip_existing: bool,
     /// Seconds since 1970 recorded as the creation date.
     pub epoch: i64,
 }
@@ -51,7 +55,6 @@ pub struct Planned {
     pub prov: Provenance,
     /// Relative to the output folder.
     pub rel: PathBuf,
-    pub instructions: String,
 }
 
 /// Everything ready to write.
@@ -60,6 +63,8 @@ pub struct Plan {
     pub items: Vec<Planned>,
     /// Entries of an earlier manifest in the same folder that this run does not replace.
     pub kept: Vec<ManifestEntry>,
+    /// Workbooks that exist and were left alone (`skip_existing`).
+    pub skipped: Vec<PathBuf>,
 }
 
 /// Why the run stopped before or while writing.
@@ -111,14 +116,14 @@ pub fn check_date(s: &str) -> Result<(), String> {
 }
 
 /// Works out every workbook's provenance, file name and instruction text, and checks that
-/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`),
-/// the manifest beside them can be read.
+/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`;
+/// with `skip_existing` existing ones are left out of the plan), the manifest beside them can
+/// be read. Nothing is written here.
 pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Plan, Error> {
     let mut diags = Vec::new();
     let mut items = Vec::with_capacity(reviews.len());
     // Case-folded path → (roster row, path): macOS and Windows ignore case.
     let mut taken: HashMap<String, (usize, PathBuf)> = HashMap::new();
-    let comps = ladder.competencies().count();
     for review in reviews {
         let prov = Provenance {
             form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
@@ -170,7 +175,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
                         other.display()
                     ),
                     Location::Cell {
-                        file: "roster".into(),
+                        file: opts.roster_name.clone(),
                         sheet: None,
                         cell: format!("row {}", review.row),
                     },
@@ -180,45 +185,23 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             continue;
         }
         taken.insert(key, (review.row, rel.clone()));
-        let level_title = ladder
-            .level(&review.current_level)
-            .map_or("", |l| l.title.as_str());
-        let ctx = instructions::Context {
-            ladder: instructions::LadderCtx {
-                title: &ladder.meta.title,
-                version: &ladder.meta.version,
-                levels: &ladder.levels,
-            },
-            rating: &ladder.rating,
-            person: instructions::PersonCtx {
-                name: &review.name,
-                employee_id: &review.employee_id,
-                current_level: &review.current_level,
-                current_level_title: level_title,
-                email: review.email.as_deref(),
-                team: review.team.as_deref(),
-            },
-            reviewer: instructions::ReviewerCtx {
-                name: &review.reviewer,
-                role: review.role.as_str(),
-            },
-            cycle: &opts.cycle,
-            due_date: opts.due.as_deref(),
-            form_id: &prov.form_id,
-            competencies: comps,
-        };
-        let text = match opts.instructions.render(&ctx) {
-            Ok(t) => t,
-            Err(d) => {
-                diags.push(d);
-                break;
+        // Rendered here only to report template errors before anything is written; workers
+        // render again so no thread holds every text at once.
+        if let Err(d) = render_instructions(ladder, &review, &prov, opts) {
+            diags.push(*d);
+            break;
+        }
+        items.push(Planned { review, prov, rel });
+    }
+    let mut skipped = Vec::new();
+    if opts.skip_existing && !opts.force {
+        items.retain(|i| {
+            let path = opts.out_dir.join(&i.rel);
+            let exists = std::fs::symlink_metadata(&path).is_ok();
+            if exists {
+                skipped.push(path);
             }
-        };
-        items.push(Planned {
-            review,
-            prov,
-            rel,
-            instructions: text,
+            !exists
         });
     }
     let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
@@ -267,7 +250,11 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             return Err(Error::Exists(existing));
         }
     }
-    Ok(Plan { items, kept })
+    Ok(Plan {
+        items,
+        kept,
+        skipped,
+    })
 }
 
 /// Builds and writes every planned workbook on `threads` threads, then the manifest.
@@ -300,7 +287,7 @@ pub fn write(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
                     let path = opts.out_dir.join(&item.rel);
-                    match write_one(ladder, item, &created, &path, mode) {
+                    match write_one(ladder, item, opts, &created, &path, mode) {
                         Ok(entry) => lock(&written).push(entry),
                         Err(e) => lock(&failed).push((path, e)),
                     }
@@ -337,17 +324,57 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The instruction text of one review.
+fn render_instructions(
+    ladder: &Ladder,
+    review: &Review,
+    prov: &Provenance,
+    opts: &Options,
+) -> Result<String, Box<Diagnostic>> {
+    let level_title = ladder
+        .level(&review.current_level)
+        .map_or("", |l| l.title.as_str());
+    let ctx = instructions::Context {
+        ladder: instructions::LadderCtx {
+            title: &ladder.meta.title,
+            version: &ladder.meta.version,
+            levels: &ladder.levels,
+        },
+        rating: &ladder.rating,
+        person: instructions::PersonCtx {
+            name: &review.name,
+            employee_id: &review.employee_id,
+            current_level: &review.current_level,
+            current_level_title: level_title,
+            email: review.email.as_deref(),
+            team: review.team.as_deref(),
+        },
+        reviewer: instructions::ReviewerCtx {
+            name: &review.reviewer,
+            role: review.role.as_str(),
+        },
+        cycle: &opts.cycle,
+        due_date: opts.due.as_deref(),
+        form_id: &prov.form_id,
+        competencies: ladder.competencies().count(),
+    };
+    opts.instructions.render(&ctx)
+}
+
 fn write_one(
     ladder: &Ladder,
     item: &Planned,
+    opts: &Options,
     created: &ExcelDateTime,
     path: &Path,
     mode: Overwrite,
 ) -> Result<ManifestEntry, String> {
+    let text = render_instructions(ladder, &item.review, &item.prov, opts)
+        .map_err(|d| d.message.clone())?;
     let built = writer::build(&writer::SheetInput {
         ladder,
         prov: &item.prov,
-        instructions: &item.instructions,
+        instructions: &text,
         created,
     })
     .map_err(|e| format!("cannot build the workbook: {e}"))?;
@@ -370,4 +397,18 @@ fn write_one(
         file_sha256: hex(&Sha256::digest(&built.bytes)),
         competencies: built.competencies,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_date;
+
+    #[test]
+    fn due_dates_are_iso_calendar_dates() {
+        assert!(check_date("2026-12-01").is_ok());
+        assert!(check_date("2028-02-29").is_ok());
+        for bad in ["2026-02-30", "2026-13-01", "1 Dec", "2026-1-01", "", "2026-12-01T00"] {
+            assert!(check_date(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -53,7 +53,8 @@ impl NamePattern {
     /// The relative path of one workbook: each `/`-separated component sanitised, `.xlsx`
     /// added when the pattern does not end with it. Values cannot add path separators.
     pub fn render(&self, vars: &NameVars<'_>) -> Result<PathBuf, String> {
-        let cap = |s: &str| sanitize_component(truncate(s, MAX_VALUE_BYTES));
+        // A value may not add path separators; the whole component is sanitised afterwards.
+        let cap = |s: &str| truncate(s, MAX_VALUE_BYTES).replace(['/', '\\'], "_");
         let owned = [
             cap(vars.cycle),
             cap(vars.reviewer),

@@ -160,17 +160,17 @@ impl Table {
 
 /// Reads and checks a roster file against the ladder.
 pub fn read(path: &Path, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
-    let table = load_table(path).map_err(|d| vec![d])?;
+    let table = load_table(path).map_err(|d| vec![*d])?;
     check(&table, ladder)
 }
 
 /// Reads and checks a CSV roster held in memory (`file` names it in messages).
 pub fn read_csv(file: &str, bytes: &[u8], ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
-    let table = csv_table(file, bytes).map_err(|d| vec![d])?;
+    let table = csv_table(file, bytes).map_err(|d| vec![*d])?;
     check(&table, ladder)
 }
 
-fn load_table(path: &Path) -> Result<Table, Diagnostic> {
+fn load_table(path: &Path) -> Result<Table, Box<Diagnostic>> {
     let file = path.display().to_string();
     let ext = path
         .extension()
@@ -195,11 +195,12 @@ fn load_table(path: &Path) -> Result<Table, Diagnostic> {
             format!("cannot tell the roster's format from its name (`.{ext}`)"),
             file_loc(),
         )
-        .with_hint("give a `.csv`, `.xlsx` or `.ods` file")),
+        .with_hint("give a `.csv`, `.xlsx` or `.ods` file")
+        .into()),
     }
 }
 
-fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Diagnostic> {
+fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Box<Diagnostic>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -246,7 +247,7 @@ fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Diagnostic> {
     split_header(file, None, 0, records)
 }
 
-fn sheet_table(path: &Path, file: &str) -> Result<Table, Diagnostic> {
+fn sheet_table(path: &Path, file: &str) -> Result<Table, Box<Diagnostic>> {
     use calamine::{Data, Reader, open_workbook_auto};
     let fail = |e: String| {
         Diagnostic::error(
@@ -260,7 +261,7 @@ fn sheet_table(path: &Path, file: &str) -> Result<Table, Diagnostic> {
     };
     let mut wb = open_workbook_auto(path).map_err(|e| fail(e.to_string()))?;
     let Some(sheet) = wb.sheet_names().first().cloned() else {
-        return Err(fail("it has no sheets".into()));
+        return Err(fail("it has no sheets".into()).into());
     };
     let range = wb
         .worksheet_range(&sheet)
@@ -290,7 +291,7 @@ fn split_header(
     sheet: Option<String>,
     offset: usize,
     records: Vec<Vec<String>>,
-) -> Result<Table, Diagnostic> {
+) -> Result<Table, Box<Diagnostic>> {
     let mut numbered = records
         .into_iter()
         .enumerate()
@@ -307,7 +308,8 @@ fn split_header(
         )
         .with_hint(
             "put a header row (employee id, name, current level, reviewer) and one row per review",
-        ));
+        )
+        .into());
     };
     Ok(Table {
         file: file.to_owned(),

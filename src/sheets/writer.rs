@@ -1,4 +1,4 @@
-//! Builds one review workbook in memory (rust_xlsxwriter), laid out as [`super::contract`]
+//! Builds one review workbook in memory (`rust_xlsxwriter`), laid out as [`super::contract`]
 //! says: the Review sheet, the Instructions sheet and the two hidden sheets.
 
 use rust_xlsxwriter::{
@@ -37,7 +37,7 @@ const W_RATING: f64 = 14.0;
 const W_EVIDENCE: f64 = 42.0;
 const W_LEVEL: f64 = 34.0;
 const FONT_SIZE: f64 = 10.0;
-const LINE_PT: f64 = 12.75;
+const LINE_PT: f64 = 13.5;
 
 const INK: u32 = 0x1F_2933;
 const MUTED: u32 = 0x61_6E7C;
@@ -102,9 +102,9 @@ fn cell_border(f: Format) -> Format {
 
 /// Estimated height in points of a wrapped text in a column `width` characters wide.
 fn text_height(s: &str, width: f64) -> f64 {
-    // A width unit is one `0` of the default 11 pt font; 10 pt prose fits about 1.4 characters
-    // per unit. Over-estimating a little is better than cutting text off.
-    let per_line = (width * 1.35).max(4.0);
+    // A width unit is one `0` of the default 11 pt font; 10 pt prose fits about 1.2 characters
+    // per unit after word wrap. Over-estimating a little is better than cutting text off.
+    let per_line = (width * 1.2).max(4.0);
     let lines: f64 = s
         .split('\n')
         .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))
@@ -365,15 +365,15 @@ fn review_sheet(
         super::roster::col_letters(usize::from(c::COL_RATING)),
         c::FIRST_DATA_ROW + 1
     );
-    let current_index = current.map_or(0, |i| i as i32);
+    let current_index = current.map_or(0, as_i32);
     for i in 0..n_levels {
         let picks: Vec<String> = ladder
             .rating
             .options
             .iter()
             .filter(|o| match ladder.rating.kind {
-                ScaleKind::Levels => o.value == i as i32,
-                ScaleKind::Relative => current_index + o.value == i as i32,
+                ScaleKind::Levels => o.value == as_i32(i),
+                ScaleKind::Relative => current_index + o.value == as_i32(i),
             })
             .map(|o| format!("{rating_ref}=\"{}\"", o.label.replace('"', "\"\"")))
             .collect();
@@ -484,6 +484,10 @@ fn ratings_sheet(ws: &mut Worksheet, ladder: &Ladder) -> Result<(), XlsxError> {
     ws.protect();
     ws.set_hidden(true);
     Ok(())
+}
+
+fn as_i32(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
 }
 
 /// Cuts a message to `max` bytes on a character boundary, ending with `…` when cut.
