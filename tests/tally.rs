@@ -117,7 +117,7 @@ for i, f in enumerate(files):
             typed, label = 4, "L4"
         else:
             typed, label = None, ""
-        ev = ["=cmd|' /C calc'!A0", "line one\nline two", "naïve — it’s 😀 עברית", ""][(i + k) % 4]
+        ev = ["=cmd|' /C calc'!A0", "line one\nline two", "naïve — it’s 😀 עברית", "", "crlf\r\nline"][(i + k) % 5]
         ws.cell(r, 4).value = typed
         ws.cell(r, 5).value = ev or None
         if ev:

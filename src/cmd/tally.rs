@@ -197,12 +197,20 @@ fn summary(
             );
         }
     }
-    for p in &t.people {
+    // The workbook has everyone; the terminal gets the first screenful.
+    const SHOWN: usize = 30;
+    for p in t.people.iter().take(SHOWN) {
         let sugg = match (&p.suggested_level, p.gap) {
             (Some(l), Some(g)) => format!("suggested {l} ({g:+})"),
             _ => "no suggestion".to_owned(),
         };
         println!("  {:<24} {:<4} → {sugg}", p.name, p.current_level);
+    }
+    if t.people.len() > SHOWN {
+        println!(
+            "  … and {} more people (see tally.xlsx)",
+            t.people.len() - SHOWN
+        );
     }
     for w in written {
         println!("wrote {}", w.display());

@@ -236,7 +236,7 @@ pub fn import(
             if let Some(same) = distinct.iter().find(|d| d.sha256 == r.sha256) {
                 out.duplicates
                     .push((r.file, same.file.clone(), "the same file"));
-            } else if let Some(same) = distinct.iter().find(|d| d.answers == r.answers) {
+            } else if let Some(same) = distinct.iter().find(|d| d.same_answers(&r)) {
                 out.duplicates
                     .push((r.file, same.file.clone(), "the same answers"));
             } else {
@@ -310,7 +310,7 @@ fn conflict(returns: &[Returned]) -> Diagnostic {
     let mut lines = Vec::new();
     for other in &returns[1..] {
         for (a, b) in first.answers.iter().zip(&other.answers) {
-            if a != b {
+            if !a.same(b) {
                 let what = if a.rating == b.rating {
                     "evidence differs"
                 } else {

@@ -51,6 +51,27 @@ pub enum Rating {
     Option(usize),
 }
 
+impl Answer {
+    /// The same rating and evidence for the same competency, wherever the row is.
+    pub fn same(&self, other: &Self) -> bool {
+        self.competency_id == other.competency_id
+            && self.rating == other.rating
+            && self.evidence == other.evidence
+    }
+}
+
+impl Returned {
+    /// Whether two returns hold the same answers (cells may have moved).
+    pub fn same_answers(&self, other: &Self) -> bool {
+        self.answers.len() == other.answers.len()
+            && self
+                .answers
+                .iter()
+                .zip(&other.answers)
+                .all(|(a, b)| a.same(b))
+    }
+}
+
 /// What the reader checks each workbook against.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -913,7 +934,7 @@ fn read_rows(
             continue;
         };
         let cell = cell_ref(row, rating_col);
-        let evidence = text(row, evidence_col).trim().to_owned();
+        let evidence = norm_evidence(&text(row, evidence_col));
         let rating = match get(row, rating_col).map(|r| &r.value) {
             None | Some(Value::Empty) => Rating::Blank,
             Some(v) => match parse_value(ctx.ladder, v) {
@@ -963,6 +984,16 @@ fn parse_value(ladder: &Ladder, v: &Value) -> Parsed {
         Value::Number(n) | Value::Date(n) => rating::parse_number(&ladder.rating, *n),
         Value::Bool(_) | Value::Error(_) => Parsed::Invalid,
     }
+}
+
+/// Evidence as the reviewer meant it: applications disagree on line endings (openpyxl keeps
+/// `\r` as the escape `_x000D_`, `LibreOffice` turns CRLF into LF), so all become `\n`.
+fn norm_evidence(s: &str) -> String {
+    s.replace("_x000D_", "\r")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned()
 }
 
 /// Locked text as compared: line endings and surrounding space do not count (applications
