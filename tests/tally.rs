@@ -708,3 +708,78 @@ fn consensus_rule_on_a_relative_scale_and_incomplete_reviews() {
         "blank ratings are listed as blank, never as zero"
     );
 }
+
+#[test]
+fn identity_from_surviving_copies_and_other_ladders() {
+    let s = Setup::new();
+    let returned = flatten(&s.sent()[..2], &s.path().join("returned"));
+    // Drop the hidden provenance sheet and the custom properties, as some applications do:
+    // the visible header still identifies the review (its form id is a hash of cycle, person
+    // and reviewer).
+    let script = s.path().join("strip.py");
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nfrom openpyxl.packaging.custom import CustomPropertyList\nwb = openpyxl.load_workbook(sys.argv[1])\ndel wb['Provenance']\nwb.custom_doc_props = CustomPropertyList()\nwb['Review']['D12'] = 'L2'\nwb.save(sys.argv[1])\n",
+    )
+    .unwrap();
+    tool(Command::new(python()).arg(&script).arg(&returned[0]));
+    let o = s.tally(&["returned/r01.xlsx", "-o", "t1"]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning[provenance-from-header]"),
+        "{}",
+        stderr(&o)
+    );
+    let o = s.tally(&[
+        "returned/r01.xlsx",
+        "--manifest",
+        "sent/manifest.json",
+        "-o",
+        "t2",
+    ]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning[provenance-from-manifest]"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The visible header edited to name someone else: the copies disagree.
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nwb['Review']['C5'] = 'Someone Else'\nwb.save(sys.argv[1])\n",
+    )
+    .unwrap();
+    tool(Command::new(python()).arg(&script).arg(&returned[1]));
+    let o = s.tally(&["returned/r02.xlsx", "-o", "t3"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("error[provenance-mismatch]"), "{err}");
+    assert!(
+        err.contains("sheet 'Review', C5") && err.contains("'Someone Else'"),
+        "{err}"
+    );
+
+    // Another ladder (one expectation reworded): a different fingerprint.
+    let ladder = std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).unwrap();
+    let other = s.path().join("other.md");
+    std::fs::write(
+        &other,
+        ladder.replacen("Shadows on call", "Joins on call", 1),
+    )
+    .unwrap();
+    let o = run(
+        s.path(),
+        &[
+            "--ladder",
+            other.to_str().unwrap(),
+            "tally",
+            "sent",
+            "-o",
+            "t4",
+        ],
+    );
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("error[other-ladder]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("15 files rejected"), "{}", stderr(&o));
+}

@@ -527,7 +527,8 @@ fn provenance(
                         Diagnostic::error(
                             "provenance-mismatch",
                             format!(
-                                "the {key} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree"
+                                "the {} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree",
+                                field_name(key)
                             ),
                             loc.clone(),
                         )
@@ -623,6 +624,14 @@ fn provenance(
         .with_hint("the hidden provenance was damaged; pass --manifest (the manifest.json written by `rungs sheets`) or ask for the original workbook"),
     );
     None
+}
+
+/// A provenance key as people read it: the header's label (`Person`), else the key.
+fn field_name(key: &str) -> String {
+    c::HEADER_FIELDS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or_else(|| key.replace('_', " "), |(_, label)| label.to_lowercase())
 }
 
 /// `LibreOffice` rewrites a numeric property as a float: `1` comes back as `1.0`.
