@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::Ladder;
-use crate::sheets::contract::{Manifest, ManifestEntry, hex};
+use crate::sheets::contract::{Manifest, ManifestEntry};
 use read::{Context, Returned};
 
 /// Settings of one import.
@@ -162,7 +162,7 @@ pub fn read_one(path: &Path, ctx: &Context<'_>) -> FileResult {
     if let Err(r) = precheck::check(&bytes, &precheck::LIMITS) {
         return rejected(vec![r.diagnostic(&file)]);
     }
-    let sha = hex(&Sha256::digest(&bytes));
+    let sha: [u8; 32] = Sha256::digest(&bytes).into();
     match read::read(&file, bytes, sha, ctx) {
         Ok(r) => FileResult::Valid(Box::new(r)),
         Err(problems) => rejected(problems),
@@ -205,14 +205,31 @@ pub fn import(
     opts: &Options,
 ) -> Import {
     let ctx = Context::new(ladder, manifest, opts.cycle.as_deref());
-    let results: Vec<FileResult> = files.par_iter().map(|p| read_one(p, &ctx)).collect();
-
     let mut out = Import::default();
+    // Files are read in parallel, a chunk at a time, and repeats dropped as they come: memory
+    // holds one chunk of results plus the distinct reviews, however many copies there are.
     let mut by_form: BTreeMap<String, Vec<Returned>> = BTreeMap::new();
-    for r in results {
-        match r {
-            FileResult::Valid(r) => by_form.entry(r.prov.form_id.clone()).or_default().push(*r),
-            FileResult::Rejected { file, problems } => out.rejected.push((file, problems)),
+    for chunk in files.chunks(256) {
+        let results: Vec<FileResult> = chunk.par_iter().map(|p| read_one(p, &ctx)).collect();
+        for r in results {
+            let r = match r {
+                FileResult::Valid(r) => *r,
+                FileResult::Rejected { file, problems } => {
+                    out.rejected.push((file, problems));
+                    continue;
+                }
+            };
+            // Identical returns count once: the first by file name is kept.
+            let distinct = by_form.entry(r.prov.form_id.clone()).or_default();
+            if let Some(same) = distinct.iter().find(|d| d.sha256 == r.sha256) {
+                out.duplicates
+                    .push((r.file, same.file.clone(), "the same file"));
+            } else if let Some(same) = distinct.iter().find(|d| d.same_answers(&r)) {
+                out.duplicates
+                    .push((r.file, same.file.clone(), "the same answers"));
+            } else {
+                distinct.push(r);
+            }
         }
     }
     let preferred: Vec<String> = opts
@@ -229,20 +246,7 @@ pub fn import(
                 }
             })
     };
-    for (_, returns) in by_form {
-        // Identical returns count once: the first by file name is kept.
-        let mut distinct: Vec<Returned> = Vec::new();
-        for r in returns {
-            if let Some(same) = distinct.iter().find(|d| d.sha256 == r.sha256) {
-                out.duplicates
-                    .push((r.file, same.file.clone(), "the same file"));
-            } else if let Some(same) = distinct.iter().find(|d| d.same_answers(&r)) {
-                out.duplicates
-                    .push((r.file, same.file.clone(), "the same answers"));
-            } else {
-                distinct.push(r);
-            }
-        }
+    for (_, mut distinct) in by_form {
         if distinct.len() == 1 {
             out.reviews.extend(distinct);
             continue;
@@ -316,7 +320,7 @@ fn conflict(returns: &[Returned]) -> Diagnostic {
                 } else {
                     "rating differs"
                 };
-                lines.push(format!("{} ({}): {what}", a.cell, a.competency_id));
+                lines.push(format!("{} ({}): {what}", a.cell(), a.competency_id));
             }
         }
     }

@@ -21,7 +21,7 @@ pub struct Returned {
     /// Path as the user gave it (display form).
     pub file: String,
     /// SHA-256 of the file's bytes.
-    pub sha256: String,
+    pub sha256: [u8; 32],
     pub prov: Provenance,
     /// One answer per competency of the ladder, in ladder order.
     pub answers: Vec<Answer>,
@@ -33,8 +33,8 @@ pub struct Returned {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub competency_id: String,
-    /// Where the rating was read, e.g. `D14`.
-    pub cell: String,
+    /// Row (0-based) the rating was read from; the column is the contract's rating column.
+    pub row: u32,
     pub rating: Rating,
     /// The evidence text (trimmed).
     pub evidence: String,
@@ -52,6 +52,11 @@ pub enum Rating {
 }
 
 impl Answer {
+    /// The rating cell, e.g. `D14`.
+    pub fn cell(&self) -> String {
+        cell_ref(self.row, u32::from(c::COL_RATING))
+    }
+
     /// The same rating and evidence for the same competency, wherever the row is.
     pub fn same(&self, other: &Self) -> bool {
         self.competency_id == other.competency_id
@@ -220,7 +225,7 @@ impl Report<'_> {
 pub fn read(
     file: &str,
     bytes: Vec<u8>,
-    sha256: String,
+    sha256: [u8; 32],
     ctx: &Context<'_>,
 ) -> Result<Returned, Vec<Diagnostic>> {
     let mut rep = Report {
@@ -942,7 +947,6 @@ fn read_rows(
         let Some(&row) = found.get(e.competency_id.as_str()) else {
             continue;
         };
-        let cell = cell_ref(row, rating_col);
         let evidence = norm_evidence(&text(row, evidence_col));
         let rating = match get(row, rating_col).map(|r| &r.value) {
             None | Some(Value::Empty) => Rating::Blank,
@@ -978,7 +982,7 @@ fn read_rows(
         };
         answers.push(Answer {
             competency_id: e.competency_id.clone(),
-            cell,
+            row,
             rating,
             evidence,
         });
