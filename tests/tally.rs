@@ -355,6 +355,16 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
     );
     let csv = std::fs::read_to_string(s.path().join("t3/tally.csv")).unwrap();
     assert!(csv.contains("other/r02-v2.xlsx") && !csv.contains("returned/r02.xlsx"));
+    assert!(!stderr(&o).contains("prefer-unused"), "{}", stderr(&o));
+
+    // A --prefer that settles nothing is reported, not silently ignored.
+    let o = s.tally(&["returned", "--prefer", "returned/r01.xlsx", "-o", "t4"]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning[prefer-unused]"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -186,7 +186,13 @@ fn summary(
         );
     }
     if !import.not_returned.is_empty() {
-        println!("  not returned ({}):", import.not_returned.len());
+        // A rejected file may hold one of these reviews: it has no valid return either way.
+        let what = if import.rejected.is_empty() {
+            "not returned"
+        } else {
+            "not returned, or rejected"
+        };
+        println!("  {what} ({}):", import.not_returned.len());
         for e in &import.not_returned {
             println!(
                 "    {} ({}) reviewed by {} ({})",

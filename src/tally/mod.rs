@@ -232,20 +232,7 @@ pub fn import(
             }
         }
     }
-    let preferred: Vec<String> = opts
-        .prefer
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let is_preferred = |f: &str| {
-        preferred.iter().any(|p| p == f)
-            || opts.prefer.iter().any(|p| {
-                match (std::fs::canonicalize(p), std::fs::canonicalize(f)) {
-                    (Ok(a), Ok(b)) => a == b,
-                    _ => false,
-                }
-            })
-    };
+    let is_preferred = |f: &str| opts.prefer.iter().any(|p| same_path(p, f));
     for (_, mut distinct) in by_form {
         if distinct.len() == 1 {
             out.reviews.extend(distinct);
@@ -263,6 +250,20 @@ pub fn import(
             continue;
         }
         out.conflicts.push(conflict(&distinct));
+    }
+    // A --prefer that settles nothing is probably a typo: say so rather than ignore it.
+    for p in &opts.prefer {
+        let shown = p.display().to_string();
+        if !out.overridden.iter().any(|(_, kept)| same_path(p, kept)) {
+            out.warnings.push(
+                Diagnostic::warning(
+                    "prefer-unused",
+                    "--prefer names this file, but it settles no conflict between two returns",
+                    Location::File { file: shown },
+                )
+                .with_hint("give the path exactly as the conflict listed it"),
+            );
+        }
     }
     for r in &mut out.reviews {
         out.warnings.append(&mut r.warnings);
@@ -306,6 +307,16 @@ pub fn import(
             .collect();
     }
     out
+}
+
+/// Whether `f` (a path as listed) is the file `p` names, literally or after resolving links
+/// and `..`.
+fn same_path(p: &Path, f: &str) -> bool {
+    p.display().to_string() == f
+        || matches!(
+            (std::fs::canonicalize(p), std::fs::canonicalize(f)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// Two or more returns of one review that differ: lists the files and every differing cell.
