@@ -860,11 +860,12 @@ fn read_rows(
                 rep.errors.push(
                     Diagnostic::error(
                         "locked-text-edited",
-                        format!(
-                            "locked text was edited: the cell holds '{}' but the form says '{}'",
-                            shorten(have.trim(), 200),
-                            shorten(want.trim(), 200)
-                        ),
+                        {
+                            let (have, want) = around_difference(have.trim(), want.trim());
+                            format!(
+                                "locked text was edited: the cell holds '{have}' but the form says '{want}'"
+                            )
+                        },
                         Location::Cell {
                             file: rep.file.to_owned(),
                             sheet: Some(sheet.to_owned()),
@@ -1019,6 +1020,26 @@ fn norm_locked(s: &str) -> String {
         .to_owned()
 }
 
+/// Both texts cut to the stretch where they first differ (long expectation cells would
+/// otherwise hide the edit), with `…` where text was left out.
+fn around_difference(a: &str, b: &str) -> (String, String) {
+    const BEFORE: usize = 40;
+    const WIDTH: usize = 160;
+    let same = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let start = same.saturating_sub(BEFORE);
+    let cut = |s: &str| {
+        let total = s.chars().count();
+        let body: String = s.chars().skip(start).take(WIDTH).collect();
+        let body = body.replace('\n', " ⏎ ");
+        format!(
+            "{}{body}{}",
+            if start > 0 { "…" } else { "" },
+            if start + WIDTH < total { "…" } else { "" }
+        )
+    };
+    (cut(a), cut(b))
+}
+
 fn shorten(s: &str, n: usize) -> String {
     let one_line = s.replace('\n', " ⏎ ");
     if one_line.chars().count() <= n {
@@ -1071,6 +1092,19 @@ fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_are_shown_where_they_are() {
+        let want = format!("{} the end", "x".repeat(300));
+        let have = format!("{} THE end", "x".repeat(300));
+        let (h, w) = around_difference(&have, &want);
+        assert!(h.starts_with('…') && h.contains("THE end"), "{h}");
+        assert!(w.contains("the end"), "{w}");
+        assert_eq!(
+            around_difference("abc", "abd"),
+            ("abc".into(), "abd".into())
+        );
+    }
 
     #[test]
     fn cell_refs() {
