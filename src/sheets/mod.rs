@@ -407,7 +407,14 @@ mod tests {
     fn due_dates_are_iso_calendar_dates() {
         assert!(check_date("2026-12-01").is_ok());
         assert!(check_date("2028-02-29").is_ok());
-        for bad in ["2026-02-30", "2026-13-01", "1 Dec", "2026-1-01", "", "2026-12-01T00"] {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "1 Dec",
+            "2026-1-01",
+            "",
+            "2026-12-01T00",
+        ] {
             assert!(check_date(bad).is_err(), "{bad}");
         }
     }
