@@ -5,3 +5,4 @@ pub mod atomic;
 pub mod diag;
 pub mod ladder;
 pub mod model;
+pub mod pdf;
