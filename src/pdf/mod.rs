@@ -24,6 +24,7 @@ use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
 
 use crate::diag::Diagnostic;
 use crate::model::Ladder;
+use diagnostics::Stage;
 pub use options::{Paper, Standard};
 use world::{DocWorld, Shared};
 
@@ -258,11 +259,11 @@ impl Context<'_> {
         }
         let world = DocWorld::new(self.shared, id, &inputs);
         let warned = typst::compile::<PagedDocument>(&world);
-        let mut diagnostics = diagnostics::convert(&world, &warned.warnings);
+        let mut diagnostics = diagnostics::convert(&world, Stage::Layout, &warned.warnings);
         let mut doc = match warned.output {
             Ok(doc) => doc,
             Err(errors) => {
-                diagnostics.extend(diagnostics::convert(&world, &errors));
+                diagnostics.extend(diagnostics::convert(&world, Stage::Layout, &errors));
                 return Compiled {
                     pdf: None,
                     diagnostics,
@@ -289,7 +290,7 @@ impl Context<'_> {
                 diagnostics,
             },
             Err(errors) => {
-                diagnostics.extend(diagnostics::convert(&world, &errors));
+                diagnostics.extend(diagnostics::convert(&world, Stage::Export, &errors));
                 Compiled {
                     pdf: None,
                     diagnostics,
