@@ -116,7 +116,11 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let compiled = context.compile(job, &names[i]);
+                    // A bug in typst must not take the other documents down with it.
+                    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        context.compile(job, &names[i])
+                    }))
+                    .unwrap_or_else(|_| Compiled::crashed(&names[i]));
                     *results[i]
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(compiled);
@@ -244,6 +248,26 @@ struct Context<'a> {
 struct Compiled {
     pdf: Option<(Vec<u8>, usize)>,
     diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    fn crashed(file_name: &str) -> Self {
+        Self {
+            pdf: None,
+            diagnostics: vec![
+                Diagnostic::error(
+                    "typst-crash",
+                    format!("typst stopped with an internal error while making {file_name}"),
+                    crate::diag::Location::File {
+                        file: file_name.to_owned(),
+                    },
+                )
+                .with_hint(
+                    "this is a bug: please report it with the ladder and layouts that cause it",
+                ),
+            ],
+        }
+    }
 }
 
 impl Context<'_> {
