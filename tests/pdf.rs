@@ -7,9 +7,23 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::{assert_code, run, rungs, stderr, stdout, tempdir, tool, write};
+
+/// `rungs --ladder LADDER pdf ARGS…`, ready to run in `cwd`.
+fn pdf_command(cwd: &Path, ladder: &Path, args: &[&str]) -> Command {
+    let mut c = rungs(cwd);
+    c.arg("--ladder").arg(ladder).arg("pdf").args(args);
+    c
+}
+
+/// Runs `rungs --ladder LADDER pdf ARGS…` in `cwd`.
+fn pdf(cwd: &Path, ladder: &Path, args: &[&str]) -> Output {
+    pdf_command(cwd, ladder, args)
+        .output()
+        .expect("the rungs binary runs")
+}
 
 /// A4 and US Letter in PostScript points (width × height, portrait).
 const A4: (f64, f64) = (595.276, 841.89);
@@ -178,10 +192,7 @@ fn generated_ladder(n: usize) -> String {
 fn bundled_ladder_prints_every_bullet_with_fonts_sizes_and_metadata() {
     let tmp = tempdir();
     let ladder = common::bundled_ladder();
-    let o = run(
-        tmp.path(),
-        &["--ladder", ladder.to_str().expect("utf-8"), "pdf"],
-    );
+    let o = pdf(tmp.path(), &ladder, &[]);
     assert_code(&o, 0);
     let out = tmp.path().join("out");
     assert_eq!(
@@ -228,9 +239,8 @@ fn bundled_ladder_prints_every_bullet_with_fonts_sizes_and_metadata() {
 fn the_same_input_gives_the_same_bytes() {
     let tmp = tempdir();
     let ladder = common::bundled_ladder();
-    let ladder = ladder.to_str().expect("utf-8");
     for dir in ["a", "b"] {
-        let o = run(tmp.path(), &["--ladder", ladder, "pdf", "-o", dir]);
+        let o = pdf(tmp.path(), &ladder, &["-o", dir]);
         assert_code(&o, 0);
     }
     let names = pdf_names(&tmp.path().join("a"));
@@ -247,24 +257,16 @@ fn the_same_input_gives_the_same_bytes() {
 fn source_date_epoch_sets_the_creation_date() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
-    let o = rungs(tmp.path())
+    let o = pdf_command(tmp.path(), &ladder, &["--level", "G1"])
         .env("SOURCE_DATE_EPOCH", "1700000000")
-        .args([
-            "--ladder",
-            ladder.to_str().expect("utf-8"),
-            "pdf",
-            "--level",
-            "G1",
-        ])
         .output()
         .expect("runs");
     assert_code(&o, 0);
     let info = pdf_info(&level_pdf(&tmp.path().join("out"), "G1"));
     assert!(info["CreationDate"].contains("2023"), "{info:?}");
 
-    let o = rungs(tmp.path())
+    let o = pdf_command(tmp.path(), &ladder, &[])
         .env("SOURCE_DATE_EPOCH", "yesterday")
-        .args(["--ladder", ladder.to_str().expect("utf-8"), "pdf"])
         .output()
         .expect("runs");
     assert_code(&o, 1);
@@ -279,12 +281,10 @@ fn source_date_epoch_sets_the_creation_date() {
 fn letter_paper_and_selected_documents() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
-    let ladder = ladder.to_str().expect("utf-8");
-    let o = run(
+    let o = pdf(
         tmp.path(),
-        &[
-            "--ladder", ladder, "pdf", "--paper", "letter", "--level", "G2", "--matrix",
-        ],
+        &ladder,
+        &["--paper", "letter", "--level", "G2", "--matrix"],
     );
     assert_code(&o, 0);
     let out = tmp.path().join("out");
@@ -292,7 +292,7 @@ fn letter_paper_and_selected_documents() {
     assert_size(&out.join("matrix.pdf"), (LETTER.1, LETTER.0));
     assert_size(&out.join("G2-level-number-2.pdf"), LETTER);
 
-    let o = run(tmp.path(), &["--ladder", ladder, "pdf", "--paper", "a44"]);
+    let o = pdf(tmp.path(), &ladder, &["--paper", "a44"]);
     assert_code(&o, 2);
     assert!(
         stderr(&o).contains("unknown paper size `a44`"),
@@ -300,7 +300,7 @@ fn letter_paper_and_selected_documents() {
         stderr(&o)
     );
 
-    let o = run(tmp.path(), &["--ladder", ladder, "pdf", "--level", "L9"]);
+    let o = pdf(tmp.path(), &ladder, &["--level", "L9"]);
     assert_code(&o, 1);
     let err = stderr(&o);
     assert!(
@@ -314,10 +314,7 @@ fn three_and_eight_level_ladders_render() {
     for n in [3, 8] {
         let tmp = tempdir();
         let ladder = write(tmp.path(), "l.md", &generated_ladder(n));
-        let o = run(
-            tmp.path(),
-            &["--ladder", ladder.to_str().expect("utf-8"), "pdf"],
-        );
+        let o = pdf(tmp.path(), &ladder, &[]);
         assert_code(&o, 0);
         let out = tmp.path().join("out");
         assert_eq!(pdf_names(&out).len(), n + 1, "{n} levels");
@@ -356,10 +353,7 @@ organisation = "ACME ] [ #set text(red)"
 - Literal \#read("/etc/passwd") and \$math\$ and \*star\* \_under\_ \[br\] \<lt\> @label \\ back, more
 "#,
     );
-    let o = run(
-        tmp.path(),
-        &["--ladder", ladder.to_str().expect("utf-8"), "pdf"],
-    );
+    let o = pdf(tmp.path(), &ladder, &[]);
     assert_code(&o, 0);
     let out = tmp.path().join("out");
     assert_every_bullet_printed(tmp.path(), &ladder, &out);
@@ -391,16 +385,7 @@ fn a_broken_layout_is_located_and_writes_no_pdf() {
         "mine/matrix.typ",
         "#let data = json(\"data.json\")\n// fine so far\n#let broken = (1, 2\n= Matrix\n",
     );
-    let o = run(
-        tmp.path(),
-        &[
-            "--ladder",
-            ladder.to_str().expect("utf-8"),
-            "pdf",
-            "--layouts",
-            "mine",
-        ],
-    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine"]);
     assert_code(&o, 1);
     let err = stderr(&o);
     assert!(err.contains("error[layout-error]"), "{err}");
@@ -422,17 +407,7 @@ fn a_broken_layout_is_located_and_writes_no_pdf() {
         "mine/matrix.typ",
         "#let data = json(\"data.json\")\n#let f(x) = x.no-such-field\n#f(data.meta)\n",
     );
-    let o = run(
-        tmp.path(),
-        &[
-            "--ladder",
-            ladder.to_str().expect("utf-8"),
-            "pdf",
-            "--layouts",
-            "mine",
-            "--matrix",
-        ],
-    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
     assert_code(&o, 1);
     let err = stderr(&o);
     assert!(err.contains("--> mine/matrix.typ:2:"), "{err}");
@@ -443,7 +418,6 @@ fn a_broken_layout_is_located_and_writes_no_pdf() {
 fn layouts_cannot_read_outside_their_folder() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
-    let ladder = ladder.to_str().expect("utf-8");
     write(tmp.path(), "secret.txt", "TOP-SECRET");
     let host = tmp.path().display().to_string();
     let attempts = [
@@ -478,10 +452,7 @@ fn layouts_cannot_read_outside_their_folder() {
             "mine/matrix.typ",
             &format!("= Matrix\n{code}\n"),
         );
-        let o = run(
-            tmp.path(),
-            &["--ladder", ladder, "pdf", "--layouts", "mine", "--matrix"],
-        );
+        let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
         assert_code(&o, 1);
         let err = stderr(&o);
         assert!(err.contains(expected), "{what}: {err}");
@@ -503,16 +474,7 @@ fn an_overridden_layout_file_is_used_and_others_stay_built_in() {
     );
     // A stale data.json in the folder is ignored: rungs serves the ladder's own.
     write(tmp.path(), "mine/data.json", "{\"stale\": true}");
-    let o = run(
-        tmp.path(),
-        &[
-            "--ladder",
-            ladder.to_str().expect("utf-8"),
-            "pdf",
-            "--layouts",
-            "mine",
-        ],
-    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine"]);
     assert_code(&o, 0);
     let out = tmp.path().join("out");
     let text = pdf_text(&level_pdf(&out, "G2"));
@@ -535,8 +497,7 @@ fn characters_the_fonts_lack_are_named_with_where_they_are() {
         "g.md",
         "# Glyphs\n\n## One (G1)\n\n### Area\n\n#### Comp\n\n- Plain text.\n\n## Two (G2)\n\n### Area\n\n#### Comp\n\n- 漢字 and a rocket 🚀 and a check ✔\n",
     );
-    let ladder = ladder.to_str().expect("utf-8");
-    let o = run(tmp.path(), &["--ladder", ladder, "pdf", "--level", "G2"]);
+    let o = pdf(tmp.path(), &ladder, &["--level", "G2"]);
     assert_code(&o, 0);
     let err = stderr(&o);
     assert!(err.contains("warning[missing-glyphs]"), "{err}");
@@ -554,12 +515,10 @@ fn characters_the_fonts_lack_are_named_with_where_they_are() {
         symbols.is_dir(),
         "run `bash .ci/install` (LibreOffice brings OpenSymbol)"
     );
-    let o = run(
+    let o = pdf(
         tmp.path(),
+        &ladder,
         &[
-            "--ladder",
-            ladder,
-            "pdf",
             "--level",
             "G2",
             "--font-path",
@@ -578,18 +537,10 @@ fn characters_the_fonts_lack_are_named_with_where_they_are() {
 fn pdf_standards_are_applied_or_refused_clearly() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
-    let ladder = ladder.to_str().expect("utf-8");
-    let o = run(
+    let o = pdf(
         tmp.path(),
-        &[
-            "--ladder",
-            ladder,
-            "pdf",
-            "--level",
-            "G1",
-            "--pdf-standard",
-            "a-2b",
-        ],
+        &ladder,
+        &["--level", "G1", "--pdf-standard", "a-2b"],
     );
     assert_code(&o, 0);
     let bytes = fs::read(level_pdf(&tmp.path().join("out"), "G1")).expect("pdf");
@@ -599,25 +550,15 @@ fn pdf_standards_are_applied_or_refused_clearly() {
         "no PDF/A id"
     );
 
-    let o = run(
+    let o = pdf(
         tmp.path(),
-        &[
-            "--ladder",
-            ladder,
-            "pdf",
-            "--pdf-standard",
-            "a-2b",
-            "--pdf-standard",
-            "a-3b",
-        ],
+        &ladder,
+        &["--pdf-standard", "a-2b", "--pdf-standard", "a-3b"],
     );
     assert_code(&o, 1);
     assert!(stderr(&o).contains("at most one PDF/A"), "{}", stderr(&o));
 
-    let o = run(
-        tmp.path(),
-        &["--ladder", ladder, "pdf", "--pdf-standard", "a-9"],
-    );
+    let o = pdf(tmp.path(), &ladder, &["--pdf-standard", "a-9"]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("ua-1"), "{}", stderr(&o));
 }
@@ -626,15 +567,8 @@ fn pdf_standards_are_applied_or_refused_clearly() {
 fn a_failed_write_leaves_no_partial_file() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
-    let o = rungs(tmp.path())
+    let o = pdf_command(tmp.path(), &ladder, &["--level", "G1"])
         .env("RUNGS_FAULT", "write")
-        .args([
-            "--ladder",
-            ladder.to_str().expect("utf-8"),
-            "pdf",
-            "--level",
-            "G1",
-        ])
         .output()
         .expect("runs");
     assert_code(&o, 3);

@@ -170,6 +170,15 @@ mod tests {
         VirtualPath::new(p).expect("a valid virtual path")
     }
 
+    /// The contents of a file that must be readable.
+    fn bytes(l: &Layouts, p: &str) -> Vec<u8> {
+        l.read(&vpath(p))
+            .expect("readable")
+            .bytes
+            .as_slice()
+            .to_vec()
+    }
+
     fn message(e: &FileError) -> String {
         e.to_string()
     }
@@ -190,13 +199,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         fs::write(tmp.path().join(MATRIX), "mine").expect("write");
         let l = Layouts::with_dir(tmp.path()).expect("layouts");
-        assert_eq!(
-            l.read(&vpath("/matrix.typ"))
-                .expect("read")
-                .bytes
-                .as_slice(),
-            b"mine"
-        );
+        assert_eq!(bytes(&l, "/matrix.typ"), b"mine");
         let level = l.read(&vpath("/level.typ")).expect("falls back");
         assert_eq!(level.shown, "layouts/level.typ");
     }
@@ -247,13 +250,7 @@ mod tests {
             );
         }
         // A link that stays inside the folder is fine.
-        assert_eq!(
-            l.read(&vpath("/alias.txt"))
-                .expect("inside")
-                .bytes
-                .as_slice(),
-            b"ok"
-        );
+        assert_eq!(bytes(&l, "/alias.txt"), b"ok");
     }
 
     #[test]
@@ -267,13 +264,7 @@ mod tests {
             let link = holder.path().join("layouts");
             std::os::unix::fs::symlink(real.path(), &link).expect("link");
             let l = Layouts::with_dir(&link).expect("layouts");
-            assert_eq!(
-                l.read(&vpath("/matrix.typ"))
-                    .expect("read")
-                    .bytes
-                    .as_slice(),
-                b"mine"
-            );
+            assert_eq!(bytes(&l, "/matrix.typ"), b"mine");
         }
     }
 
