@@ -21,7 +21,7 @@ fn source_bullets(text: &str) -> BTreeMap<String, Vec<String>> {
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("## ") {
             let start = h.rfind('(').expect("level code") + 1;
-            code = h[start..h.len() - 1].to_owned();
+            h[start..h.len() - 1].clone_into(&mut code);
         } else if let Some(b) = line.strip_prefix("- ") {
             out.entry(code.clone()).or_default().push(b.to_owned());
         }
