@@ -8,6 +8,9 @@ use typst::syntax::DiagSpan;
 use super::world::DocWorld;
 use crate::diag::{Diagnostic, LineIndex, Location};
 
+/// Call sites shown for an error raised inside functions or imports.
+const MAX_TRACE: usize = 5;
+
 /// Which step of making a PDF reported a problem.
 #[derive(Debug, Clone, Copy)]
 pub enum Stage {
@@ -31,15 +34,28 @@ fn one(world: &DocWorld<'_>, stage: Stage, d: &SourceDiagnostic) -> Diagnostic {
         }
     });
     let mut hints: Vec<String> = d.hints.iter().filter_map(|h| reword(&h.v)).collect();
-    // Where the error surfaced, when it came through a function or an import.
+    // Where the error surfaced, when it came through a function or an import; a recursion
+    // repeats one call site many times, shown once with a count.
+    let mut trace: Vec<(String, usize)> = Vec::new();
     for point in &d.trace {
         if let Some(Location::Text {
             file, line, col, ..
         }) = locate(world, point.span.into())
         {
-            hints.push(format!("{} at {file}:{line}:{col}", point.v));
+            let here = format!("{} at {file}:{line}:{col}", point.v);
+            match trace.last_mut() {
+                Some((last, n)) if *last == here => *n += 1,
+                _ => trace.push((here, 1)),
+            }
         }
     }
+    hints.extend(trace.into_iter().take(MAX_TRACE).map(|(here, n)| {
+        if n == 1 {
+            here
+        } else {
+            format!("{here} ({n} times)")
+        }
+    }));
     let message = d.message.to_string();
     let mut diag = match (d.severity, stage) {
         (Severity::Error, Stage::Layout) => Diagnostic::error("layout-error", message, location),
