@@ -412,6 +412,19 @@ fn a_broken_layout_is_located_and_writes_no_pdf() {
     let err = stderr(&o);
     assert!(err.contains("--> mine/matrix.typ:2:"), "{err}");
     assert!(err.contains("mine/matrix.typ:3:"), "{err}");
+
+    // Runaway recursion: typst's limit, with the repeated call site shown once and counted.
+    write(
+        tmp.path(),
+        "mine/matrix.typ",
+        "#let f(n) = if n == 0 [x] else { block(f(n - 1)) }\n#f(500)\n",
+    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("maximum function call depth exceeded"), "{err}");
+    assert!(err.contains("times)"), "{err}");
+    assert!(err.matches("while calling").count() <= 5, "{err}");
 }
 
 #[test]
