@@ -422,7 +422,10 @@ fn a_broken_layout_is_located_and_writes_no_pdf() {
     let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
     assert_code(&o, 1);
     let err = stderr(&o);
-    assert!(err.contains("maximum function call depth exceeded"), "{err}");
+    assert!(
+        err.contains("maximum function call depth exceeded"),
+        "{err}"
+    );
     assert!(err.contains("times)"), "{err}");
     assert!(err.matches("while calling").count() <= 5, "{err}");
 }
@@ -544,6 +547,25 @@ fn characters_the_fonts_lack_are_named_with_where_they_are() {
         err.contains("漢 (U+6F22)") && !err.contains("U+2714"),
         "{err}"
     );
+
+    // Text the layouts write themselves (e.g. translated labels) is checked in the laid-out
+    // document, and located in the layout when typst kept the place.
+    write(
+        tmp.path(),
+        "mine/level.typ",
+        "#set text(font: \"Inter\")\n= Stufe\n能力 steht hier\n",
+    );
+    let plain = write(tmp.path(), "plain.md", &generated_ladder(3));
+    let o = pdf(tmp.path(), &plain, &["--level", "G1", "--layouts", "mine"]);
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "能 (U+80FD), 力 (U+529B), which the layouts write into G1-level-number-1.pdf"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--> mine/level.typ:3:1"), "{err}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use typst::WorldExt;
 use typst::diag::{Severity, SourceDiagnostic};
-use typst::syntax::DiagSpan;
+use typst::syntax::{DiagSpan, Span};
 
 use super::world::DocWorld;
 use crate::diag::{Diagnostic, LineIndex, Location};
@@ -77,6 +77,33 @@ fn reword(hint: &str) -> Option<String> {
     } else {
         Some(hint.to_owned())
     }
+}
+
+/// A warning for characters a layout writes that no font can draw, at the place it writes them
+/// when typst kept it (text made from a string value has none: then the main layout is named).
+pub fn missing_glyphs(
+    world: &DocWorld<'_>,
+    span: Span,
+    chars: &[char],
+    file_name: &str,
+) -> Diagnostic {
+    use typst::World;
+    let location = locate(world, span.into()).unwrap_or_else(|| Location::File {
+        file: world.shared().shown(world.main()),
+    });
+    let list: Vec<String> = chars
+        .iter()
+        .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+        .collect();
+    Diagnostic::warning(
+        "missing-glyphs",
+        format!(
+            "the fonts cannot draw {}, which the layouts write into {file_name}; they print as empty boxes",
+            list.join(", ")
+        ),
+        location,
+    )
+    .with_hint(super::coverage::FONT_HINT)
 }
 
 fn locate(world: &DocWorld<'_>, span: DiagSpan) -> Option<Location> {

@@ -91,7 +91,8 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
             )
         })?,
     };
-    let mut diagnostics: Vec<Diagnostic> = coverage::check(ladder, &fonts).into_iter().collect();
+    let (warning, missing_glyphs) = coverage::check(ladder, &fonts);
+    let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
     let date = options::datetime(opts.timestamp)?;
     let shared = Shared::new(fonts, layouts, ladder.to_json(), date);
     let names = file_names(ladder, &jobs);
@@ -102,6 +103,7 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
         paper: &opts.paper,
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
+        missing_glyphs: &missing_glyphs,
     };
     let results = context.compile_all(&jobs, &names);
 
@@ -207,6 +209,8 @@ struct Context<'a> {
     paper: &'a Paper,
     standards: &'a PdfStandards,
     timestamp: Timestamp,
+    /// Characters of the ladder no font has (reported once, before typesetting).
+    missing_glyphs: &'a HashSet<char>,
 }
 
 /// One document's outcome: the PDF and its page count, or nothing (then an error is among the
@@ -301,6 +305,9 @@ impl Context<'_> {
             }
         };
         self.fill_metadata(&mut doc, level);
+        for (span, chars) in coverage::in_document(&doc, self.missing_glyphs) {
+            diagnostics.push(diagnostics::missing_glyphs(&world, span, &chars, file_name));
+        }
         let pdf_options = PdfOptions {
             ident: Smart::Custom(format!(
                 "rungs/{}/{file_name}",
