@@ -107,7 +107,7 @@ pub const FONT_HINT: &str = "add a folder of fonts that have them: `rungs pdf --
 /// Characters a laid-out document draws as the font's "missing glyph" box, grouped by the place
 /// in the layout that wrote them, in page order. Characters in `known` (already reported from
 /// the ladder) are left out.
-pub fn in_document(doc: &PagedDocument, known: &HashSet<char>) -> Vec<(Span, Vec<char>)> {
+pub(super) fn in_document(doc: &PagedDocument, known: &HashSet<char>) -> Vec<(Span, Vec<char>)> {
     let mut found: Vec<(Span, Vec<char>)> = Vec::new();
     for page in doc.pages() {
         walk(&page.frame, &mut |span, c| {
