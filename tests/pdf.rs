@@ -572,18 +572,42 @@ fn characters_the_fonts_lack_are_named_with_where_they_are() {
 fn pdf_standards_are_applied_or_refused_clearly() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    // The shipped layouts meet PDF/A-2b and PDF/UA-1 together (title, language, headings,
+    // table headers), for both kinds of document.
     let o = pdf(
         tmp.path(),
         &ladder,
-        &["--level", "G1", "--pdf-standard", "a-2b"],
+        &[
+            "--level",
+            "G1",
+            "--matrix",
+            "--pdf-standard",
+            "a-2b",
+            "--pdf-standard",
+            "ua-1",
+        ],
     );
     assert_code(&o, 0);
-    let bytes = fs::read(level_pdf(&tmp.path().join("out"), "G1")).expect("pdf");
-    let marker = b"pdfaid:part";
-    assert!(
-        bytes.windows(marker.len()).any(|w| w == marker),
-        "no PDF/A id"
+    let out = tmp.path().join("out");
+    for pdf in [level_pdf(&out, "G1"), out.join("matrix.pdf")] {
+        let bytes = fs::read(&pdf).expect("pdf");
+        for marker in [&b"pdfaid:part>2<"[..], b"pdfuaid:part>1<"] {
+            assert!(
+                bytes.windows(marker.len()).any(|w| w == marker),
+                "{} lacks {}",
+                pdf.display(),
+                String::from_utf8_lossy(marker)
+            );
+        }
+    }
+
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--pdf-standard", "a-1b", "--pdf-standard", "ua-1"],
     );
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("cannot be combined"), "{}", stderr(&o));
 
     let o = pdf(
         tmp.path(),
