@@ -699,3 +699,38 @@ fn help_teaches_the_command() {
         );
     }
 }
+
+#[test]
+fn setup_problems_are_explained_before_anything_is_written() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    fs::create_dir_all(tmp.path().join("empty")).expect("mkdir");
+    write(tmp.path(), "empty-fonts/readme.txt", "no fonts here");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--layouts", "missing"],
+            "cannot use missing as the layouts folder: not found",
+        ),
+        (
+            &["--layouts", "l.md"],
+            "cannot use l.md as the layouts folder: not a folder",
+        ),
+        (
+            &["--font-path", "missing"],
+            "cannot read the font folder missing: not found",
+        ),
+        (&["--font-path", "empty-fonts"], "no fonts in empty-fonts"),
+    ];
+    for (args, expected) in cases {
+        let o = pdf(tmp.path(), &ladder, args);
+        assert_code(&o, 1);
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(err.contains("= hint:"), "{args:?}: {err}");
+        assert!(!tmp.path().join("out").exists(), "{args:?} wrote output");
+    }
+    // Quiet runs print nothing on stdout.
+    let o = pdf(tmp.path(), &ladder, &["-q", "--level", "G1"]);
+    assert_code(&o, 0);
+    assert_eq!(stdout(&o), "");
+}
