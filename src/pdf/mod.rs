@@ -272,7 +272,10 @@ impl Context<'_> {
                             }))
                             .unwrap_or_else(|_| Compiled::crashed(&names[i]));
                         *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
-                        // Keep memory flat: drop cached results no later document can reuse.
+                        // Drop cached results unused over the last two documents. Not 0: the
+                        // cache is global, and the document still compiling on the other thread
+                        // reuses its own results between layout passes (evicting them all cost
+                        // about a third more CPU for the bundled ladder, for 10 % less memory).
                         typst::comemo::evict(2);
                     }
                 });
