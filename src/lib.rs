@@ -5,5 +5,6 @@ pub mod atomic;
 pub mod diag;
 pub mod ladder;
 pub mod model;
+pub mod pdf;
 pub mod sheets;
 pub mod tally;

@@ -2,6 +2,8 @@
 
 mod check;
 mod export;
+mod layouts;
+mod pdf;
 mod sheets;
 mod tally;
 
@@ -53,6 +55,11 @@ pub enum Command {
     /// Export the ladder model (the data contract for layouts and other tools).
     #[command(subcommand)]
     Export(export::Format),
+    /// Print the ladder as PDFs: the competency × level matrix and one document per level.
+    Pdf(pdf::Args),
+    /// Copy the built-in Typst layouts out for editing (`rungs pdf --layouts DIR` uses them).
+    #[command(subcommand)]
+    Layouts(layouts::Action),
     /// Write one fillable review workbook per person and reviewer from a roster.
     Sheets(sheets::Args),
     /// Import the returned review workbooks, verify each, and write the tally for calibration.
@@ -97,15 +104,25 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Check(args) => check::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Export(format) => export::run(cli.ladder.as_deref(), &format),
+        Command::Pdf(args) => pdf::run(cli.ladder.as_deref(), cli.quiet, &args),
+        Command::Layouts(action) => layouts::run(cli.ladder.as_deref(), cli.quiet, &action),
         Command::Sheets(args) => sheets::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Tally(args) => tally::run(cli.ladder.as_deref(), cli.quiet, &args),
     }
 }
 
-/// Loads the ladder and prints its warnings to stderr.
+/// Loads the ladder for a command that uses it. Quality warnings are `rungs check`'s business:
+/// other commands mention how many there are in one line, so their own output stays readable.
 pub fn load_ladder(path: Option<&std::path::Path>) -> Result<rungs::ladder::Loaded, Failure> {
     let loaded = rungs::ladder::load(path)?;
-    eprint!("{}", rungs::diag::render_all(&loaded.warnings));
+    let n = loaded.warnings.len();
+    if n > 0 {
+        eprintln!(
+            "note: the ladder has {n} quality warning{}; `rungs check` shows {}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        );
+    }
     Ok(loaded)
 }
 
