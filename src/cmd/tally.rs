@@ -126,6 +126,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
+/// People listed in the summary: the workbook has everyone, the terminal the first screenful.
+const SHOWN: usize = 30;
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -203,8 +206,6 @@ fn summary(
             );
         }
     }
-    // The workbook has everyone; the terminal gets the first screenful.
-    const SHOWN: usize = 30;
     for p in t.people.iter().take(SHOWN) {
         let sugg = match (&p.suggested_level, p.gap) {
             (Some(l), Some(g)) => format!("suggested {l} ({g:+})"),
