@@ -98,17 +98,25 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     }
 
     let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
-    let xlsx = output::xlsx(ladder, &import, &t, epoch)
-        .map_err(|e| Failure::Failed(format!("error: cannot build tally.xlsx: {e}")))?;
-    let csv = output::csv(ladder, &import)
-        .map_err(|e| Failure::Failed(format!("error: cannot build tally.csv: {e}")))?;
-    let json = output::json(ladder, &import, &t);
+    // One output at a time, built, written and dropped: memory holds one of them at most.
+    let builds: [(&str, Build<'_>); 3] = [
+        (
+            "tally.xlsx",
+            Box::new(|| output::xlsx(ladder, &import, &t, epoch).map_err(|e| e.to_string())),
+        ),
+        (
+            "tally.csv",
+            Box::new(|| output::csv(ladder, &import).map_err(|e| e.to_string())),
+        ),
+        (
+            "tally.json",
+            Box::new(|| Ok(output::json(ladder, &import, &t))),
+        ),
+    ];
     let mut written = Vec::new();
-    for (name, bytes) in [
-        ("tally.xlsx", xlsx),
-        ("tally.csv", csv),
-        ("tally.json", json),
-    ] {
+    for (name, build) in builds {
+        let bytes =
+            build().map_err(|e| Failure::Failed(format!("error: cannot build {name}: {e}")))?;
         let path = args.out.join(name);
         atomic::write(&path, &bytes, Overwrite::Replace).map_err(|e| {
             Failure::Failed(format!(
@@ -125,6 +133,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     // With --skip-invalid the user chose a partial tally; what was left out is listed above.
     Ok(ExitCode::SUCCESS)
 }
+
+/// Builds one output file's bytes.
+type Build<'a> = Box<dyn Fn() -> Result<Vec<u8>, String> + 'a>;
 
 /// People listed in the summary: the workbook has everyone, the terminal the first screenful.
 const SHOWN: usize = 30;
