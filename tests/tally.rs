@@ -388,6 +388,12 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
         "{}",
         stderr(&o)
     );
+
+    // The output folder inside the inputs, or an earlier tally's: never read back as returns.
+    for out in ["returned/tally", "returned/tally", "t5"] {
+        let o = s.tally(&["returned", "-o", out]);
+        assert_code(&o, 0);
+    }
 }
 
 #[test]

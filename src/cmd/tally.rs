@@ -53,7 +53,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         Some(p) => Some(tally::load_manifest(p).map_err(|d| Failure::Input(d.to_string()))?),
         None => None,
     };
-    let found = tally::discover(&args.inputs);
+    let found = tally::discover(&args.inputs, Some(&args.out));
     if !found.missing.is_empty() {
         return Err(Failure::Input(render_all(&found.missing)));
     }
@@ -99,17 +99,18 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
 
     let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
     // One output at a time, built, written and dropped: memory holds one of them at most.
+    let [xlsx_name, csv_name, json_name] = tally::OUTPUT_FILES;
     let builds: [(&str, Build<'_>); 3] = [
         (
-            "tally.xlsx",
+            xlsx_name,
             Box::new(|| output::xlsx(ladder, &import, &t, epoch).map_err(|e| e.to_string())),
         ),
         (
-            "tally.csv",
+            csv_name,
             Box::new(|| output::csv(ladder, &import).map_err(|e| e.to_string())),
         ),
         (
-            "tally.json",
+            json_name,
             Box::new(|| Ok(output::json(ladder, &import, &t))),
         ),
     ];

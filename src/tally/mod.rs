@@ -53,6 +53,9 @@ const SPREADSHEET_EXTENSIONS: [&str; 10] = [
     "xlsx", "xlsm", "xltx", "xls", "xlsb", "ods", "fods", "csv", "tsv", "numbers",
 ];
 
+/// The files a tally writes.
+pub const OUTPUT_FILES: [&str; 3] = ["tally.xlsx", "tally.csv", "tally.json"];
+
 /// Whether a file name is an Office lock or owner file, which holds no answers.
 pub fn is_lock_file(name: &str) -> bool {
     name.starts_with("~$") || (name.starts_with(".~lock.") && name.ends_with('#'))
@@ -60,13 +63,16 @@ pub fn is_lock_file(name: &str) -> bool {
 
 /// Finds the candidate files: files given by name are always read; folders are walked
 /// recursively (symlinked folders are not followed, so a loop cannot hang the walk).
-pub fn discover(inputs: &[PathBuf]) -> Found {
+/// `skip` is a folder never searched: the tally's own output folder, which may sit among the
+/// returned workbooks.
+pub fn discover(inputs: &[PathBuf], skip: Option<&Path>) -> Found {
+    let skip = skip.and_then(|s| std::fs::canonicalize(s).ok());
     let mut found = Found::default();
     let mut files = Vec::new();
     for input in inputs {
         let shown = input.display().to_string();
         match std::fs::metadata(input) {
-            Ok(m) if m.is_dir() => walk(input, &mut files, &mut found),
+            Ok(m) if m.is_dir() => walk(input, skip.as_deref(), &mut files, &mut found),
             Ok(_) => {
                 let name = input
                     .file_name()
@@ -96,7 +102,10 @@ pub fn discover(inputs: &[PathBuf]) -> Found {
     found
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, found: &mut Found) {
+fn walk(dir: &Path, skip: Option<&Path>, files: &mut Vec<PathBuf>, found: &mut Found) {
+    if skip.is_some() && std::fs::canonicalize(dir).ok().as_deref() == skip {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         found.missing.push(
             Diagnostic::error(
@@ -112,13 +121,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, found: &mut Found) {
     };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
-    for e in entries {
+    // A folder holding all three outputs of an earlier tally: those are not returns.
+    let has = |n: &str| entries.iter().any(|e| e.file_name() == n);
+    let earlier_tally = OUTPUT_FILES.iter().all(|n| has(n));
+    for e in &entries {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
+        if earlier_tally && OUTPUT_FILES.contains(&name.as_str()) {
+            found.ignored.push(path);
+            continue;
+        }
         let Ok(kind) = e.file_type() else { continue };
         if kind.is_dir() {
             if !name.starts_with('.') {
-                walk(&path, files, found);
+                walk(&path, skip, files, found);
             }
             continue;
         }
