@@ -132,7 +132,7 @@ fn example_roster_gives_workbooks_with_the_contracted_structure() {
     );
     assert!(
         summary.contains(
-            "Jonas Berg: Amara Okafor (manager), Mateo Álvarez (manager), Priya Raman (manager)"
+            "Jonas Berg reviews Amara Okafor (as manager), Mateo Álvarez (as manager), Priya Raman (as manager)"
         ),
         "{summary}"
     );

@@ -176,7 +176,7 @@ fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
             .take(NAMES)
             .map(|e| {
                 format!(
-                    "{} ({})",
+                    "{} (as {})",
                     e.provenance.person_name,
                     e.provenance.reviewer_role.as_str()
                 )
@@ -185,7 +185,7 @@ fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
         if entries.len() > NAMES {
             names.push(format!("and {} more", entries.len() - NAMES));
         }
-        println!("  {reviewer}: {}", names.join(", "));
+        println!("  {reviewer} reviews {}", names.join(", "));
     }
     if by_reviewer.len() > SHOWN {
         println!("  … and {} more reviewers", by_reviewer.len() - SHOWN);
