@@ -1,0 +1,437 @@
+"""Benchmark of rungs against the tools a user would otherwise reach for (run via benches/run.sh).
+
+Times, on the same data in the same run, each step of a review cycle at several roster sizes:
+  pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
+  sheets  rungs sheets on a roster           vs  Python XlsxWriter writing equivalent workbooks
+  fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
+  tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
+Every measured command runs in its own process; wall time is taken around it and peak RSS comes
+from the kernel's rusage for that child (os.wait4, as GNU time's %M).
+
+Peers are subcommands of this same file (`bench.py peer NAME ...`) so that they, too, are
+measured as whole processes, interpreter start-up included; each also reports the time of its
+work alone (`work=` on stderr), shown in the table's notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+# ---------------------------------------------------------------------------------------------
+# measuring
+
+
+class Result:
+    def __init__(self, step, tool, scale, items, walls, rss_kb, work=None, note=""):
+        self.step, self.tool, self.scale, self.items = step, tool, scale, items
+        self.wall = statistics.median(walls)
+        self.runs = len(walls)
+        self.rss_mb = rss_kb / 1024
+        self.work = work
+        self.note = note
+
+
+def run_measured(cmd, env=None, cwd=None):
+    """Runs cmd; returns (wall seconds, peak RSS in KiB, stdout, stderr). Raises on failure."""
+    start = time.perf_counter()
+    p = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd
+    )
+    # wait4 reports this child's own rusage (ru_maxrss in KiB on Linux). Read the pipes first
+    # so a chatty child cannot block on a full pipe.
+    out, err = p.stdout.read(), p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.stderr.write(err.decode(errors="replace"))
+        raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed with {p.returncode}")
+    return wall, ru.ru_maxrss, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def measure(step, tool, scale, items, make_cmd, repeat, prepare=None, env=None, note=""):
+    walls, rss, work = [], 0, []
+    for _ in range(repeat):
+        if prepare:
+            prepare()
+        wall, kb, _, err = run_measured(make_cmd(), env=env)
+        walls.append(wall)
+        rss = max(rss, kb)
+        for line in err.splitlines():
+            if line.startswith("work="):
+                work.append(float(line[5:]))
+    r = Result(step, tool, scale, items, walls, rss, statistics.median(work) if work else None, note)
+    print(
+        f"  {step:6} {tool:16} {scale:>6} items={items:<6} wall={r.wall*1000:9.1f} ms "
+        f"per item={r.wall/items*1000:8.2f} ms  rss={r.rss_mb:6.1f} MB"
+        + (f"  (work {r.work*1000:.1f} ms)" if r.work is not None else ""),
+        flush=True,
+    )
+    return r
+
+
+def fresh(path: Path):
+    def go():
+        shutil.rmtree(path, ignore_errors=True)
+
+    return go
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+FIRST = ["Ada", "Grace", "Linus", "Zoë", "Søren", "Amélie", "Björn", "Chiara", "Dmitri", "Élodie",
+         "Farid", "Gülşen", "Hiroshi", "Inès", "José", "Kalani", "Łukasz", "Mónica", "Nuno", "Oğuz"]
+LAST = ["Lovelace", "Hopper", "Torvalds", "Ødegaard", "Kierkegaard", "Núñez", "Öberg", "Rossi",
+        "Ivanov", "Durand", "Haddad", "Yılmaz", "Tanaka", "Moreau", "García", "Kahale"]
+ROLES = ["self", "manager", "peer"]
+
+
+def write_roster(path: Path, reviews: int, levels: list[str]):
+    """A roster of `reviews` rows: each person reviewed by themself, a manager and a peer."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["employee_id", "name", "level", "reviewer", "role", "email", "team"])
+        people = (reviews + 2) // 3
+        n = 0
+        for p in range(people):
+            name = f"{FIRST[p % len(FIRST)]} {LAST[(p * 7) % len(LAST)]} {p}"
+            emp = f"E{p:05d}"
+            level = levels[p % len(levels)]
+            team = f"team-{p % 37}"
+            for k, role in enumerate(ROLES):
+                if n == reviews:
+                    return
+                reviewer = name if role == "self" else f"Reviewer {(p * 3 + k) % max(1, people // 5)}"
+                w.writerow([emp, name, level, reviewer, role, f"e{p}@example.org", team])
+                n += 1
+
+
+def count_files(root: Path, suffix: str) -> int:
+    return sum(1 for p in root.rglob(f"*{suffix}") if not p.name.startswith((".", "~")))
+
+
+# ---------------------------------------------------------------------------------------------
+# peers (run as `bench.py peer NAME ...` in their own process)
+
+
+def peer_typst(layouts: str, data: str, out: str):
+    """Compiles every layout the way `rungs pdf` does, with the stock PyPI Typst compiler.
+
+    The jobs (one per PDF) come from `rungs pdf --dry-run --json`-style job lists when present
+    (layouts/jobs.json written by the benchmark), else one compile per *.typ at the top level.
+    """
+    import typst
+
+    jobs = json.loads(Path(data).with_name("typst-jobs.json").read_text(encoding="utf-8"))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for job in jobs:
+        typst.compile(
+            str(Path(layouts) / job["main"]),
+            output=str(Path(out) / job["output"]),
+            root=layouts,
+            font_paths=job.get("font_paths", []),
+            sys_inputs=job.get("inputs", {}),
+        )
+    sys.stderr.write(f"work={time.perf_counter() - start}\n")
+
+
+def peer_xlsxwriter(ladder_json: str, roster: str, out: str):
+    """Writes, per roster row, a review workbook equivalent to rungs': a protected Review sheet
+    with a locked header, one row per competency with every level's expectations, a dropdown
+    rating and an evidence cell, conditional formats, print setup; an Instructions sheet; a hidden
+    list sheet; custom properties. Deterministic creation date, as rungs."""
+    import datetime
+
+    import xlsxwriter
+
+    ladder = json.loads(Path(ladder_json).read_text(encoding="utf-8"))
+    levels = ladder["levels"]
+    codes = [lv["code"] for lv in levels]
+    comps = [c for a in ladder["areas"] for c in a["competencies"]]
+    area_title = {a["id"]: a["title"] for a in ladder["areas"]}
+    options = codes + [ladder["rating"].get("not_observed") or "Not observed"]
+    outdir = Path(out)
+    start = time.perf_counter()
+    with open(roster, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for i, row in enumerate(rows):
+        d = outdir / "2026-H2" / f"r{i % 97}"
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / f"{row['employee_id']}-{i}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties({"title": "Review", "created": datetime.datetime(2026, 1, 1)})
+        wb.set_custom_property("rungs.form_id", f"form-{i:06d}")
+        wb.set_custom_property("rungs.ladder_fingerprint", ladder["meta"]["fingerprint"])
+        wrap = wb.add_format({"text_wrap": True, "valign": "top", "locked": True})
+        bold = wb.add_format({"bold": True, "locked": True})
+        cur = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#EEF3FB"})
+        inp = wb.add_format({"locked": False, "text_wrap": True, "valign": "top", "border": 1})
+        hl = wb.add_format({"bg_color": "#FFF2CC"})
+        miss = wb.add_format({"bg_color": "#F8D7DA"})
+        ws = wb.add_worksheet("Review")
+        ins = wb.add_worksheet("Instructions")
+        lists = wb.add_worksheet("Lists")
+        for k, o in enumerate(options):
+            lists.write_string(k, 0, o)
+        lists.hide()
+        ins.write_string(0, 0, f"How to fill in the review of {row['name']}", bold)
+        ins.write_string(2, 0, "Pick a rating for every competency; give evidence.")
+        header = [("Person", row["name"]), ("Current level", row["level"]),
+                  ("Reviewer", f"{row['reviewer']} ({row['role']})"), ("Cycle", "2026-H2"),
+                  ("Form id", f"form-{i:06d}")]
+        for r, (k, v) in enumerate(header):
+            ws.write_string(r, 0, k, bold)
+            ws.write_string(r, 1, v)
+        top = len(header) + 1
+        heads = ["id", "Area", "Competency"] + codes + ["Rating", "Evidence"]
+        for c, h in enumerate(heads):
+            ws.write_string(top, c, h, bold)
+        rating_col = 3 + len(codes)
+        for r, comp in enumerate(comps, start=top + 1):
+            ws.write_string(r, 0, comp["id"])
+            ws.write_string(r, 1, area_title.get(comp["area"], comp["area"]), wrap)
+            ws.write_string(r, 2, comp["title"], wrap)
+            for c, cell in enumerate(comp["cells"]):
+                text = "\n".join("• " + it["text"] for it in cell["items"])
+                ws.write_string(r, 3 + c, text, cur if codes[c] == row["level"] else wrap)
+            ws.write_blank(r, rating_col, None, inp)
+            ws.write_blank(r, rating_col + 1, None, inp)
+        last = top + len(comps)
+        ws.data_validation(top + 1, rating_col, last, rating_col,
+                           {"validate": "list", "source": f"=Lists!$A$1:$A${len(options)}"})
+        ws.conditional_format(top + 1, rating_col, last, rating_col,
+                              {"type": "blanks", "format": miss})
+        for c in range(len(codes)):
+            col = xlsxwriter.utility.xl_col_to_name(3 + c)
+            rc = xlsxwriter.utility.xl_col_to_name(rating_col)
+            ws.conditional_format(top + 1, 3 + c, last, 3 + c,
+                                  {"type": "formula", "criteria": f'=${rc}{top + 2}="{codes[c]}"',
+                                   "format": hl})
+        ws.set_column(0, 0, None, None, {"hidden": True})
+        ws.set_column(1, 2, 18)
+        ws.set_column(3, 2 + len(codes), 40)
+        ws.set_column(rating_col, rating_col, 14)
+        ws.set_column(rating_col + 1, rating_col + 1, 50)
+        ws.protect("", {"format_rows": True})
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(top)
+        wb.close()
+    sys.stderr.write(f"work={time.perf_counter() - start}\n")
+
+
+def _workbooks(root: str):
+    return sorted(p for p in Path(root).rglob("*.xlsx") if not p.name.startswith((".", "~")))
+
+
+def peer_openpyxl(root: str):
+    """Reads every value of every sheet of every workbook (values only, as a tally would)."""
+    import openpyxl
+
+    start = time.perf_counter()
+    cells = 0
+    for p in _workbooks(root):
+        wb = openpyxl.load_workbook(p, data_only=True)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                cells += sum(v is not None for v in row)
+        wb.close()
+    sys.stderr.write(f"work={time.perf_counter() - start}\ncells={cells}\n")
+
+
+def peer_calamine(root: str):
+    """Same as peer_openpyxl with python-calamine (Rust calamine behind a Python API)."""
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    cells = 0
+    for p in _workbooks(root):
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                cells += sum(v not in ("", None) for v in row)
+    sys.stderr.write(f"work={time.perf_counter() - start}\ncells={cells}\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "peer":
+        name, rest = sys.argv[2], sys.argv[3:]
+        {"typst": peer_typst, "xlsxwriter": peer_xlsxwriter, "openpyxl": peer_openpyxl,
+         "calamine": peer_calamine}[name](*rest)
+        return
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True, help="the release rungs binary")
+    ap.add_argument("--fill", required=True, help="the release fill example binary")
+    ap.add_argument("--scales", default="100,1000,10000")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each step at scales ≤ 1000")
+    ap.add_argument("--work", default=str(REPO / "target" / "bench"))
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--ladder", default=str(REPO / "ladder" / "titles-for-ops.md"))
+    a = ap.parse_args()
+
+    work = Path(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600", NO_COLOR="1")
+    py = sys.executable
+    me = str(Path(__file__).resolve())
+    rungs = [a.bin, "--quiet", "--ladder", a.ladder]
+    results: list[Result] = []
+
+    print(f"machine: {machine()}")
+    subprocess.run(rungs + ["export", "json", "-o", str(work / "ladder.json")], check=True, env=env)
+    ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
+    codes = [lv["code"] for lv in ladder["levels"]]
+
+    # --- pdf: the bundled ladder, all documents in one run
+    pdf_out = work / "pdf"
+    r = measure("pdf", "rungs", "ladder", 1, lambda: rungs + ["pdf", "-o", str(pdf_out)],
+                a.repeat, prepare=fresh(pdf_out), env=env)
+    r.items = max(1, count_files(pdf_out, ".pdf"))
+    results.append(r)
+    if not a.no_peers:
+        peer = typst_peer_setup(rungs, work, env)
+        if peer:
+            results.append(measure("pdf", "typst (PyPI)", "ladder", r.items,
+                                   lambda: [py, me, "peer", "typst", *peer],
+                                   a.repeat, prepare=fresh(work / "typst-pdf"), env=env))
+
+    for scale in [int(s) for s in a.scales.split(",") if s.strip()]:
+        roster = work / f"roster-{scale}.csv"
+        write_roster(roster, scale, codes)
+        rep = a.repeat if scale <= 1000 else 1
+        out = work / f"sheets-{scale}"
+        results.append(measure("sheets", "rungs", scale, scale,
+                               lambda: rungs + ["sheets", "--roster", str(roster), "--cycle",
+                                                "2026-H2", "-o", str(out)],
+                               rep, prepare=fresh(out), env=env))
+        if not a.no_peers:
+            px = work / f"xlsxwriter-{scale}"
+            results.append(measure("sheets", "XlsxWriter", scale, scale,
+                                   lambda: [py, me, "peer", "xlsxwriter", str(work / "ladder.json"),
+                                            str(roster), str(px)],
+                                   rep if scale <= 100 else 1, prepare=fresh(px), env=env))
+            shutil.rmtree(px, ignore_errors=True)
+        results.append(measure("fill", "examples/fill", scale, scale,
+                               lambda: [a.fill, str(out)], 1, env=env))
+        tally_out = work / f"tally-{scale}"
+        manifest = next(out.rglob("manifest.json"), None)
+        tally_cmd = rungs + ["tally", str(out), "-o", str(tally_out)]
+        if manifest:
+            tally_cmd += ["--manifest", str(manifest)]
+        results.append(measure("tally", "rungs", scale, scale, lambda: tally_cmd,
+                               rep, prepare=fresh(tally_out), env=env))
+        if not a.no_peers:
+            results.append(measure("tally", "openpyxl", scale, scale,
+                                   lambda: [py, me, "peer", "openpyxl", str(out)],
+                                   rep if scale <= 100 else 1, env=env))
+            results.append(measure("tally", "python-calamine", scale, scale,
+                                   lambda: [py, me, "peer", "calamine", str(out)], rep, env=env))
+        shutil.rmtree(out, ignore_errors=True)
+
+    table = render(results)
+    (work / "results.md").write_text(table, encoding="utf-8")
+    print()
+    print(table)
+    print(f"(also in {work / 'results.md'})")
+
+
+def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
+    """Copies the default layouts out and writes the job list for the PyPI compiler.
+
+    The layouts read the exported JSON (the same file `rungs export json` writes) so the stock
+    compiler compiles exactly what rungs does. Returns the peer's arguments, or None (with a
+    note) when this build of rungs cannot export its layouts.
+    """
+    layouts = work / "layouts"
+    p = subprocess.run(rungs + ["pdf", "--export-layouts", str(layouts)], env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"  pdf    typst (PyPI): skipped, cannot export layouts: {p.stderr.strip()[:200]}")
+        return None
+    shutil.copy(work / "ladder.json", layouts / "ladder.json")
+    jobs_file = layouts / "jobs.json"
+    if jobs_file.exists():
+        jobs = json.loads(jobs_file.read_text(encoding="utf-8"))
+    else:
+        jobs = default_jobs(work, layouts)
+    (work / "typst-jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+    return [str(layouts), str(work / "ladder.json"), str(work / "typst-pdf")]
+
+
+def default_jobs(work: Path, layouts: Path) -> list[dict]:
+    """One job per PDF rungs writes: the matrix, and each level with its code as input."""
+    ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
+    fonts = [str(layouts / "fonts")] if (layouts / "fonts").is_dir() else []
+    jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts,
+             "inputs": {"data": "ladder.json"}}]
+    for lv in ladder["levels"]:
+        jobs.append({"main": "level.typ", "output": f"{lv['code']}.pdf", "font_paths": fonts,
+                     "inputs": {"data": "ladder.json", "level": lv["code"]}})
+    return jobs
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({model or platform.processor()}){mem}, {platform.system()} {platform.release()}"
+
+
+def render(results: list[Result]) -> str:
+    """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
+    base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
+    lines = [
+        f"Machine: {machine()}; median of the runs shown; RSS = peak resident set of the process.",
+        "",
+        "| step | scale | tool | items | wall | per item | peak RSS | rungs faster by | runs |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        b = base.get((r.step, r.scale))
+        speed = f"{r.wall / b.wall:.1f}×" if b and r.tool not in ("rungs", "examples/fill") else ""
+        lines.append(
+            f"| {r.step} | {r.scale} | {r.tool} | {r.items} | {fmt_s(r.wall)} | "
+            f"{fmt_s(r.wall / r.items)} | {r.rss_mb:.1f} MB | {speed} | {r.runs} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def fmt_s(s: float) -> str:
+    return f"{s:.2f} s" if s >= 1 else f"{s * 1000:.1f} ms"
+
+
+if __name__ == "__main__":
+    main()
