@@ -5,3 +5,5 @@ pub mod atomic;
 pub mod diag;
 pub mod ladder;
 pub mod model;
+pub mod pdf;
+pub mod sheets;

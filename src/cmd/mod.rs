@@ -2,6 +2,8 @@
 
 mod check;
 mod export;
+mod layouts;
+mod pdf;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -51,6 +53,11 @@ pub enum Command {
     /// Export the ladder model (the data contract for layouts and other tools).
     #[command(subcommand)]
     Export(export::Format),
+    /// Print the ladder as PDFs: the competency × level matrix and one document per level.
+    Pdf(pdf::Args),
+    /// Copy the built-in Typst layouts out for editing (`rungs pdf --layouts DIR` uses them).
+    #[command(subcommand)]
+    Layouts(layouts::Action),
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -91,6 +98,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Check(args) => check::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Export(format) => export::run(cli.ladder.as_deref(), &format),
+        Command::Pdf(args) => pdf::run(cli.ladder.as_deref(), cli.quiet, &args),
+        Command::Layouts(action) => layouts::run(cli.ladder.as_deref(), cli.quiet, &action),
     }
 }
 

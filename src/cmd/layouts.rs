@@ -1,0 +1,77 @@
+//! `rungs layouts`: copy the built-in Typst layouts out for editing, or list them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rungs::pdf::layouts::{self, Copied};
+
+use super::Failure;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Copy the built-in layouts into a folder for editing, with the ladder's data.json.
+    ///
+    /// Files already there are kept (edits are never overwritten) unless --force. data.json (the
+    /// ladder as `rungs export json` writes it) is always refreshed: it lets the stock typst
+    /// compiler preview the layouts while you edit them. Then print with
+    /// `rungs pdf --layouts DIR`.
+    #[command(
+        after_help = "Edit with live preview (needs the typst CLI):\n  rungs layouts init my-layouts\n  typst watch my-layouts/matrix.typ\n  typst watch --input level=L3 my-layouts/level.typ\n  rungs pdf --layouts my-layouts"
+    )]
+    Init {
+        /// Folder to copy them into.
+        #[arg(value_name = "DIR", default_value = "layouts")]
+        dir: PathBuf,
+        /// Replace files that already exist (your edits to them are lost).
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the built-in layout files.
+    List,
+}
+
+pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCode, Failure> {
+    match action {
+        Action::List => {
+            for (name, bytes) in layouts::BUILT_IN {
+                println!("{name}\t{} bytes", bytes.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Init { dir, force } => {
+            let loaded = super::load_ladder(ladder)?;
+            let failed = |e: std::io::Error| {
+                Failure::Failed(format!(
+                    "error: cannot copy the layouts into {}: {e}\n  = hint: check that the folder is writable, or name another: `rungs layouts init DIR`",
+                    dir.display()
+                ))
+            };
+            let done = layouts::init(dir, *force).map_err(failed)?;
+            let data = dir.join(layouts::DATA);
+            rungs::atomic::write(
+                &data,
+                loaded.ladder.to_json().as_bytes(),
+                rungs::atomic::Overwrite::Replace,
+            )
+            .map_err(failed)?;
+            if !quiet {
+                for c in &done {
+                    match c {
+                        Copied::Written(name) => println!("wrote {}", dir.join(name).display()),
+                        Copied::Kept(name) => println!(
+                            "kept  {} (already there; --force replaces it)",
+                            dir.join(name).display()
+                        ),
+                    }
+                }
+                println!("wrote {} (the ladder's data)", data.display());
+                println!(
+                    "next: edit, preview with `typst watch {}`, print with `rungs pdf --layouts {}`",
+                    dir.join(layouts::MATRIX).display(),
+                    dir.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

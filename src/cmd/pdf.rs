@@ -1,0 +1,126 @@
+//! `rungs pdf`: print the ladder as PDFs (the matrix and one document per level).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rungs::pdf::{self, Paper, Standard};
+
+use super::Failure;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Print the ladder as PDFs for calibration meetings: the competency × level matrix \
+(landscape) and one document per level (portrait) with what is new or changed compared with \
+the level below.\n\nTypst is built into rungs: no typst install, no network, no system fonts. \
+The layouts and the Inter font family are compiled in; `--layouts DIR` overrides the layouts \
+file by file (`rungs layouts init` copies them out for editing) and `--font-path DIR` adds fonts. \
+The same input gives byte-identical PDFs.",
+    after_help = "Examples:\n  rungs pdf                              matrix.pdf and one PDF per level in out/\n  rungs pdf -o print --paper letter      US Letter, into print/\n  rungs pdf --level L3 --level L4        only the L3 and L4 documents\n  rungs pdf --matrix                     only the matrix\n  rungs pdf --layouts my-layouts         use my-layouts/*.typ where present\n  rungs pdf --pdf-standard a-2b          archival PDF/A-2b\n  rungs pdf --font-path fonts/noto-cjk   add fonts for characters Inter lacks\n\nFiles: matrix.pdf and CODE-title.pdf (e.g. L3-senior-sre.pdf), each written atomically.\nCreation date: SOURCE_DATE_EPOCH if set, else 1980-01-01T00:00:00Z, so reruns give the same bytes.\nA layout error is shown at its file:line:col; that document is not written and rungs exits 1."
+)]
+pub struct Args {
+    /// Folder to write the PDFs to (created if missing; existing PDFs of the same name are replaced).
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    pub output: PathBuf,
+
+    /// Paper size: a4, a3, a5, letter, legal, tabloid or any Typst paper name.
+    #[arg(long, value_name = "NAME", default_value = "a4")]
+    pub paper: Paper,
+
+    /// Print only the document of this level (repeatable). Without --level or --matrix, all are printed.
+    #[arg(long = "level", value_name = "CODE")]
+    pub levels: Vec<String>,
+
+    /// Print the matrix (with --level: the matrix too; alone: only the matrix).
+    #[arg(long)]
+    pub matrix: bool,
+
+    /// Folder of layout files that replace the built-in ones of the same name (matrix.typ, level.typ, lib.typ, …).
+    #[arg(long, value_name = "DIR")]
+    pub layouts: Option<PathBuf>,
+
+    /// Folder of extra fonts (.ttf, .otf, .ttc; searched recursively; repeatable). System fonts are never used.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<PathBuf>,
+
+    /// Conform to a PDF standard (repeatable): a-1b, a-2b, a-2u, a-3b, a-4, ua-1, … or a PDF version (1.7, 2.0).
+    #[arg(long = "pdf-standard", value_name = "STANDARD")]
+    pub standards: Vec<Standard>,
+}
+
+pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
+    let timestamp = source_date_epoch()?;
+    let loaded = super::load_ladder(ladder)?;
+    let l = &loaded.ladder;
+    let all = args.levels.is_empty() && !args.matrix;
+    let options = pdf::Options {
+        layouts: args.layouts.clone(),
+        font_paths: args.font_paths.clone(),
+        paper: args.paper.clone(),
+        standards: args.standards.clone(),
+        matrix: all || args.matrix,
+        levels: if all {
+            l.levels.iter().map(|v| v.code.clone()).collect()
+        } else {
+            args.levels.clone()
+        },
+        timestamp,
+    };
+    let started = std::time::Instant::now();
+    let rendered = pdf::render(l, &options).map_err(Failure::Input)?;
+    let elapsed = started.elapsed();
+    eprint!("{}", rungs::diag::render_all(&rendered.diagnostics));
+
+    let mut written = Vec::new();
+    for doc in &rendered.documents {
+        let path = args.output.join(&doc.file_name);
+        rungs::atomic::write(&path, &doc.bytes, rungs::atomic::Overwrite::Replace).map_err(
+            |e| {
+                Failure::Failed(format!(
+                    "error: cannot write {}: {e}\n  = hint: check that the folder is writable, or pick another with -o DIR",
+                    path.display()
+                ))
+            },
+        )?;
+        written.push(doc);
+    }
+    if !quiet && !written.is_empty() {
+        let width = written.iter().map(|d| d.file_name.len()).max().unwrap_or(0);
+        println!(
+            "wrote {} PDF{} to {} ({}, {:.0} ms):",
+            written.len(),
+            if written.len() == 1 { "" } else { "s" },
+            args.output.display(),
+            args.paper,
+            elapsed.as_secs_f64() * 1000.0
+        );
+        for d in &written {
+            println!(
+                "  {:width$}  {} page{}",
+                d.file_name,
+                d.pages,
+                if d.pages == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if rendered.failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure::Input(format!(
+            "error: not written because of the layout errors above: {}",
+            rendered.failed.join(", ")
+        )))
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible builds) or the fixed default date.
+fn source_date_epoch() -> Result<i64, Failure> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(_) => Ok(pdf::DEFAULT_TIMESTAMP),
+        Ok(v) if v.trim().is_empty() => Ok(pdf::DEFAULT_TIMESTAMP),
+        Ok(v) => v.trim().parse().map_err(|_| {
+            Failure::Input(format!(
+                "error: SOURCE_DATE_EPOCH is `{v}`, not a whole number of seconds since 1970\n  = hint: e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it for the fixed date 1980-01-01"
+            ))
+        }),
+    }
+}

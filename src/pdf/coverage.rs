@@ -1,0 +1,99 @@
+//! Characters of the ladder that no available font can draw. Typst would print them as empty
+//! boxes without a word (it only fails under PDF/A), so rungs checks the text itself first.
+
+use std::collections::BTreeMap;
+
+use super::fonts::Fonts;
+use crate::diag::{Diagnostic, Location};
+use crate::model::Ladder;
+
+/// Places named per character before the rest are summarised as "and N more".
+const MAX_PLACES: usize = 3;
+
+/// One warning listing every character the fonts lack and where each occurs, or none.
+pub fn check(ladder: &Ladder, fonts: &Fonts) -> Option<Diagnostic> {
+    // char → places, in order of first appearance.
+    let mut missing: Vec<(char, Vec<String>)> = Vec::new();
+    let mut seen: BTreeMap<char, usize> = BTreeMap::new();
+    let mut scan = |text: &str, place: &dyn Fn() -> String| {
+        for c in text.chars() {
+            if is_invisible(c) || fonts.covers(c) {
+                continue;
+            }
+            let i = *seen.entry(c).or_insert_with(|| {
+                missing.push((c, Vec::new()));
+                missing.len() - 1
+            });
+            let places = &mut missing[i].1;
+            let here = place();
+            if !places.contains(&here) {
+                places.push(here);
+            }
+        }
+    };
+    let m = &ladder.meta;
+    scan(&m.title, &|| "the ladder title".into());
+    if let Some(org) = &m.organisation {
+        scan(org, &|| "the organisation".into());
+    }
+    if let Some(d) = &m.description {
+        scan(d, &|| "the ladder description".into());
+    }
+    scan(&m.version, &|| "the version".into());
+    for level in &ladder.levels {
+        scan(&level.code, &|| format!("level {}", level.code));
+        scan(&level.title, &|| format!("level {}", level.code));
+        if let Some(s) = &level.summary {
+            scan(s, &|| format!("level {} summary", level.code));
+        }
+    }
+    for area in &ladder.areas {
+        scan(&area.title, &|| format!("area {}", area.title));
+        for comp in &area.competencies {
+            scan(&comp.title, &|| format!("competency {}", comp.title));
+            for cell in &comp.cells {
+                for item in &cell.items {
+                    scan(&item.text, &|| format!("{} at {}", comp.title, cell.level));
+                }
+            }
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let chars: Vec<String> = missing
+        .iter()
+        .map(|(c, places)| {
+            let mut shown: Vec<&str> = places.iter().take(MAX_PLACES).map(String::as_str).collect();
+            let more = places.len().saturating_sub(MAX_PLACES);
+            let more = (more > 0).then(|| format!("and {more} more"));
+            shown.extend(more.as_deref());
+            format!("{c} (U+{:04X}) in {}", u32::from(*c), shown.join(", "))
+        })
+        .collect();
+    let n = missing.len();
+    let message = format!(
+        "the fonts cannot draw {n} character{} of the ladder; they would print as empty boxes:\n    {}",
+        if n == 1 { "" } else { "s" },
+        chars.join("\n    ")
+    );
+    Some(
+        Diagnostic::warning(
+            "missing-glyphs",
+            message,
+            Location::File {
+                file: m.source.clone(),
+            },
+        )
+        .with_hint(
+            "add a folder of fonts that have them: `rungs pdf --font-path DIR` (e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji)",
+        ),
+    )
+}
+
+/// Characters that draw nothing themselves: spaces, controls, joiners, variation selectors.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{E0100}'..='\u{E01EF}' | '\u{00AD}')
+}

@@ -1,0 +1,348 @@
+//! Printable PDFs of a ladder, typeset by Typst built into rungs: the competency × level matrix
+//! and one document per level, compiled in one process on all cores with shared fonts.
+//!
+//! The ladder reaches the layouts only as data (`/data.json`, the `rungs export json` output, and
+//! `sys.inputs`), never as markup, so nothing in a ladder can run as Typst code.
+
+pub mod coverage;
+mod diagnostics;
+pub mod fonts;
+pub mod layouts;
+pub mod options;
+mod world;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use typst::foundations::Smart;
+use typst::text::{Lang, Locale, Region};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
+
+use crate::diag::Diagnostic;
+use crate::model::Ladder;
+pub use options::{Paper, Standard};
+use world::{DocWorld, Shared};
+
+/// What to print and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Folder whose files override the built-in layouts.
+    pub layouts: Option<PathBuf>,
+    /// Folders of extra fonts.
+    pub font_paths: Vec<PathBuf>,
+    pub paper: Paper,
+    /// PDF standards to conform to (PDF/A-2b, PDF/UA-1, …); empty for plain PDF 1.7.
+    pub standards: Vec<Standard>,
+    /// Print the matrix.
+    pub matrix: bool,
+    /// Level codes to print a document for.
+    pub levels: Vec<String>,
+    /// Creation date written into every PDF (seconds since 1970, UTC).
+    pub timestamp: i64,
+}
+
+/// The creation date used when `SOURCE_DATE_EPOCH` is not set: 1980-01-01T00:00:00Z, the
+/// earliest date ZIP (and so most reproducible-build tooling) can record.
+pub const DEFAULT_TIMESTAMP: i64 = 315_532_800;
+
+/// One finished PDF.
+#[derive(Debug)]
+pub struct Document {
+    /// File name, e.g. `L3-senior-sre.pdf`.
+    pub file_name: String,
+    /// `matrix`, or the level code.
+    pub what: String,
+    pub pages: usize,
+    pub bytes: Vec<u8>,
+}
+
+/// The outcome of a run: the PDFs that compiled, and every warning and error.
+#[derive(Debug)]
+pub struct Rendered {
+    pub documents: Vec<Document>,
+    /// Documents that could not be made (their file names); errors are in `diagnostics`.
+    pub failed: Vec<String>,
+    /// Warnings and errors, deduplicated (a broken `level.typ` fails the same way for every level).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone)]
+enum Job {
+    Matrix,
+    Level(usize),
+}
+
+/// Typesets the selected documents. `Err` is a setup problem (fonts, layouts folder, options)
+/// already worded for the user; problems inside layouts come back in [`Rendered::diagnostics`].
+pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
+    let jobs = select(ladder, opts)?;
+    let standards = options::standards(&opts.standards)?;
+    let fonts = fonts::Fonts::load(&opts.font_paths)?;
+    let layouts = match &opts.layouts {
+        None => layouts::Layouts::built_in(),
+        Some(dir) => layouts::Layouts::with_dir(dir).map_err(|e| {
+            format!(
+                "error: cannot use {} as the layouts folder: {}\n  = hint: give a folder holding matrix.typ and/or level.typ; `rungs layouts init DIR` makes one",
+                dir.display(),
+                options::io_reason(&e)
+            )
+        })?,
+    };
+    let mut diagnostics: Vec<Diagnostic> = coverage::check(ladder, &fonts).into_iter().collect();
+    let date = options::datetime(opts.timestamp)?;
+    let shared = Shared::new(fonts, layouts, ladder.to_json(), date);
+    let names = file_names(ladder, &jobs);
+
+    let results: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(jobs.len());
+    let context = Context {
+        ladder,
+        shared: &shared,
+        paper: &opts.paper,
+        standards: &standards,
+        timestamp: Timestamp::new_utc(date),
+    };
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let compiled = context.compile(job, &names[i]);
+                    *results[i]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(compiled);
+                    // Keep memory flat: drop cached results no later document can reuse.
+                    typst::comemo::evict(2);
+                }
+            });
+        }
+    });
+    typst::comemo::evict(0);
+
+    let mut documents = Vec::new();
+    let mut failed = Vec::new();
+    let mut seen = HashSet::new();
+    for (slot, (job, name)) in results.into_iter().zip(jobs.iter().zip(names)) {
+        let compiled = slot
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .expect("every job ran");
+        for d in compiled.diagnostics {
+            if seen.insert(d.to_string()) {
+                diagnostics.push(d);
+            }
+        }
+        match compiled.pdf {
+            Some((bytes, pages)) => documents.push(Document {
+                file_name: name,
+                what: match job {
+                    Job::Matrix => "matrix".into(),
+                    Job::Level(i) => ladder.levels[*i].code.clone(),
+                },
+                pages,
+                bytes,
+            }),
+            None => failed.push(name),
+        }
+    }
+    Ok(Rendered {
+        documents,
+        failed,
+        diagnostics,
+    })
+}
+
+/// The documents to make, matrix first (the longest job starts first).
+fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, String> {
+    let mut jobs = Vec::new();
+    if opts.matrix {
+        jobs.push(Job::Matrix);
+    }
+    let mut unknown = Vec::new();
+    for code in &opts.levels {
+        match ladder.levels.iter().position(|l| &l.code == code) {
+            Some(i) if !jobs.iter().any(|j| matches!(j, Job::Level(k) if *k == i)) => {
+                jobs.push(Job::Level(i));
+            }
+            Some(_) => {}
+            None => unknown.push(format!("`{code}`")),
+        }
+    }
+    if !unknown.is_empty() {
+        let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
+        return Err(format!(
+            "error: the ladder has no level {}\n  = hint: its levels are {}",
+            unknown.join(", "),
+            codes.join(", ")
+        ));
+    }
+    Ok(jobs)
+}
+
+/// `matrix.pdf` and `CODE-title-slug.pdf`, made safe as file names and unique even on
+/// case-insensitive file systems.
+fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
+    let mut taken = HashSet::new();
+    jobs.iter()
+        .map(|job| {
+            let stem = match job {
+                Job::Matrix => "matrix".to_owned(),
+                Job::Level(i) => {
+                    let level = &ladder.levels[*i];
+                    let code: String = level
+                        .code
+                        .chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() || c == '_' {
+                                c
+                            } else {
+                                '-'
+                            }
+                        })
+                        .collect();
+                    let code = code.trim_matches('-');
+                    let title = crate::ladder::slug(&level.title);
+                    match (code.is_empty(), title.is_empty()) {
+                        (false, false) => format!("{code}-{title}"),
+                        (false, true) => code.to_owned(),
+                        (true, false) => title,
+                        (true, true) => format!("level-{}", i + 1),
+                    }
+                }
+            };
+            let mut name = format!("{stem}.pdf");
+            let mut n = 2;
+            while !taken.insert(name.to_lowercase()) {
+                name = format!("{stem}-{n}.pdf");
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+/// What every compile reads; shared by the worker threads.
+struct Context<'a> {
+    ladder: &'a Ladder,
+    shared: &'a Shared,
+    paper: &'a Paper,
+    standards: &'a PdfStandards,
+    timestamp: Timestamp,
+}
+
+/// One document's outcome: the PDF and its page count, or nothing (then an error is among the
+/// diagnostics).
+struct Compiled {
+    pdf: Option<(Vec<u8>, usize)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Context<'_> {
+    fn compile(&self, job: &Job, file_name: &str) -> Compiled {
+        let (main, level) = match job {
+            Job::Matrix => (layouts::MATRIX, None),
+            Job::Level(i) => (layouts::LEVEL, Some(self.ladder.levels[*i].code.as_str())),
+        };
+        let id = Shared::id(main).expect("a valid built-in path");
+        let mut inputs = vec![("paper", self.paper.name())];
+        if let Some(code) = level {
+            inputs.push(("level", code));
+        }
+        let world = DocWorld::new(self.shared, id, &inputs);
+        let warned = typst::compile::<PagedDocument>(&world);
+        let mut diagnostics = diagnostics::convert(&world, &warned.warnings);
+        let mut doc = match warned.output {
+            Ok(doc) => doc,
+            Err(errors) => {
+                diagnostics.extend(diagnostics::convert(&world, &errors));
+                return Compiled {
+                    pdf: None,
+                    diagnostics,
+                };
+            }
+        };
+        self.fill_metadata(&mut doc, level);
+        let pdf_options = PdfOptions {
+            ident: Smart::Custom(format!(
+                "rungs/{}/{file_name}",
+                self.ladder.meta.fingerprint
+            )),
+            creator: Smart::Custom(Some(format!(
+                "rungs {} (Typst 0.15)",
+                env!("CARGO_PKG_VERSION")
+            ))),
+            timestamp: Some(self.timestamp),
+            standards: self.standards.clone(),
+            ..PdfOptions::default()
+        };
+        match typst_pdf::pdf(&doc, &pdf_options) {
+            Ok(bytes) => Compiled {
+                pdf: Some((bytes, doc.pages().len())),
+                diagnostics,
+            },
+            Err(errors) => {
+                diagnostics.extend(diagnostics::convert(&world, &errors));
+                Compiled {
+                    pdf: None,
+                    diagnostics,
+                }
+            }
+        }
+    }
+
+    /// Title, author and language from the ladder where the layout did not set them.
+    fn fill_metadata(&self, doc: &mut PagedDocument, level: Option<&str>) {
+        let meta = &self.ladder.meta;
+        let info = doc.info_mut();
+        if info.title.is_none() {
+            let title = match level.and_then(|code| self.ladder.level(code)) {
+                Some(l) => format!("{} — {} ({})", meta.title, l.title, l.code),
+                None => meta.title.clone(),
+            };
+            info.title = Some(title.into());
+        }
+        if info.author.is_empty() {
+            let author = meta.organisation.as_ref().unwrap_or(&meta.title);
+            info.author.push(author.as_str().into());
+        }
+        if info.locale.is_auto()
+            && let Some(locale) = locale(&meta.language)
+        {
+            info.locale = Smart::Custom(locale);
+        }
+    }
+}
+
+/// A Typst locale from a BCP 47 tag (`en`, `pt-BR`, `zh-Hant-TW`); `None` if typst has no such
+/// language code.
+fn locale(tag: &str) -> Option<Locale> {
+    let mut parts = tag.split(['-', '_']);
+    let lang = Lang::from_str(&parts.next()?.to_ascii_lowercase()).ok()?;
+    let region = parts
+        .find(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_alphabetic()))
+        .and_then(|p| Region::from_str(p).ok());
+    Some(Locale::new(lang, region))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_from_bcp47_tags() {
+        assert!(locale("en").is_some());
+        let pt = locale("pt-BR").expect("pt-BR");
+        assert_eq!(pt.rfc_3066().as_str(), "pt-BR");
+        let zh = locale("zh-Hant-TW").expect("zh");
+        assert_eq!(zh.rfc_3066().as_str(), "zh-TW");
+        assert!(locale("english").is_none());
+    }
+}

@@ -1,0 +1,219 @@
+//! Our Typst `World`: the layouts folder as the only file system, the ladder JSON as the virtual
+//! file `/data.json`, the bundled fonts, a fixed date, and no packages or network.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use typst::diag::{FileError, FileResult, PackageError};
+use typst::foundations::{Bytes, Datetime, Dict, Duration, Value};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+use super::fonts::Fonts;
+use super::layouts::{self, Layouts};
+
+/// What every document of one run shares: fonts, layout files, the data, caches.
+/// `Sync`, so the documents can compile on several threads at once.
+#[derive(Debug)]
+pub struct Shared {
+    pub fonts: Fonts,
+    pub layouts: Layouts,
+    /// The ladder's JSON (`rungs export json`).
+    data: Bytes,
+    /// `datetime.today()`: the same fixed date as the PDF's creation date.
+    today: Datetime,
+    /// Files read so far, so each is read and parsed once per run however many documents use it.
+    sources: Mutex<HashMap<FileId, FileResult<Source>>>,
+    files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+}
+
+impl Shared {
+    pub fn new(fonts: Fonts, layouts: Layouts, data: String, today: Datetime) -> Self {
+        Self {
+            fonts,
+            layouts,
+            data: Bytes::from_string(data),
+            today,
+            sources: Mutex::default(),
+            files: Mutex::default(),
+        }
+    }
+
+    /// The file id of a path in the layouts root, e.g. `matrix.typ`.
+    pub fn id(path: &str) -> Option<FileId> {
+        let vpath = VirtualPath::new(path).ok()?;
+        Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
+    }
+
+    /// How a file is named in messages (`layouts/matrix.typ`), never a host path.
+    pub fn shown(&self, id: FileId) -> String {
+        match id.root() {
+            VirtualRoot::Project => self.layouts.shown(id.vpath()),
+            VirtualRoot::Package(spec) => format!("{spec}{}", id.vpath().get_with_slash()),
+        }
+    }
+
+    fn read(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(hit) = lock(&self.files).get(&id) {
+            return hit.clone();
+        }
+        let result = self.read_uncached(id);
+        lock(&self.files).insert(id, result.clone());
+        result
+    }
+
+    fn read_uncached(&self, id: FileId) -> FileResult<Bytes> {
+        let vpath = match id.root() {
+            VirtualRoot::Project => id.vpath(),
+            VirtualRoot::Package(spec) => {
+                return Err(FileError::Package(PackageError::Other(Some(
+                    format!(
+                        "packages are not available in rungs layouts ({spec}); copy what you need into the layouts folder"
+                    )
+                    .into(),
+                ))));
+            }
+        };
+        if vpath.get_without_slash() == layouts::DATA {
+            return Ok(self.data.clone());
+        }
+        self.layouts.read(vpath).map(|found| found.bytes)
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if let Some(hit) = lock(&self.sources).get(&id) {
+            return hit.clone();
+        }
+        let result = self.read(id).and_then(|bytes| {
+            let text = bytes.as_str().map_err(|_| FileError::InvalidUtf8)?;
+            // A byte-order mark would shift every column by one.
+            Ok(Source::new(
+                id,
+                text.trim_start_matches('\u{feff}').to_owned(),
+            ))
+        });
+        lock(&self.sources).insert(id, result.clone());
+        result
+    }
+}
+
+/// A poisoned lock only means another document's thread panicked; the cache is still sound.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One document to compile: a main layout file and its `sys.inputs`.
+pub struct DocWorld<'a> {
+    shared: &'a Shared,
+    library: LazyHash<Library>,
+    main: FileId,
+}
+
+impl<'a> DocWorld<'a> {
+    pub fn new(shared: &'a Shared, main: FileId, inputs: &[(&str, &str)]) -> Self {
+        let mut dict = Dict::new();
+        for (key, value) in inputs {
+            dict.insert((*key).into(), Value::Str((*value).into()));
+        }
+        let library = Library::builder().with_inputs(dict).build();
+        Self {
+            shared,
+            library: LazyHash::new(library),
+            main,
+        }
+    }
+
+    pub fn shared(&self) -> &Shared {
+        self.shared
+    }
+}
+
+impl World for DocWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.shared.fonts.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.shared.source(id)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.shared.read(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.shared.fonts.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.shared.today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(dir: Option<&std::path::Path>) -> Shared {
+        let fonts = Fonts::load(&[] as &[&std::path::Path]).expect("fonts");
+        let layouts = dir.map_or_else(Layouts::built_in, |d| {
+            Layouts::with_dir(d).expect("layouts dir")
+        });
+        let today = Datetime::from_ymd(1980, 1, 1).expect("date");
+        Shared::new(fonts, layouts, "{\"x\": 1}".into(), today)
+    }
+
+    #[test]
+    fn data_json_is_ours_even_if_the_folder_has_one() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("data.json"), "stale").expect("write");
+        let s = shared(Some(tmp.path()));
+        let id = Shared::id("/data.json").expect("id");
+        assert_eq!(s.read(id).expect("data").as_slice(), b"{\"x\": 1}");
+    }
+
+    #[test]
+    fn packages_are_refused() {
+        let s = shared(None);
+        let spec = "@preview/cetz:0.3.0".parse().expect("spec");
+        let id = RootedPath::new(
+            VirtualRoot::Package(spec),
+            VirtualPath::new("/lib.typ").expect("path"),
+        )
+        .intern();
+        let err = s.read(id).expect_err("no packages");
+        assert!(
+            err.to_string().contains("packages are not available"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_files_are_named_by_virtual_path() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let s = shared(Some(tmp.path()));
+        let id = Shared::id("/etc/passwd").expect("id");
+        let err = s.read(id).expect_err("missing").to_string();
+        assert!(!err.contains(&tmp.path().display().to_string()), "{err}");
+        assert!(err.contains("/etc/passwd"), "{err}");
+    }
+
+    #[test]
+    fn a_bom_does_not_shift_columns() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("x.typ"), "\u{feff}hello").expect("write");
+        let s = shared(Some(tmp.path()));
+        let src = s.source(Shared::id("/x.typ").expect("id")).expect("source");
+        assert_eq!(src.text(), "hello");
+    }
+}
