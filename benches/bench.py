@@ -131,11 +131,8 @@ def count_files(root: Path, suffix: str) -> int:
 
 
 def peer_typst(layouts: str, data: str, out: str):
-    """Compiles every layout the way `rungs pdf` does, with the stock PyPI Typst compiler.
-
-    The jobs (one per PDF) come from `rungs pdf --dry-run --json`-style job lists when present
-    (layouts/jobs.json written by the benchmark), else one compile per *.typ at the top level.
-    """
+    """Compiles every document `rungs pdf` writes with the stock PyPI Typst compiler, one after
+    the other (the Python API has no batch mode), from the jobs typst_peer_setup wrote."""
     import typst
 
     jobs = json.loads(Path(data).with_name("typst-jobs.json").read_text(encoding="utf-8"))
@@ -146,93 +143,123 @@ def peer_typst(layouts: str, data: str, out: str):
             str(Path(layouts) / job["main"]),
             output=str(Path(out) / job["output"]),
             root=layouts,
-            font_paths=job.get("font_paths", []),
-            sys_inputs=job.get("inputs", {}),
+            font_paths=job["font_paths"],
+            ignore_system_fonts=True,
+            sys_inputs=job["inputs"],
         )
     sys.stderr.write(f"work={time.perf_counter() - start}\n")
 
 
 def peer_xlsxwriter(ladder_json: str, roster: str, out: str):
-    """Writes, per roster row, a review workbook equivalent to rungs': a protected Review sheet
-    with a locked header, one row per competency with every level's expectations, a dropdown
-    rating and an evidence cell, conditional formats, print setup; an Instructions sheet; a hidden
-    list sheet; custom properties. Deterministic creation date, as rungs."""
+    """Writes, per roster row, the same review workbook as rungs (src/sheets/contract.rs): a
+    protected Review sheet with a title, a locked header with defined names, one row per
+    competency (hidden id, area, competency, dropdown rating, evidence, every level's
+    expectations with the current level marked), conditional formats, print setup; an
+    Instructions sheet; a very hidden Provenance sheet; a hidden Ratings sheet; custom document
+    properties; a fixed creation date."""
     import datetime
+    import hashlib
 
     import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
 
     ladder = json.loads(Path(ladder_json).read_text(encoding="utf-8"))
-    levels = ladder["levels"]
-    codes = [lv["code"] for lv in levels]
+    codes = [lv["code"] for lv in ladder["levels"]]
     comps = [c for a in ladder["areas"] for c in a["competencies"]]
     area_title = {a["id"]: a["title"] for a in ladder["areas"]}
-    options = codes + [ladder["rating"].get("not_observed") or "Not observed"]
+    ratings = [(c, i) for i, c in enumerate(codes)] + [(ladder["rating"].get("not_observed") or "Not observed", None)]
+    meta = ladder["meta"]
     outdir = Path(out)
     start = time.perf_counter()
     with open(roster, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    for i, row in enumerate(rows):
-        d = outdir / "2026-H2" / f"r{i % 97}"
+    for row in rows:
+        key = f"2026-H2\n{row['employee_id']}\n{row['reviewer']}".encode()
+        form = "rv-" + hashlib.sha256(key).hexdigest()[:12]
+        d = outdir / "2026-H2" / row["reviewer"].replace("/", "_")
         d.mkdir(parents=True, exist_ok=True)
-        path = d / f"{row['employee_id']}-{i}.xlsx"
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-        wb.set_properties({"title": "Review", "created": datetime.datetime(2026, 1, 1)})
-        wb.set_custom_property("rungs.form_id", f"form-{i:06d}")
-        wb.set_custom_property("rungs.ladder_fingerprint", ladder["meta"]["fingerprint"])
-        wrap = wb.add_format({"text_wrap": True, "valign": "top", "locked": True})
-        bold = wb.add_format({"bold": True, "locked": True})
-        cur = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#EEF3FB"})
+        path = d / f"{row['employee_id']}-{row['name']}-{form}.xlsx"
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                             "strings_to_numbers": False})
+        wb.set_properties({"title": f"Review: {row['name']}", "author": meta.get("title", ""),
+                           "created": datetime.datetime(2026, 1, 1)})
+        prov = [("form_id", form), ("schema_version", "1"), ("ladder_id", meta["id"]),
+                ("ladder_fingerprint", meta["fingerprint"]), ("ladder_version", meta.get("version", "")),
+                ("employee_id", row["employee_id"]), ("person_name", row["name"]),
+                ("current_level", row["level"]), ("reviewer", row["reviewer"]),
+                ("reviewer_role", row["role"]), ("cycle", "2026-H2"), ("due_date", "")]
+        for k, v in prov:
+            wb.set_custom_property(f"rungs_{k}", v)
+        title = wb.add_format({"bold": True, "font_size": 14})
+        bold = wb.add_format({"bold": True})
+        text = wb.add_format({"quote_prefix": True})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
+        cur = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#EEF3FB", "quote_prefix": True})
         inp = wb.add_format({"locked": False, "text_wrap": True, "valign": "top", "border": 1})
         hl = wb.add_format({"bg_color": "#FFF2CC"})
         miss = wb.add_format({"bg_color": "#F8D7DA"})
         ws = wb.add_worksheet("Review")
         ins = wb.add_worksheet("Instructions")
-        lists = wb.add_worksheet("Lists")
-        for k, o in enumerate(options):
-            lists.write_string(k, 0, o)
-        lists.hide()
-        ins.write_string(0, 0, f"How to fill in the review of {row['name']}", bold)
-        ins.write_string(2, 0, "Pick a rating for every competency; give evidence.")
-        header = [("Person", row["name"]), ("Current level", row["level"]),
-                  ("Reviewer", f"{row['reviewer']} ({row['role']})"), ("Cycle", "2026-H2"),
-                  ("Form id", f"form-{i:06d}")]
-        for r, (k, v) in enumerate(header):
-            ws.write_string(r, 0, k, bold)
-            ws.write_string(r, 1, v)
-        top = len(header) + 1
-        heads = ["id", "Area", "Competency"] + codes + ["Rating", "Evidence"]
+        pv = wb.add_worksheet("Provenance")
+        rt = wb.add_worksheet("Ratings")
+        for k, (label, value) in enumerate(ratings):
+            rt.write_string(k, 0, label)
+            if value is not None:
+                rt.write_number(k, 1, value)
+        rt.hide()
+        wb.define_name("rungs_ratings", f"=Ratings!$A$1:$A${len(ratings)}")
+        pv.write_string(0, 0, "key")
+        pv.write_string(0, 1, "value")
+        for r, (k, v) in enumerate(prov, start=1):
+            pv.write_string(r, 0, k)
+            pv.write_string(r, 1, v)
+        pv.very_hidden()
+        ins.write_string(0, 0, f"How to fill in the review of {row['name']}", title)
+        ins.write_string(2, 0, "Pick, for every competency, the level the person demonstrates.")
+        ins.write_string(3, 0, "Give evidence for each rating. Only the rating and evidence cells can be edited.")
+        ins.protect()
+        ws.write_string(0, 0, f"Review: {row['name']}", title)
+        header = [("person_name", "Person"), ("employee_id", "Employee id"),
+                  ("current_level", "Current level"), ("reviewer", "Reviewer"),
+                  ("reviewer_role", "Reviewer role"), ("cycle", "Cycle"), ("due_date", "Due date"),
+                  ("form_id", "Form id")]
+        pd = dict(prov)
+        for r, (k, label) in enumerate(header, start=1):
+            ws.write_string(r, 1, label, bold)
+            ws.write_string(r, 2, pd[k], text)
+            wb.define_name(f"rungs_{k}", f"=Review!$C${r + 1}")
+        top = 10
+        heads = ["id", "Area", "Competency", "Rating", "Evidence"] + codes
         for c, h in enumerate(heads):
             ws.write_string(top, c, h, bold)
-        rating_col = 3 + len(codes)
         for r, comp in enumerate(comps, start=top + 1):
             ws.write_string(r, 0, comp["id"])
             ws.write_string(r, 1, area_title.get(comp["area"], comp["area"]), wrap)
             ws.write_string(r, 2, comp["title"], wrap)
+            ws.write_blank(r, 3, None, inp)
+            ws.write_blank(r, 4, None, inp)
             for c, cell in enumerate(comp["cells"]):
-                text = "\n".join("• " + it["text"] for it in cell["items"])
-                ws.write_string(r, 3 + c, text, cur if codes[c] == row["level"] else wrap)
-            ws.write_blank(r, rating_col, None, inp)
-            ws.write_blank(r, rating_col + 1, None, inp)
+                t = "\n".join("• " + it["text"] for it in cell["items"])
+                ws.write_string(r, 5 + c, t, cur if codes[c] == row["level"] else wrap)
         last = top + len(comps)
-        ws.data_validation(top + 1, rating_col, last, rating_col,
-                           {"validate": "list", "source": f"=Lists!$A$1:$A${len(options)}"})
-        ws.conditional_format(top + 1, rating_col, last, rating_col,
-                              {"type": "blanks", "format": miss})
-        for c in range(len(codes)):
-            col = xlsxwriter.utility.xl_col_to_name(3 + c)
-            rc = xlsxwriter.utility.xl_col_to_name(rating_col)
-            ws.conditional_format(top + 1, 3 + c, last, 3 + c,
-                                  {"type": "formula", "criteria": f'=${rc}{top + 2}="{codes[c]}"',
+        ws.data_validation(top + 1, 3, last, 3,
+                           {"validate": "list", "source": f"=Ratings!$A$1:$A${len(ratings)}",
+                            "input_title": "Rating", "input_message": "Pick the level demonstrated"})
+        ws.conditional_format(top + 1, 3, last, 3, {"type": "blanks", "format": miss})
+        for c, code in enumerate(codes):
+            ws.conditional_format(top + 1, 5 + c, last, 5 + c,
+                                  {"type": "formula", "criteria": f'=$D{top + 2}="{code}"',
                                    "format": hl})
         ws.set_column(0, 0, None, None, {"hidden": True})
         ws.set_column(1, 2, 18)
-        ws.set_column(3, 2 + len(codes), 40)
-        ws.set_column(rating_col, rating_col, 14)
-        ws.set_column(rating_col + 1, rating_col + 1, 50)
+        ws.set_column(3, 3, 14)
+        ws.set_column(4, 4, 40)
+        ws.set_column(5, 4 + len(codes), 40)
         ws.protect("", {"format_rows": True})
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(top)
+        ws.activate()
         wb.close()
     sys.stderr.write(f"work={time.perf_counter() - start}\n")
 
@@ -359,38 +386,25 @@ def main():
 
 
 def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
-    """Copies the default layouts out and writes the job list for the PyPI compiler.
-
-    The layouts read the exported JSON (the same file `rungs export json` writes) so the stock
-    compiler compiles exactly what rungs does. Returns the peer's arguments, or None (with a
-    note) when this build of rungs cannot export its layouts.
+    """Copies the built-in layouts out (`rungs layouts init`, which also writes the ladder's
+    data.json beside them) and writes the job list for the PyPI compiler: the matrix and one
+    level document per level, with the bundled Inter fonts and no system fonts, exactly what
+    `rungs pdf` compiles. Returns the peer's arguments, or None when this build cannot do it.
     """
     layouts = work / "layouts"
-    p = subprocess.run(rungs + ["pdf", "--export-layouts", str(layouts)], env=env,
+    p = subprocess.run(rungs + ["layouts", "init", str(layouts)], env=env,
                        capture_output=True, text=True)
     if p.returncode != 0:
-        print(f"  pdf    typst (PyPI): skipped, cannot export layouts: {p.stderr.strip()[:200]}")
+        print(f"  pdf    typst (PyPI): skipped, cannot copy the layouts: {p.stderr.strip()[:200]}")
         return None
-    shutil.copy(work / "ladder.json", layouts / "ladder.json")
-    jobs_file = layouts / "jobs.json"
-    if jobs_file.exists():
-        jobs = json.loads(jobs_file.read_text(encoding="utf-8"))
-    else:
-        jobs = default_jobs(work, layouts)
-    (work / "typst-jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
-    return [str(layouts), str(work / "ladder.json"), str(work / "typst-pdf")]
-
-
-def default_jobs(work: Path, layouts: Path) -> list[dict]:
-    """One job per PDF rungs writes: the matrix, and each level with its code as input."""
     ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
-    fonts = [str(layouts / "fonts")] if (layouts / "fonts").is_dir() else []
-    jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts,
-             "inputs": {"data": "ladder.json"}}]
+    fonts = [str(REPO / "fonts")]
+    jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts, "inputs": {}}]
     for lv in ladder["levels"]:
         jobs.append({"main": "level.typ", "output": f"{lv['code']}.pdf", "font_paths": fonts,
-                     "inputs": {"data": "ladder.json", "level": lv["code"]}})
-    return jobs
+                     "inputs": {"level": lv["code"]}})
+    (work / "typst-jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+    return [str(layouts), str(work / "ladder.json"), str(work / "typst-pdf")]
 
 
 def machine() -> str:

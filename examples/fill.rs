@@ -125,7 +125,7 @@ fn fill_file(path: &Path, seed: u64) -> Result<usize, Error> {
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
     for i in 0..zip.len() {
-        let name = zip.by_index_raw(i)?.name().to_owned();
+        let name = zip.by_index_raw(i)?.name()?.into_owned();
         if let Some(xml) = changed.get(&name) {
             out.start_file(name, opts)?;
             out.write_all(xml.as_bytes())?;
@@ -175,10 +175,11 @@ fn sheet_paths<R: Read + std::io::Seek>(
 }
 
 /// Start tags `<name ...>` in `xml` (the text between `<` and `>`).
-fn tags<'a>(xml: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+fn tags<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
     let open = format!("<{name} ");
-    xml.match_indices(open)
-        .filter_map(move |(i, _)| xml[i..].find('>').map(|j| &xml[i..i + j]))
+    xml.match_indices(open.as_str())
+        .filter_map(|(i, _)| xml[i..].find('>').map(|j| &xml[i..i + j]))
+        .collect()
 }
 
 fn attr(tag: &str, name: &str) -> Option<String> {

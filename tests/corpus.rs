@@ -254,7 +254,7 @@ fn unzip(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
         let mut f = z.by_index(i).ok()?;
         let mut data = Vec::new();
         f.read_to_end(&mut data).ok()?;
-        out.push((f.name().to_owned(), data));
+        out.push((f.name().ok()?.into_owned(), data));
     }
     Some(out)
 }
