@@ -4,6 +4,7 @@ mod check;
 mod export;
 mod layouts;
 mod pdf;
+mod sheets;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ pub enum Command {
     /// Copy the built-in Typst layouts out for editing (`rungs pdf --layouts DIR` uses them).
     #[command(subcommand)]
     Layouts(layouts::Action),
+    /// Write one fillable review workbook per person and reviewer from a roster.
+    Sheets(sheets::Args),
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -100,6 +103,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Export(format) => export::run(cli.ladder.as_deref(), &format),
         Command::Pdf(args) => pdf::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Layouts(action) => layouts::run(cli.ladder.as_deref(), cli.quiet, &action),
+        Command::Sheets(args) => sheets::run(cli.ladder.as_deref(), cli.quiet, &args),
     }
 }
 

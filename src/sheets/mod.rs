@@ -1,4 +1,373 @@
 //! Review workbooks: the sheet contract shared with the importer, the roster reader, and the
 //! XLSX writer behind `rungs sheets`.
+//!
+//! [`plan`] checks everything that can be checked before writing (file names, collisions,
+//! existing workbooks, the instruction template, the manifest), then [`write`] builds and writes
+//! the workbooks on all cores, one at a time per thread, so memory stays flat in roster size.
 
 pub mod contract;
+pub mod instructions;
+pub mod names;
+pub mod roster;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rust_xlsxwriter::ExcelDateTime;
+use sha2::{Digest, Sha256};
+
+use crate::atomic::{self, Overwrite};
+use crate::diag::{Diagnostic, Location};
+use crate::model::Ladder;
+use contract::{Manifest, ManifestEntry, Provenance, SCHEMA_VERSION, form_id, hex};
+use instructions::Instructions;
+use names::{NamePattern, NameVars};
+use roster::Review;
+
+/// Creation date used when `SOURCE_DATE_EPOCH` is not set: fixed, so reruns give the same bytes.
+pub const DEFAULT_EPOCH: i64 = 315_532_800; // 1980-01-01T00:00:00Z, the zip format's epoch
+
+/// Settings of one `rungs sheets` run.
+#[derive(Debug)]
+pub struct Options {
+    pub out_dir: PathBuf,
+    pub cycle: String,
+    pub due: Option<String>,
+    pub pattern: NamePattern,
+    pub instructions: Instructions,
+    /// Replace existing workbooks (`--force`).
+    pub force: bool,
+    /// Seconds since 1970 recorded as the creation date.
+    pub epoch: i64,
+}
+
+/// One workbook to write.
+#[derive(Debug)]
+pub struct Planned {
+    pub review: Review,
+    pub prov: Provenance,
+    /// Relative to the output folder.
+    pub rel: PathBuf,
+    pub instructions: String,
+}
+
+/// Everything ready to write.
+#[derive(Debug)]
+pub struct Plan {
+    pub items: Vec<Planned>,
+    /// Entries of an earlier manifest in the same folder that this run does not replace.
+    pub kept: Vec<ManifestEntry>,
+}
+
+/// Why the run stopped before or while writing.
+#[derive(Debug)]
+pub enum Error {
+    /// Problems with the input; nothing was written.
+    Input(Vec<Diagnostic>),
+    /// Workbooks exist and `--force` was not given; nothing was written.
+    Exists(Vec<PathBuf>),
+    /// Some files could not be written (the others were, and are in the manifest).
+    Write(Vec<(PathBuf, String)>),
+}
+
+/// The `SOURCE_DATE_EPOCH` value, or [`DEFAULT_EPOCH`].
+pub fn epoch_from_env() -> Result<i64, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|t| ExcelDateTime::from_timestamp(*t).is_ok())
+            .ok_or_else(|| {
+                format!("SOURCE_DATE_EPOCH is `{v}`, not a number of seconds since 1970")
+            }),
+        Err(_) => Ok(DEFAULT_EPOCH),
+    }
+}
+
+/// Checks a `--due` date: `YYYY-MM-DD`.
+pub fn check_date(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = parts.len() == 3
+        && parts[0].len() == 4
+        && parts[1].len() == 2
+        && parts[2].len() == 2
+        && match (
+            parts[0].parse::<u16>(),
+            parts[1].parse::<u8>(),
+            parts[2].parse::<u8>(),
+        ) {
+            (Ok(y), Ok(m), Ok(d)) => ExcelDateTime::from_ymd(y, m, d).is_ok() && y >= 1900,
+            _ => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{s}` is not a date like 2026-12-01"))
+    }
+}
+
+/// Works out every workbook's provenance, file name and instruction text, and checks that
+/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`),
+/// the manifest beside them can be read.
+pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Plan, Error> {
+    let mut diags = Vec::new();
+    let mut items = Vec::with_capacity(reviews.len());
+    // Case-folded path → (roster row, path): macOS and Windows ignore case.
+    let mut taken: HashMap<String, (usize, PathBuf)> = HashMap::new();
+    let comps = ladder.competencies().count();
+    for review in reviews {
+        let prov = Provenance {
+            form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
+            schema_version: SCHEMA_VERSION,
+            ladder_id: ladder.meta.id.clone(),
+            ladder_fingerprint: ladder.meta.fingerprint.clone(),
+            ladder_version: ladder.meta.version.clone(),
+            employee_id: review.employee_id.clone(),
+            person_name: review.name.clone(),
+            current_level: review.current_level.clone(),
+            reviewer: review.reviewer.clone(),
+            reviewer_role: review.role,
+            cycle: opts.cycle.clone(),
+            due_date: opts.due.clone(),
+        };
+        let vars = NameVars {
+            cycle: &opts.cycle,
+            reviewer: &review.reviewer,
+            employee_id: &review.employee_id,
+            name: &review.name,
+            level: &review.current_level,
+            role: review.role.as_str(),
+            team: review.team.as_deref().unwrap_or(""),
+            form_id: &prov.form_id,
+        };
+        let rel = match opts.pattern.render(&vars) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(
+                        "name-pattern",
+                        format!("the file-name pattern failed: {e}"),
+                        Location::File {
+                            file: "--name-pattern".into(),
+                        },
+                    )
+                    .with_hint(format!("a pattern may use: {}", names::PATTERN_VARS)),
+                );
+                break;
+            }
+        };
+        let key = rel.to_string_lossy().to_lowercase();
+        if let Some((first, other)) = taken.get(&key) {
+            diags.push(
+                Diagnostic::error(
+                    "name-collision",
+                    format!(
+                        "this review and the one in roster row {first} would both be written to `{}`",
+                        other.display()
+                    ),
+                    Location::Cell {
+                        file: "roster".into(),
+                        sheet: None,
+                        cell: format!("row {}", review.row),
+                    },
+                )
+                .with_hint("put `{{ form_id }}` in --name-pattern so every review gets its own file"),
+            );
+            continue;
+        }
+        taken.insert(key, (review.row, rel.clone()));
+        let level_title = ladder
+            .level(&review.current_level)
+            .map_or("", |l| l.title.as_str());
+        let ctx = instructions::Context {
+            ladder: instructions::LadderCtx {
+                title: &ladder.meta.title,
+                version: &ladder.meta.version,
+                levels: &ladder.levels,
+            },
+            rating: &ladder.rating,
+            person: instructions::PersonCtx {
+                name: &review.name,
+                employee_id: &review.employee_id,
+                current_level: &review.current_level,
+                current_level_title: level_title,
+                email: review.email.as_deref(),
+                team: review.team.as_deref(),
+            },
+            reviewer: instructions::ReviewerCtx {
+                name: &review.reviewer,
+                role: review.role.as_str(),
+            },
+            cycle: &opts.cycle,
+            due_date: opts.due.as_deref(),
+            form_id: &prov.form_id,
+            competencies: comps,
+        };
+        let text = match opts.instructions.render(&ctx) {
+            Ok(t) => t,
+            Err(d) => {
+                diags.push(*d);
+                break;
+            }
+        };
+        items.push(Planned {
+            review,
+            prov,
+            rel,
+            instructions: text,
+        });
+    }
+    let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
+    let mut kept = Vec::new();
+    match std::fs::read(&manifest_path) {
+        Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
+            Ok(m) if m.format == contract::MANIFEST_FORMAT => {
+                let ours: std::collections::HashSet<&str> =
+                    items.iter().map(|i| i.prov.form_id.as_str()).collect();
+                kept = m
+                    .reviews
+                    .into_iter()
+                    .filter(|e| !ours.contains(e.provenance.form_id.as_str()))
+                    .collect();
+            }
+            _ => diags.push(
+                Diagnostic::error(
+                    "manifest-unreadable",
+                    "the manifest of earlier runs in this folder cannot be read",
+                    Location::File {
+                        file: manifest_path.display().to_string(),
+                    },
+                )
+                .with_hint("move it away (it lists the reviews sent before) or choose another output folder with -o"),
+            ),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => diags.push(Diagnostic::error(
+            "manifest-unreadable",
+            format!("cannot read the manifest: {e}"),
+            Location::File {
+                file: manifest_path.display().to_string(),
+            },
+        )),
+    }
+    if !diags.is_empty() {
+        return Err(Error::Input(diags));
+    }
+    if !opts.force {
+        let existing: Vec<PathBuf> = items
+            .iter()
+            .map(|i| opts.out_dir.join(&i.rel))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::Exists(existing));
+        }
+    }
+    Ok(Plan { items, kept })
+}
+
+/// Builds and writes every planned workbook on `threads` threads, then the manifest.
+/// `done` is called after each workbook (for a progress bar). Returns the entries written.
+pub fn write(
+    ladder: &Ladder,
+    plan: Plan,
+    opts: &Options,
+    threads: usize,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<ManifestEntry>, Error> {
+    let created = ExcelDateTime::from_timestamp(opts.epoch)
+        .or_else(|_| ExcelDateTime::from_timestamp(DEFAULT_EPOCH))
+        .map_err(|e| Error::Write(vec![(PathBuf::new(), e.to_string())]))?;
+    let mode = if opts.force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    let next = AtomicUsize::new(0);
+    let written = Mutex::new(Vec::with_capacity(plan.items.len()));
+    let failed = Mutex::new(Vec::new());
+    let items = &plan.items;
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            s.spawn(|| {
+                // Work is taken one item at a time: workbooks differ little in cost, and no
+                // thread holds more than one in memory.
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let path = opts.out_dir.join(&item.rel);
+                    match write_one(ladder, item, &created, &path, mode) {
+                        Ok(entry) => lock(&written).push(entry),
+                        Err(e) => lock(&failed).push((path, e)),
+                    }
+                    done();
+                }
+            });
+        }
+    });
+    let mut written = written
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut failed = failed
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    written.sort_by(|a, b| a.file.cmp(&b.file));
+    let mut all = plan.kept;
+    all.extend(written.iter().cloned());
+    all.sort_by(|a, b| a.file.cmp(&b.file));
+    let manifest = Manifest::new(all);
+    let json = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+    let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
+    if let Err(e) = atomic::write(&manifest_path, json.as_bytes(), Overwrite::Replace) {
+        failed.push((manifest_path, e.to_string()));
+    }
+    if failed.is_empty() {
+        Ok(written)
+    } else {
+        failed.sort();
+        Err(Error::Write(failed))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write_one(
+    ladder: &Ladder,
+    item: &Planned,
+    created: &ExcelDateTime,
+    path: &Path,
+    mode: Overwrite,
+) -> Result<ManifestEntry, String> {
+    let built = writer::build(&writer::SheetInput {
+        ladder,
+        prov: &item.prov,
+        instructions: &item.instructions,
+        created,
+    })
+    .map_err(|e| format!("cannot build the workbook: {e}"))?;
+    atomic::write(path, &built.bytes, mode).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "it appeared while rungs was running; it was left as it is".to_owned()
+        } else {
+            e.to_string()
+        }
+    })?;
+    Ok(ManifestEntry {
+        provenance: item.prov.clone(),
+        file: item
+            .rel
+            .iter()
+            .map(|c| c.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        locked_text_sha256: built.locked_hash,
+        file_sha256: hex(&Sha256::digest(&built.bytes)),
+        competencies: built.competencies,
+    })
+}

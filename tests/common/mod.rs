@@ -26,7 +26,10 @@ pub fn rungs(cwd: &Path) -> Command {
 
 /// Runs `rungs ARGS` in `cwd` and returns its output.
 pub fn run(cwd: &Path, args: &[&str]) -> Output {
-    rungs(cwd).args(args).output().expect("the rungs binary runs")
+    rungs(cwd)
+        .args(args)
+        .output()
+        .expect("the rungs binary runs")
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -1,0 +1,219 @@
+//! `rungs sheets`: one fillable review workbook per roster row (person × reviewer).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rungs::diag::render_all;
+use rungs::sheets::{self, Options, instructions::Instructions, names::NamePattern};
+
+use super::Failure;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ reviewer }}/{{ name }}-{{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\nunless --force is given. Output is byte-identical for the same input (SOURCE_DATE_EPOCH\nsets the recorded creation date)."
+)]
+pub struct Args {
+    /// Roster: CSV or XLSX with columns employee id, name, current level, reviewer
+    /// (optional: reviewer role, email, team).
+    #[arg(long, value_name = "FILE")]
+    pub roster: PathBuf,
+
+    /// Name of the review cycle, e.g. `2026-H2`; recorded in every workbook.
+    #[arg(long)]
+    pub cycle: String,
+
+    /// Date the reviews are due back (YYYY-MM-DD), shown in every workbook.
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+
+    /// Folder to write the workbooks and manifest.json into.
+    #[arg(long, short, value_name = "DIR", default_value = "out/reviews")]
+    pub out: PathBuf,
+
+    /// Where each workbook goes inside the folder (minijinja). Variables: cycle, reviewer,
+    /// `employee_id`, name, level, role, team, `form_id`.
+    #[arg(long, value_name = "PATTERN", default_value = sheets::names::DEFAULT_PATTERN)]
+    pub name_pattern: String,
+
+    /// Instruction template (minijinja) replacing the built-in text of the Instructions sheet.
+    #[arg(long, value_name = "FILE")]
+    pub instructions: Option<PathBuf>,
+
+    /// Replace existing workbooks (answers already typed into them are lost).
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
+    let cycle = args.cycle.trim();
+    if cycle.is_empty() {
+        return Err(Failure::Input(
+            "error: --cycle is empty\n  = hint: name the review cycle, e.g. --cycle 2026-H2".into(),
+        ));
+    }
+    if let Some(due) = &args.due {
+        sheets::check_date(due.trim()).map_err(|e| {
+            Failure::Input(format!(
+                "error: --due {e}\n  = hint: write the date as YYYY-MM-DD"
+            ))
+        })?;
+    }
+    let epoch = sheets::epoch_from_env().map_err(|e| {
+        Failure::Input(format!(
+            "error: {e}\n  = hint: unset it or give whole seconds"
+        ))
+    })?;
+    let pattern = NamePattern::new(&args.name_pattern).map_err(|e| {
+        Failure::Input(format!(
+            "error: --name-pattern is not a valid template: {e}\n  = hint: variables are written like {{{{ name }}}}; available: {}",
+            sheets::names::PATTERN_VARS
+        ))
+    })?;
+    let instructions = match &args.instructions {
+        Some(p) => Instructions::from_file(p).map_err(|d| Failure::Input(d.to_string()))?,
+        None => Instructions::builtin(),
+    };
+
+    let loaded = super::load_ladder(ladder)?;
+    let ladder = &loaded.ladder;
+    let roster = sheets::roster::read(&args.roster, ladder).map_err(|diags| {
+        let n = diags.iter().filter(|d| d.is_error()).count();
+        Failure::Input(format!(
+            "{}error: the roster has {n} problem{}; nothing was written",
+            render_all(&diags),
+            if n == 1 { "" } else { "s" }
+        ))
+    })?;
+    eprint!("{}", render_all(&roster.warnings));
+
+    let opts = Options {
+        out_dir: args.out.clone(),
+        cycle: cycle.to_owned(),
+        due: args.due.as_ref().map(|d| d.trim().to_owned()),
+        pattern,
+        instructions,
+        force: args.force,
+        epoch,
+    };
+    let plan = sheets::plan(ladder, roster.reviews, &opts).map_err(failure)?;
+    let total = plan.items.len();
+    let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(total as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} workbooks, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let result = sheets::write(ladder, plan, &opts, threads, &tick);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let written = result.map_err(failure)?;
+    if !quiet {
+        print_summary(&written, &args.out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
+    const SHOWN: usize = 20;
+    let people: std::collections::BTreeSet<&str> = written
+        .iter()
+        .map(|e| e.provenance.employee_id.as_str())
+        .collect();
+    let mut by_reviewer: BTreeMap<&str, Vec<&sheets::contract::ManifestEntry>> = BTreeMap::new();
+    for e in written {
+        by_reviewer
+            .entry(&e.provenance.reviewer)
+            .or_default()
+            .push(e);
+    }
+    println!(
+        "wrote {} review workbook{} for {} {} ({} reviewer{}) to {}",
+        written.len(),
+        plural(written.len()),
+        people.len(),
+        if people.len() == 1 {
+            "person"
+        } else {
+            "people"
+        },
+        by_reviewer.len(),
+        plural(by_reviewer.len()),
+        out.display()
+    );
+    for (reviewer, entries) in by_reviewer.iter().take(SHOWN) {
+        let names: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} ({})",
+                    e.provenance.person_name,
+                    e.provenance.reviewer_role.as_str()
+                )
+            })
+            .collect();
+        println!("  {reviewer}: {}", names.join(", "));
+    }
+    if by_reviewer.len() > SHOWN {
+        println!("  … and {} more reviewers", by_reviewer.len() - SHOWN);
+    }
+    println!(
+        "manifest: {}",
+        out.join(sheets::contract::MANIFEST_FILE).display()
+    );
+    println!(
+        "next: send each reviewer their workbooks; collect the filled-in files for `rungs tally`"
+    );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn failure(e: sheets::Error) -> Failure {
+    match e {
+        sheets::Error::Input(diags) => {
+            Failure::Input(format!("{}error: nothing was written", render_all(&diags)))
+        }
+        sheets::Error::Exists(paths) => {
+            const SHOWN: usize = 10;
+            let mut msg = format!(
+                "error: {} workbook{} already exist{}; nothing was written\n",
+                paths.len(),
+                plural(paths.len()),
+                if paths.len() == 1 { "s" } else { "" }
+            );
+            for p in paths.iter().take(SHOWN) {
+                let _ = writeln!(msg, "  {}", p.display());
+            }
+            if paths.len() > SHOWN {
+                let _ = writeln!(msg, "  … and {} more", paths.len() - SHOWN);
+            }
+            msg.push_str("  = hint: they may already hold answers: write to another folder with -o, move them away, or pass --force to replace them (their answers are lost)");
+            Failure::Input(msg)
+        }
+        sheets::Error::Write(failed) => {
+            let mut msg = format!(
+                "error: {} file{} could not be written (the others were, and are listed in the manifest)\n",
+                failed.len(),
+                plural(failed.len())
+            );
+            for (p, e) in &failed {
+                let _ = writeln!(msg, "  {}: {e}", p.display());
+            }
+            msg.push_str("  = hint: check free space and permissions of the output folder, then run again (add --force only if no workbook holds answers yet)");
+            Failure::Failed(msg)
+        }
+    }
+}

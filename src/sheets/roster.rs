@@ -1,0 +1,640 @@
+//! The roster: who is reviewed by whom. Read from CSV or a spreadsheet (XLSX, XLS, ODS), with
+//! forgiving header matching, and checked against the ladder; every problem is reported at once.
+//!
+//! Columns (header names compared ignoring case, spaces, `_`, `-` and `.`):
+//!
+//! | field | required | accepted headers |
+//! |---|---|---|
+//! | employee id | yes | `employee id`, `id`, `emp id`, `employee number`, `staff id`, `person id` |
+//! | name | yes | `name`, `full name`, `employee name`, `employee`, `person` |
+//! | current level | yes | `current level`, `level`, `grade` |
+//! | reviewer | yes | `reviewer`, `reviewer name`, `reviewed by` |
+//! | reviewer role | no | `reviewer role`, `role`, `review type`, `relationship` |
+//! | email | no | `email`, `email address`, `mail` |
+//! | team | no | `team`, `department`, `group` |
+//!
+//! A missing or empty role is `self` when the reviewer is the person (same name or employee
+//! id), else `manager`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::diag::{Diagnostic, Location};
+use crate::model::Ladder;
+use crate::sheets::contract::ReviewerRole;
+
+/// One review to send: a person under review and one reviewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// 1-based row in the roster (the header is row 1), for messages.
+    pub row: usize,
+    pub employee_id: String,
+    pub name: String,
+    /// A level code of the ladder.
+    pub current_level: String,
+    pub reviewer: String,
+    pub role: ReviewerRole,
+    pub email: Option<String>,
+    pub team: Option<String>,
+}
+
+/// A roster that passed all checks.
+#[derive(Debug)]
+pub struct Roster {
+    pub reviews: Vec<Review>,
+    /// Non-fatal findings (unused columns).
+    pub warnings: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    EmployeeId,
+    Name,
+    Level,
+    Reviewer,
+    Role,
+    Email,
+    Team,
+}
+
+impl Field {
+    const ALL: [Self; 7] = [
+        Self::EmployeeId,
+        Self::Name,
+        Self::Level,
+        Self::Reviewer,
+        Self::Role,
+        Self::Email,
+        Self::Team,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::EmployeeId => "employee id",
+            Self::Name => "name",
+            Self::Level => "current level",
+            Self::Reviewer => "reviewer",
+            Self::Role => "reviewer role",
+            Self::Email => "email",
+            Self::Team => "team",
+        }
+    }
+
+    fn required(self) -> bool {
+        matches!(
+            self,
+            Self::EmployeeId | Self::Name | Self::Level | Self::Reviewer
+        )
+    }
+
+    /// Accepted header names, already normalised by [`norm_header`].
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::EmployeeId => &[
+                "employeeid",
+                "id",
+                "empid",
+                "employeenumber",
+                "staffid",
+                "personid",
+            ],
+            Self::Name => &["name", "fullname", "employeename", "employee", "person"],
+            Self::Level => &["currentlevel", "level", "grade"],
+            Self::Reviewer => &["reviewer", "reviewername", "reviewedby"],
+            Self::Role => &["reviewerrole", "role", "reviewtype", "relationship"],
+            Self::Email => &["email", "emailaddress", "mail"],
+            Self::Team => &["team", "department", "group"],
+        }
+    }
+}
+
+fn norm_header(h: &str) -> String {
+    h.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Spreadsheet column letters of a 0-based index (`0` → `A`, `26` → `AA`).
+pub fn col_letters(mut col: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// The raw table: header cells and data rows, all as trimmed strings.
+struct Table {
+    file: String,
+    sheet: Option<String>,
+    /// 1-based row of the header.
+    header_row: usize,
+    header: Vec<String>,
+    /// Data rows with their 1-based row numbers as the file shows them.
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Table {
+    fn loc(&self, row: usize, col: Option<usize>) -> Location {
+        let cell = match col {
+            Some(c) => format!("{}{row} (column `{}`)", col_letters(c), self.header_at(c)),
+            None => format!("row {row}"),
+        };
+        Location::Cell {
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            cell,
+        }
+    }
+
+    fn header_at(&self, col: usize) -> &str {
+        self.header.get(col).map_or("", String::as_str)
+    }
+}
+
+/// Reads and checks a roster file against the ladder.
+pub fn read(path: &Path, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+    let table = load_table(path).map_err(|d| vec![*d])?;
+    check(&table, ladder)
+}
+
+/// Reads and checks a CSV roster held in memory (`file` names it in messages).
+pub fn read_csv(file: &str, bytes: &[u8], ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+    let table = csv_table(file, bytes).map_err(|d| vec![*d])?;
+    check(&table, ladder)
+}
+
+fn load_table(path: &Path) -> Result<Table, Box<Diagnostic>> {
+    let file = path.display().to_string();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let file_loc = || Location::File { file: file.clone() };
+    match ext.as_str() {
+        "csv" | "txt" => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Diagnostic::error(
+                    "roster-unreadable",
+                    format!("cannot read the roster: {e}"),
+                    file_loc(),
+                )
+                .with_hint("check the path given to --roster")
+            })?;
+            csv_table(&file, &bytes)
+        }
+        "xlsx" | "xlsm" | "xls" | "ods" => sheet_table(path, &file),
+        _ => Err(Diagnostic::error(
+            "roster-format",
+            format!("cannot tell the roster's format from its name (`.{ext}`)"),
+            file_loc(),
+        )
+        .with_hint("give a `.csv`, `.xlsx` or `.ods` file")
+        .into()),
+    }
+}
+
+fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Box<Diagnostic>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = Vec::new();
+    for (i, rec) in rdr.byte_records().enumerate() {
+        let row = i + 1;
+        let loc = Location::Cell {
+            file: file.to_owned(),
+            sheet: None,
+            cell: format!("row {row}"),
+        };
+        let rec = rec.map_err(|e| {
+            Diagnostic::error(
+                "roster-csv",
+                format!("the CSV cannot be read: {e}"),
+                loc.clone(),
+            )
+            .with_hint("save the roster as CSV (UTF-8) from your spreadsheet application")
+        })?;
+        let mut fields = Vec::with_capacity(rec.len());
+        for (c, f) in rec.iter().enumerate() {
+            let f = if row == 1 && c == 0 {
+                f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
+            } else {
+                f
+            };
+            let s = std::str::from_utf8(f).map_err(|_| {
+                Diagnostic::error(
+                    "roster-encoding",
+                    "this field is not valid UTF-8",
+                    Location::Cell {
+                        file: file.to_owned(),
+                        sheet: None,
+                        cell: format!("{}{row}", col_letters(c)),
+                    },
+                )
+                .with_hint("save the roster as \"CSV UTF-8\" (Excel) or with UTF-8 encoding")
+            })?;
+            fields.push(s.trim().to_owned());
+        }
+        records.push(fields);
+    }
+    split_header(file, None, 0, records)
+}
+
+fn sheet_table(path: &Path, file: &str) -> Result<Table, Box<Diagnostic>> {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let fail = |e: String| {
+        Diagnostic::error(
+            "roster-unreadable",
+            format!("cannot read the roster workbook: {e}"),
+            Location::File {
+                file: file.to_owned(),
+            },
+        )
+        .with_hint("check the path given to --roster; the roster is read from the first sheet")
+    };
+    let mut wb = open_workbook_auto(path).map_err(|e| fail(e.to_string()))?;
+    let Some(sheet) = wb.sheet_names().first().cloned() else {
+        return Err(fail("it has no sheets".into()).into());
+    };
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| fail(e.to_string()))?;
+    let records = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|d| match d {
+                    Data::Empty => String::new(),
+                    // Ids typed as numbers come back as floats: `1001.0` means `1001`.
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
+                    other => other.to_string().trim().to_owned(),
+                })
+                .collect()
+        })
+        .collect();
+    // The range may start below row 1: keep row numbers as the application shows them.
+    let (start_row, _) = range.start().unwrap_or((0, 0));
+    split_header(file, Some(sheet), start_row as usize, records)
+}
+
+fn split_header(
+    file: &str,
+    sheet: Option<String>,
+    offset: usize,
+    records: Vec<Vec<String>>,
+) -> Result<Table, Box<Diagnostic>> {
+    let mut numbered = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (offset + i + 1, r))
+        // Blank lines before the header are tolerated; row numbers stay true.
+        .skip_while(|(_, r)| r.iter().all(String::is_empty));
+    let Some((header_row, header)) = numbered.next() else {
+        return Err(Diagnostic::error(
+            "roster-empty",
+            "the roster is empty",
+            Location::File {
+                file: file.to_owned(),
+            },
+        )
+        .with_hint(
+            "put a header row (employee id, name, current level, reviewer) and one row per review",
+        )
+        .into());
+    };
+    Ok(Table {
+        file: file.to_owned(),
+        sheet,
+        header_row,
+        header,
+        rows: numbered.collect(),
+    })
+}
+
+fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let header_row = t.header_row;
+
+    let mut cols: HashMap<Field, usize> = HashMap::new();
+    for (c, h) in t.header.iter().enumerate() {
+        if h.is_empty() {
+            continue;
+        }
+        let n = norm_header(h);
+        match Field::ALL
+            .iter()
+            .find(|f| f.aliases().contains(&n.as_str()))
+        {
+            Some(f) => {
+                if let Some(prev) = cols.get(f) {
+                    errors.push(
+                        Diagnostic::error(
+                            "roster-duplicate-column",
+                            format!(
+                                "two columns mean `{}`: `{}` and `{h}`",
+                                f.label(),
+                                t.header_at(*prev)
+                            ),
+                            t.loc(header_row, Some(c)),
+                        )
+                        .with_hint("keep one of them or rename the other"),
+                    );
+                } else {
+                    cols.insert(*f, c);
+                }
+            }
+            None => warnings.push(
+                Diagnostic::warning(
+                    "roster-unused-column",
+                    format!("column `{h}` is not used"),
+                    t.loc(header_row, Some(c)),
+                )
+                .with_hint(format!("known columns: {}", known_columns())),
+            ),
+        }
+    }
+    for f in Field::ALL.iter().filter(|f| f.required()) {
+        if !cols.contains_key(f) {
+            let found: Vec<&str> = t
+                .header
+                .iter()
+                .filter(|h| !h.is_empty())
+                .map(String::as_str)
+                .collect();
+            errors.push(
+                Diagnostic::error(
+                    "roster-missing-column",
+                    format!("the roster has no `{}` column", f.label()),
+                    t.loc(header_row, None),
+                )
+                .with_hint(format!(
+                    "add a column headed `{}` (also accepted: {}); the header row has: {}",
+                    f.label(),
+                    f.aliases()[1..].join(", "),
+                    if found.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        found.join(", ")
+                    }
+                )),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        errors.extend(warnings);
+        return Err(errors);
+    }
+
+    let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
+    let mut reviews = Vec::new();
+    // employee id → (row, name, level) of its first row.
+    let mut people: HashMap<String, (usize, String, String)> = HashMap::new();
+    // (employee id, reviewer folded) → first row.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for &(row, ref r) in &t.rows {
+        if r.iter().all(String::is_empty) {
+            continue;
+        }
+        let get = |f: Field| -> (Option<usize>, String) {
+            cols.get(&f).map_or((None, String::new()), |&c| {
+                (Some(c), r.get(c).cloned().unwrap_or_default())
+            })
+        };
+        let mut row_ok = true;
+        let mut required = |f: Field, errors: &mut Vec<Diagnostic>| -> String {
+            let (c, v) = get(f);
+            if v.is_empty() {
+                row_ok = false;
+                errors.push(
+                    Diagnostic::error(
+                        "roster-empty-field",
+                        format!("`{}` is empty", f.label()),
+                        t.loc(row, c),
+                    )
+                    .with_hint(format!("fill in the {} or delete the row", f.label())),
+                );
+            }
+            v
+        };
+        let employee_id = required(Field::EmployeeId, &mut errors);
+        let name = required(Field::Name, &mut errors);
+        let level = required(Field::Level, &mut errors);
+        let reviewer = required(Field::Reviewer, &mut errors);
+        let (level_col, _) = get(Field::Level);
+        let matched_level = codes
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(&level))
+            .map(|c| (*c).to_owned());
+        let level = if level.is_empty() {
+            level
+        } else if let Some(code) = matched_level {
+            code
+        } else {
+            row_ok = false;
+            errors.push(
+                Diagnostic::error(
+                    "roster-unknown-level",
+                    format!("`{level}` is not a level of the ladder"),
+                    t.loc(row, level_col),
+                )
+                .with_hint(format!("use one of the level codes: {}", codes.join(", "))),
+            );
+            level
+        };
+        let (role_col, role_text) = get(Field::Role);
+        let role = if role_text.is_empty() {
+            if reviewer == name || reviewer == employee_id {
+                ReviewerRole::SelfReview
+            } else {
+                ReviewerRole::Manager
+            }
+        } else if let Some(role) = ReviewerRole::parse(&role_text) {
+            role
+        } else {
+            row_ok = false;
+            errors.push(
+                Diagnostic::error(
+                    "roster-bad-role",
+                    format!("`{role_text}` is not a reviewer role"),
+                    t.loc(row, role_col),
+                )
+                .with_hint("use `self`, `manager` or `peer`, or leave it empty"),
+            );
+            ReviewerRole::Manager
+        };
+        if !employee_id.is_empty() {
+            match people.get(&employee_id) {
+                Some((first, first_name, first_level)) => {
+                    if !name.is_empty() && *first_name != name {
+                        row_ok = false;
+                        errors.push(
+                            Diagnostic::error(
+                                "roster-inconsistent-person",
+                                format!(
+                                    "employee `{employee_id}` is called `{name}` here but `{first_name}` in row {first}"
+                                ),
+                                t.loc(row, cols.get(&Field::Name).copied()),
+                            )
+                            .with_hint("use the same name on every row of one employee id, or fix the id"),
+                        );
+                    }
+                    if !level.is_empty() && *first_level != level {
+                        row_ok = false;
+                        errors.push(
+                            Diagnostic::error(
+                                "roster-inconsistent-person",
+                                format!(
+                                    "employee `{employee_id}` is at level `{level}` here but `{first_level}` in row {first}"
+                                ),
+                                t.loc(row, level_col),
+                            )
+                            .with_hint("a person has one current level: make the rows agree"),
+                        );
+                    }
+                }
+                None => {
+                    people.insert(employee_id.clone(), (row, name.clone(), level.clone()));
+                }
+            }
+            if !reviewer.is_empty() {
+                let key = (employee_id.clone(), reviewer.to_lowercase());
+                if let Some(first) = seen.get(&key) {
+                    row_ok = false;
+                    errors.push(
+                        Diagnostic::error(
+                            "roster-duplicate-review",
+                            format!(
+                                "`{reviewer}` reviews employee `{employee_id}` twice (also in row {first})"
+                            ),
+                            t.loc(row, cols.get(&Field::Reviewer).copied()),
+                        )
+                        .with_hint("delete one of the two rows: one reviewer gets one workbook per person"),
+                    );
+                } else {
+                    seen.insert(key, row);
+                }
+            }
+        }
+        let opt = |f: Field| Some(get(f).1).filter(|s| !s.is_empty());
+        if row_ok {
+            reviews.push(Review {
+                row,
+                employee_id,
+                name,
+                current_level: level,
+                reviewer,
+                role,
+                email: opt(Field::Email),
+                team: opt(Field::Team),
+            });
+        }
+    }
+    if errors.is_empty() && reviews.is_empty() {
+        errors.push(
+            Diagnostic::error(
+                "roster-empty",
+                "the roster has a header but no reviews",
+                t.loc(header_row, None),
+            )
+            .with_hint("add one row per review: employee id, name, current level, reviewer"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(Roster { reviews, warnings })
+    } else {
+        errors.extend(warnings);
+        Err(errors)
+    }
+}
+
+fn known_columns() -> String {
+    Field::ALL
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ladder() -> Ladder {
+        crate::ladder::load(None).expect("bundled ladder").ladder
+    }
+
+    fn codes(r: &Result<Roster, Vec<Diagnostic>>) -> Vec<&'static str> {
+        match r {
+            Ok(_) => vec![],
+            Err(d) => d.iter().map(|d| d.code).collect(),
+        }
+    }
+
+    #[test]
+    fn forgiving_headers_and_default_roles() {
+        let csv = "\u{feff}Employee_ID, Full Name ,LEVEL,Reviewed-By,Team\n\
+                   e1,Ada,l2,Ada,Ops\ne1,Ada,L2,Bob,\n";
+        let r = read_csv("r.csv", csv.as_bytes(), &ladder()).expect("valid");
+        assert_eq!(r.reviews.len(), 2);
+        assert_eq!(r.reviews[0].role, ReviewerRole::SelfReview);
+        assert_eq!(r.reviews[0].current_level, "L2");
+        assert_eq!(r.reviews[1].role, ReviewerRole::Manager);
+        assert_eq!(r.reviews[0].team.as_deref(), Some("Ops"));
+        assert_eq!(r.reviews[1].row, 3);
+    }
+
+    #[test]
+    fn every_problem_at_once() {
+        let csv = "id,name,level,reviewer,role\n\
+                   e1,Ada,L9,Bob,manager\n\
+                   e2,,L1,Bob,boss\n\
+                   e3,Cy,L1,Dee,peer\n\
+                   e3,Cy,L1,dee,peer\n\
+                   e3,Cyrus,L2,Eve,peer\n";
+        let r = read_csv("r.csv", csv.as_bytes(), &ladder());
+        assert_eq!(
+            codes(&r),
+            [
+                "roster-unknown-level",
+                "roster-empty-field",
+                "roster-bad-role",
+                "roster-duplicate-review",
+                "roster-inconsistent-person",
+                "roster-inconsistent-person"
+            ]
+        );
+        let d = r.expect_err("invalid");
+        assert_eq!(d[0].position(), "r.csv: C2 (column `level`)");
+        assert_eq!(d[3].position(), "r.csv: D5 (column `reviewer`)");
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let r = read_csv("r.csv", b"id,name\n1,A\n", &ladder());
+        assert_eq!(
+            codes(&r),
+            ["roster-missing-column", "roster-missing-column"]
+        );
+        let d = r.expect_err("invalid");
+        assert!(d[0].message.contains("current level"), "{}", d[0]);
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(col_letters(0), "A");
+        assert_eq!(col_letters(25), "Z");
+        assert_eq!(col_letters(26), "AA");
+        assert_eq!(col_letters(701), "ZZ");
+        assert_eq!(col_letters(702), "AAA");
+    }
+}
