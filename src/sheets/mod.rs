@@ -52,6 +52,9 @@ pub struct Planned {
     /// Relative to the output folder.
     pub rel: PathBuf,
     pub instructions: String,
+    /// The file is already there with exactly these bytes (an interrupted earlier run wrote
+    /// it): nothing to write, nothing that could hold answers is touched.
+    pub unchanged: bool,
 }
 
 /// Everything ready to write.
@@ -219,6 +222,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             prov,
             rel,
             instructions: text,
+            unchanged: false,
         });
     }
     let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
@@ -258,11 +262,24 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
         return Err(Error::Input(diags));
     }
     if !opts.force {
-        let existing: Vec<PathBuf> = items
-            .iter()
-            .map(|i| opts.out_dir.join(&i.rel))
-            .filter(|p| std::fs::symlink_metadata(p).is_ok())
-            .collect();
+        // A workbook identical to the one this run would write holds no answers: it is what an
+        // interrupted earlier run left, so re-running the same command completes the batch.
+        let created = created_date(opts)?;
+        let mut existing = Vec::new();
+        for item in &mut items {
+            let path = opts.out_dir.join(&item.rel);
+            if std::fs::symlink_metadata(&path).is_err() {
+                continue;
+            }
+            let same = std::fs::read(&path).ok().is_some_and(|old| {
+                build(ladder, item, &created).is_ok_and(|built| built.bytes == old)
+            });
+            if same {
+                item.unchanged = true;
+            } else {
+                existing.push(path);
+            }
+        }
         if !existing.is_empty() {
             return Err(Error::Exists(existing));
         }
@@ -279,9 +296,7 @@ pub fn write(
     threads: usize,
     done: &(dyn Fn() + Sync),
 ) -> Result<Vec<ManifestEntry>, Error> {
-    let created = ExcelDateTime::from_timestamp(opts.epoch)
-        .or_else(|_| ExcelDateTime::from_timestamp(DEFAULT_EPOCH))
-        .map_err(|e| Error::Write(vec![(PathBuf::new(), e.to_string())]))?;
+    let created = created_date(opts)?;
     let mode = if opts.force {
         Overwrite::Replace
     } else {
@@ -333,6 +348,27 @@ pub fn write(
     }
 }
 
+/// The creation date recorded in every workbook (`SOURCE_DATE_EPOCH` or the default).
+fn created_date(opts: &Options) -> Result<ExcelDateTime, Error> {
+    ExcelDateTime::from_timestamp(opts.epoch)
+        .or_else(|_| ExcelDateTime::from_timestamp(DEFAULT_EPOCH))
+        .map_err(|e| Error::Write(vec![(PathBuf::new(), e.to_string())]))
+}
+
+fn build(
+    ladder: &Ladder,
+    item: &Planned,
+    created: &ExcelDateTime,
+) -> Result<writer::Built, String> {
+    writer::build(&writer::SheetInput {
+        ladder,
+        prov: &item.prov,
+        instructions: &item.instructions,
+        created,
+    })
+    .map_err(|e| format!("cannot build the workbook: {e}"))
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -344,20 +380,16 @@ fn write_one(
     path: &Path,
     mode: Overwrite,
 ) -> Result<ManifestEntry, String> {
-    let built = writer::build(&writer::SheetInput {
-        ladder,
-        prov: &item.prov,
-        instructions: &item.instructions,
-        created,
-    })
-    .map_err(|e| format!("cannot build the workbook: {e}"))?;
-    atomic::write(path, &built.bytes, mode).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "it appeared while rungs was running; it was left as it is".to_owned()
-        } else {
-            e.to_string()
-        }
-    })?;
+    let built = build(ladder, item, created)?;
+    if !item.unchanged {
+        atomic::write(path, &built.bytes, mode).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                "it appeared while rungs was running; it was left as it is".to_owned()
+            } else {
+                e.to_string()
+            }
+        })?;
+    }
     Ok(ManifestEntry {
         provenance: item.prov.clone(),
         file: item
