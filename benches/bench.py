@@ -106,7 +106,7 @@ def write_roster(path: Path, reviews: int, levels: list[str]):
     """A roster of `reviews` rows: each person reviewed by themself, a manager and a peer."""
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["employee_id", "name", "level", "reviewer", "role", "email", "team"])
+        w.writerow(["employee id", "name", "current level", "reviewer", "reviewer role", "email", "team"])
         people = (reviews + 2) // 3
         n = 0
         for p in range(people):
@@ -172,7 +172,8 @@ def peer_xlsxwriter(ladder_json: str, roster: str, out: str):
     outdir = Path(out)
     start = time.perf_counter()
     with open(roster, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+        rows = [{"employee_id": r["employee id"], "name": r["name"], "level": r["current level"],
+                 "reviewer": r["reviewer"], "role": r["reviewer role"]} for r in csv.DictReader(f)]
     for row in rows:
         key = f"2026-H2\n{row['employee_id']}\n{row['reviewer']}".encode()
         form = "rv-" + hashlib.sha256(key).hexdigest()[:12]

@@ -216,8 +216,10 @@ fn list_validations(xml: &str) -> Vec<(String, String)> {
         if attr(head, "type").as_deref() != Some("list") {
             continue;
         }
-        let (Some(sqref), Some(f1)) = (attr(head, "sqref"), between(el, "<formula1>", "</formula1>"))
-        else {
+        let (Some(sqref), Some(f1)) = (
+            attr(head, "sqref"),
+            between(el, "<formula1>", "</formula1>"),
+        ) else {
             continue;
         };
         out.push((sqref, unescape(f1)));
@@ -241,7 +243,10 @@ fn list_values<R: Read + std::io::Seek>(
     if let Some(list) = f.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         return Ok(list.split(',').map(str::to_owned).collect());
     }
-    let f = names.get(f).map_or(f, String::as_str).trim_start_matches('=');
+    let f = names
+        .get(f)
+        .map_or(f, String::as_str)
+        .trim_start_matches('=');
     let (sheet, range) = f
         .rsplit_once('!')
         .ok_or_else(|| format!("cannot read the dropdown list {formula}"))?;

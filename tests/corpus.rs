@@ -78,7 +78,10 @@ fn malformed_workbooks_never_crash_and_are_named() {
 
 /// Runs `rungs tally FILE` under limits; Err describes what went wrong.
 fn check_one(root: &Path, file: &Path, i: usize) -> Result<(), String> {
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let out = root.join(format!("out-{i}"));
     let inner = prove::tally(root, &[file], &out);
     let mut cmd = Command::new("timeout");
@@ -91,7 +94,9 @@ fn check_one(root: &Path, file: &Path, i: usize) -> Result<(), String> {
         .current_dir(root)
         .env("NO_COLOR", "1")
         .env_remove("RUNGS_FAULT");
-    let o = cmd.output().map_err(|e| format!("{name}: cannot run: {e}"))?;
+    let o = cmd
+        .output()
+        .map_err(|e| format!("{name}: cannot run: {e}"))?;
     let err = String::from_utf8_lossy(&o.stderr);
     let code = o.status.code();
     let why = match code {
@@ -104,7 +109,10 @@ fn check_one(root: &Path, file: &Path, i: usize) -> Result<(), String> {
         // Signals: SIGXCPU (over 2 s CPU), SIGABRT (allocation failure over 256 MB), SIGSEGV…
         None => Some("killed by a signal (abort, CPU or memory limit)"),
     };
-    let why = why.or_else(|| err.contains("panicked").then_some("panic message on stderr"));
+    let why = why.or_else(|| {
+        err.contains("panicked")
+            .then_some("panic message on stderr")
+    });
     match why {
         None => Ok(()),
         Some(w) => Err(format!(

@@ -74,7 +74,10 @@ fn fault_matrix(
             let after = prove::snapshot(&out);
             for (rel, bytes) in &reference {
                 if after.get(rel) != Some(bytes) {
-                    problems.push(format!("{fault}: after the re-run {} differs", rel.display()));
+                    problems.push(format!(
+                        "{fault}: after the re-run {} differs",
+                        rel.display()
+                    ));
                 }
             }
             for (name, bytes) in before {
@@ -103,11 +106,40 @@ fn check_folder(
             problems.push(format!("{label}: temporary file left: {shown}"));
         } else if let Some((_, old)) = before.iter().find(|(n, _)| Path::new(n) == rel) {
             if bytes != *old && reference.get(&rel) != Some(&bytes) {
-                problems.push(format!("{label}: {shown} is neither the old file nor the new one"));
+                problems.push(format!(
+                    "{label}: {shown} is neither the old file nor the new one"
+                ));
             }
+        } else if rel == Path::new("manifest.json") {
+            // After a failed batch the manifest is complete but lists what was written.
+            check_manifest(out, &bytes, label, problems);
         } else if reference.get(&rel) != Some(&bytes) {
             problems.push(format!("{label}: {shown} is partial or unexpected"));
         }
+    }
+}
+
+/// The manifest is whole JSON and every review it lists is a workbook in the folder.
+fn check_manifest(out: &Path, bytes: &[u8], label: &str, problems: &mut Vec<String>) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        problems.push(format!("{label}: manifest.json is not whole JSON"));
+        return;
+    };
+    let listed = json["reviews"].as_array().cloned().unwrap_or_default();
+    for r in &listed {
+        let file = r["file"].as_str().unwrap_or("");
+        if file.is_empty() || !out.join(file).is_file() {
+            problems.push(format!(
+                "{label}: manifest.json lists {file:?}, which is not there"
+            ));
+        }
+    }
+    let on_disk = prove::workbooks(out).len();
+    if listed.len() != on_disk {
+        problems.push(format!(
+            "{label}: manifest.json lists {} reviews, {on_disk} workbooks are there",
+            listed.len()
+        ));
     }
 }
 
@@ -125,7 +157,10 @@ fn pdf_write_faults_leave_old_or_whole_files() {
         &root,
         &make,
         &[
-            ("matrix.pdf", b"an older matrix, to be replaced whole or not at all"),
+            (
+                "matrix.pdf",
+                b"an older matrix, to be replaced whole or not at all",
+            ),
             ("notes.txt", b"someone's notes"),
         ],
         &["matrix.pdf"],
@@ -225,9 +260,16 @@ fn sheets_killed_mid_batch_leaves_whole_files_and_reruns_cleanly() {
         let o = prove::output(&mut prove::tally(root, &[out.as_path()], &root.join("t")));
         let err = common::stderr(&o);
         for t in &temps {
-            let name = t.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = t
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             assert!(!err.contains(&name), "tally looked at {name}:\n{err}");
         }
-        assert!(matches!(o.status.code(), Some(0 | 1)), "tally: {:?}\n{err}", o.status);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "tally: {:?}\n{err}",
+            o.status
+        );
     }
 }

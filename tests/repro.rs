@@ -8,7 +8,6 @@ mod prove;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-
 /// The environments the runs differ by.
 const PLACES: [(&str, &str); 2] = [("UTC", "C.UTF-8"), ("Pacific/Chatham", "de_DE.UTF-8")];
 
@@ -94,11 +93,12 @@ fn outputs_are_identical_across_time_zones_and_locales_and_follow_source_date_ep
     let e1 = run("e1", 0, Some("1767225600"));
     let e1b = run("e1b", 1, Some("1767225600"));
     let e2 = run("e2", 0, Some("1813017600"));
-    assert_eq!(e1, e1b, "the same SOURCE_DATE_EPOCH gave different bytes in another place");
+    assert_eq!(
+        e1, e1b,
+        "the same SOURCE_DATE_EPOCH gave different bytes in another place"
+    );
     for (rel, bytes) in &e1 {
-        let dated = rel
-            .extension()
-            .is_some_and(|e| e == "pdf" || e == "xlsx");
+        let dated = rel.extension().is_some_and(|e| e == "pdf" || e == "xlsx");
         if dated {
             assert!(
                 e2.get(rel) != Some(bytes),

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -16,7 +17,8 @@ pub const CYCLE: &str = "2026-H2";
 /// themself, a manager and a peer.
 pub fn roster(dir: &Path, reviews: usize) -> PathBuf {
     let levels = ["L1", "L2", "L3", "L4", "L5"];
-    let mut text = String::from("employee_id,name,level,reviewer,role,email,team\n");
+    let mut text =
+        String::from("employee id,name,current level,reviewer,reviewer role,email,team\n");
     for i in 0..reviews {
         let p = i / 3;
         let (reviewer, role) = match i % 3 {
@@ -24,11 +26,12 @@ pub fn roster(dir: &Path, reviews: usize) -> PathBuf {
             1 => (format!("Manager {}", p % 7), "manager"),
             _ => (format!("Peer {}", (p + 1) % 11), "peer"),
         };
-        text.push_str(&format!(
-            "E{p:04},Person {p},{},{reviewer},{role},p{p}@example.org,team-{}\n",
+        let _ = writeln!(
+            text,
+            "E{p:04},Person {p},{},{reviewer},{role},p{p}@example.org,team-{}",
             levels[p % levels.len()],
             p % 3
-        ));
+        );
     }
     common::write(dir, &format!("roster-{reviews}.csv"), &text)
 }
@@ -101,7 +104,10 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
 
 /// `.NAME.PID.tmp`: the temporary name `rungs::atomic::write` uses.
 pub fn is_temp(p: &Path) -> bool {
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
         return false;
     };
