@@ -183,7 +183,8 @@ impl<'a> LineIndex<'a> {
         let prefix = self.text.get(line_start..start).unwrap_or("");
         let col = prefix.chars().count() + 1;
         let line_end = line_start + source_line.len();
-        let span_end = end.clamp(start, line_end);
+        // `start` may sit on a line's `\r`, past `line_end`: never clamp with min > max.
+        let span_end = end.min(line_end).max(start);
         let width = self
             .text
             .get(start..span_end)
@@ -200,5 +201,9 @@ impl<'a> LineIndex<'a> {
 
 /// Renders diagnostics one after another, errors and warnings in the order given.
 pub fn render_all(diags: &[Diagnostic]) -> String {
-    diags.iter().map(|d| format!("{d}\n")).collect()
+    use std::fmt::Write;
+    diags.iter().fold(String::new(), |mut s, d| {
+        let _ = writeln!(s, "{d}");
+        s
+    })
 }

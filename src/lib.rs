@@ -7,3 +7,4 @@ pub mod ladder;
 pub mod model;
 pub mod pdf;
 pub mod sheets;
+pub mod tally;

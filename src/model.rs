@@ -248,7 +248,7 @@ impl RatingScale {
                 .iter()
                 .map(|l| RatingOption {
                     label: l.code.clone(),
-                    value: l.index as i32,
+                    value: i32::try_from(l.index).unwrap_or(i32::MAX),
                     description: Some(l.title.clone()),
                 })
                 .collect(),

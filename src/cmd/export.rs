@@ -22,9 +22,10 @@ pub fn run(ladder: Option<&Path>, format: &Format) -> Result<ExitCode, Failure> 
     match output {
         None => super::print_stdout(&json),
         Some(path) => {
-            rungs::atomic::write(path, json.as_bytes(), rungs::atomic::Overwrite::Replace).map_err(
-                |e| Failure::Failed(format!("error: cannot write {}: {e}", path.display())),
-            )?
+            rungs::atomic::write(path, json.as_bytes(), rungs::atomic::Overwrite::Replace)
+                .map_err(|e| {
+                    Failure::Failed(format!("error: cannot write {}: {e}", path.display()))
+                })?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ mod export;
 mod layouts;
 mod pdf;
 mod sheets;
+mod tally;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -61,6 +62,8 @@ pub enum Command {
     Layouts(layouts::Action),
     /// Write one fillable review workbook per person and reviewer from a roster.
     Sheets(sheets::Args),
+    /// Import the returned review workbooks, verify each, and write the tally for calibration.
+    Tally(tally::Args),
 }
 
 /// A failure that ends the command, with the exit status it maps to.
@@ -104,6 +107,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Pdf(args) => pdf::run(cli.ladder.as_deref(), cli.quiet, &args),
         Command::Layouts(action) => layouts::run(cli.ladder.as_deref(), cli.quiet, &action),
         Command::Sheets(args) => sheets::run(cli.ladder.as_deref(), cli.quiet, &args),
+        Command::Tally(args) => tally::run(cli.ladder.as_deref(), cli.quiet, &args),
     }
 }
 

@@ -9,13 +9,12 @@ use super::Failure;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    long_about = "Print the ladder as PDFs for calibration meetings: the competency × level matrix \
-(landscape) and one document per level (portrait) with what is new or changed compared with \
-the level below.\n\nTypst is built into rungs: no typst install, no network, no system fonts. \
-The layouts and the Inter font family are compiled in; `--layouts DIR` overrides the layouts \
-file by file (`rungs layouts init` copies them out for editing) and `--font-path DIR` adds fonts. \
-The same input gives byte-identical PDFs.",
-    after_help = "Examples:\n  rungs pdf                              matrix.pdf and one PDF per level in out/\n  rungs pdf -o print --paper letter      US Letter, into print/\n  rungs pdf --level L3 --level L4        only the L3 and L4 documents\n  rungs pdf --matrix                     only the matrix\n  rungs pdf --layouts my-layouts         use my-layouts/*.typ where present\n  rungs pdf --pdf-standard a-2b          archival PDF/A-2b\n  rungs pdf --font-path fonts/noto-cjk   add fonts for characters Inter lacks\n\nFiles: matrix.pdf and CODE-title.pdf (e.g. L3-senior-sre.pdf), each written atomically.\nCreation date: SOURCE_DATE_EPOCH if set, else 1980-01-01T00:00:00Z, so reruns give the same bytes.\nA layout error is shown at its file:line:col; that document is not written and rungs exits 1."
+    after_help = "Typst is built into rungs: no typst install, no network, no system fonts. The \
+layouts and the Inter font family are compiled in; --layouts DIR overrides the layouts file by \
+file (`rungs layouts init DIR` copies them out for editing) and --font-path DIR adds fonts.\n\n\
+The matrix is landscape: competencies by area down the side, levels across. Each level's \
+document is portrait and marks what is new or changed compared with the level below.\n\n\
+Examples:\n  rungs pdf                              matrix.pdf and one PDF per level in out/\n  rungs pdf -o print --paper letter      US Letter, into print/\n  rungs pdf --level L3 --level L4        only the L3 and L4 documents\n  rungs pdf --matrix                     only the matrix\n  rungs pdf --layouts my-layouts         use my-layouts/*.typ where present\n  rungs pdf --pdf-standard a-2b          archival PDF/A-2b\n  rungs pdf --font-path fonts/noto-cjk   add fonts for characters Inter lacks\n\nFiles: matrix.pdf and CODE-title.pdf (e.g. L3-senior-sre.pdf), each written atomically.\nCreation date: SOURCE_DATE_EPOCH if set, else 1980-01-01T00:00:00Z, so reruns give the same bytes.\nA layout error is shown at its file:line:col; that document is not written and rungs exits 1."
 )]
 pub struct Args {
     /// Folder to write the PDFs to (created if missing; existing PDFs of the same name are replaced).
@@ -106,7 +105,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         Ok(ExitCode::SUCCESS)
     } else {
         Err(Failure::Input(format!(
-            "error: not written because of the layout errors above: {}",
+            "error: not written because of the errors above: {}",
             rendered.failed.join(", ")
         )))
     }

@@ -21,12 +21,10 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Segment> {
             ChangeTag::Delete => SegmentKind::Removed,
         };
         let value = change.value();
-        // Whitespace-only tokens join whichever run they sit in, so runs read as phrases.
+        // Runs of one kind merge; spaces stay with their own kind so that same+added rebuilds
+        // this level's text and same+removed the level below's, exactly.
         match out.last_mut() {
             Some(last) if last.kind == kind => last.text.push_str(value),
-            Some(last) if value.trim().is_empty() && kind != SegmentKind::Removed => {
-                last.text.push_str(value);
-            }
             _ => out.push(Segment {
                 text: value.to_owned(),
                 kind,
@@ -192,6 +190,24 @@ mod tests {
             .map(|s| s.text.trim())
             .collect();
         assert_eq!(added, ["large"]);
+    }
+
+    #[test]
+    fn kept_and_added_runs_rebuild_the_new_text() {
+        let old = "Is sought out for advice and pitches projects to the team.";
+        let new = "Is sought for advice. Pitches projects and plans to the whole team.";
+        let rebuilt: String = word_diff(old, new)
+            .iter()
+            .filter(|s| s.kind != SegmentKind::Removed)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(rebuilt, new);
+        let before: String = word_diff(old, new)
+            .iter()
+            .filter(|s| s.kind != SegmentKind::Added)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(before, old);
     }
 
     #[test]

@@ -257,16 +257,15 @@ fn build(
     let mut comp_pos: HashMap<String, (usize, usize)> = HashMap::new();
     for (li, level) in raw_levels.iter().enumerate() {
         for ra in &level.areas {
-            let ai = match areas.iter().position(|a| a.id == ra.id) {
-                Some(i) => i,
-                None => {
-                    areas.push(Area {
-                        id: ra.id.clone(),
-                        title: ra.title.clone(),
-                        competencies: Vec::new(),
-                    });
-                    areas.len() - 1
-                }
+            let ai = if let Some(i) = areas.iter().position(|a| a.id == ra.id) {
+                i
+            } else {
+                areas.push(Area {
+                    id: ra.id.clone(),
+                    title: ra.title.clone(),
+                    competencies: Vec::new(),
+                });
+                areas.len() - 1
             };
             for rc in &ra.competencies {
                 let id = format!("{}.{}", ra.id, rc.id);
@@ -375,7 +374,7 @@ fn rating_scale(
         )
     };
     if let Some(label) = &cfg.not_observed {
-        scale.not_observed = label.trim().to_owned();
+        label.trim().clone_into(&mut scale.not_observed);
     }
     match (cfg.scale.unwrap_or(ScaleKind::Levels), &cfg.options) {
         (ScaleKind::Levels, Some(_)) => diags.push(
@@ -441,6 +440,7 @@ fn rating_scale(
 /// not over its formatting, title or version: review sheets carry it to prove which content
 /// they were made from.
 fn fingerprint(l: &Ladder) -> String {
+    use std::fmt::Write;
     let content = serde_json::json!({
         "levels": l.levels.iter().map(|v| (&v.code, &v.title)).collect::<Vec<_>>(),
         "rating": &l.rating,
@@ -451,7 +451,10 @@ fn fingerprint(l: &Ladder) -> String {
         })).collect::<Vec<_>>(),
     });
     let digest = Sha256::digest(content.to_string().as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    digest[..8].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// True when any diagnostic is at least as serious as `level`.

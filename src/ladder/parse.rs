@@ -370,6 +370,11 @@ impl InlineBuilder {
         }
     }
 
+    fn code(&mut self, t: &str) {
+        let top = &mut self.stack.last_mut().expect("stack never empty").1;
+        top.push(Inline::Code { text: t.to_owned() });
+    }
+
     fn open(&mut self, tag: Tag<'static>) {
         self.stack.push((Some(tag), Vec::new()));
     }
@@ -520,13 +525,31 @@ pub(crate) fn parse(idx: &LineIndex<'_>, text: &str) -> (RawLadder, Vec<Diagnost
                 st.paragraph(&inlines, &span);
             }
             Event::Start(Tag::List(_)) => list(&mut st, &mut events),
-            Event::Rule => {}
+            Event::Start(Tag::HtmlBlock) => {
+                let mut html = String::new();
+                for (ev, _) in events.by_ref() {
+                    match ev {
+                        Event::Html(t) | Event::Text(t) => html.push_str(&t),
+                        Event::End(_) => break,
+                        _ => {}
+                    }
+                }
+                let html = html.trim();
+                // Comments are how people annotate Markdown; anything else would be lost.
+                if !(html.starts_with("<!--") && html.ends_with("-->")) {
+                    st.error(
+                        "unsupported-block",
+                        "an HTML block is not part of the ladder format".into(),
+                        &span,
+                        "remove it; HTML comments (`<!-- … -->`) are fine",
+                    );
+                }
+            }
             Event::Start(tag) => {
                 let what = match tag {
                     Tag::CodeBlock(_) => "a code block",
                     Tag::BlockQuote(_) => "a block quote",
                     Tag::Table(_) => "a table",
-                    Tag::HtmlBlock => "an HTML block",
                     _ => "this kind of block",
                 };
                 st.error(
@@ -537,12 +560,7 @@ pub(crate) fn parse(idx: &LineIndex<'_>, text: &str) -> (RawLadder, Vec<Diagnost
                 );
                 skip_block(&mut events);
             }
-            Event::Html(_) | Event::Text(_) => st.error(
-                "unsupported-block",
-                "raw HTML is not part of the ladder format".into(),
-                &span,
-                "remove it; HTML comments are fine only inside bullets",
-            ),
+            // Rules (`---`) separate levels; nothing else reaches the top level.
             _ => {}
         }
     }
@@ -578,14 +596,7 @@ fn collect_inlines(events: &mut Events<'_>, is_end: impl Fn(&TagEnd) -> bool) ->
             | Event::DisplayMath(t) => {
                 b.push_text(&t);
             }
-            Event::Code(t) => b
-                .stack
-                .last_mut()
-                .expect("never empty")
-                .1
-                .push(Inline::Code {
-                    text: t.to_string(),
-                }),
+            Event::Code(t) => b.code(&t),
             Event::SoftBreak | Event::HardBreak => b.push_text(" "),
             Event::FootnoteReference(t) => b.push_text(&format!("[^{t}]")),
             Event::Start(tag) => b.open(tag.into_static()),
@@ -609,12 +620,11 @@ fn list(st: &mut State<'_>, events: &mut Events<'_>) {
                 while let Some((ev, sp)) = events.next() {
                     match ev {
                         Event::End(TagEnd::Item) if depth == 0 => break,
-                        Event::Start(Tag::Paragraph) if depth == 0 => {
-                            if !b.stack[0].1.is_empty() {
-                                b.push_text(" ");
-                            }
+                        Event::Start(Tag::Paragraph) if depth == 0 && !b.stack[0].1.is_empty() => {
+                            b.push_text(" ");
                         }
-                        Event::End(TagEnd::Paragraph) if depth == 0 => {}
+                        Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+                            if depth == 0 => {}
                         Event::Start(Tag::List(_)) => {
                             st.error(
                                 "nested-list",
@@ -638,15 +648,7 @@ fn list(st: &mut State<'_>, events: &mut Events<'_>) {
                         Event::Text(t) | Event::InlineHtml(t) | Event::InlineMath(t) => {
                             b.push_text(&t);
                         }
-                        Event::Code(t) => {
-                            b.stack
-                                .last_mut()
-                                .expect("never empty")
-                                .1
-                                .push(Inline::Code {
-                                    text: t.to_string(),
-                                })
-                        }
+                        Event::Code(t) => b.code(&t),
                         Event::SoftBreak | Event::HardBreak => b.push_text(" "),
                         Event::Start(tag) => {
                             depth += 1;

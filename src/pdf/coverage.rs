@@ -1,7 +1,7 @@
 //! Characters of the ladder that no available font can draw. Typst would print them as empty
 //! boxes without a word (it only fails under PDF/A), so rungs checks the text itself first.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use super::fonts::Fonts;
 use crate::diag::{Diagnostic, Location};
@@ -14,10 +14,16 @@ const MAX_PLACES: usize = 3;
 pub fn check(ladder: &Ladder, fonts: &Fonts) -> Option<Diagnostic> {
     // char → places, in order of first appearance.
     let mut missing: Vec<(char, Vec<String>)> = Vec::new();
-    let mut seen: BTreeMap<char, usize> = BTreeMap::new();
+    let mut seen: HashMap<char, usize> = HashMap::new();
+    // A ladder has a few hundred distinct characters but tens of thousands in all: ask the
+    // fonts once per character.
+    let mut drawable: HashMap<char, bool> = HashMap::new();
     let mut scan = |text: &str, place: &dyn Fn() -> String| {
         for c in text.chars() {
-            if is_invisible(c) || fonts.covers(c) {
+            if *drawable
+                .entry(c)
+                .or_insert_with(|| is_invisible(c) || fonts.covers(c))
+            {
                 continue;
             }
             let i = *seen.entry(c).or_insert_with(|| {

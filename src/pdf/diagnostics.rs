@@ -8,12 +8,21 @@ use typst::syntax::DiagSpan;
 use super::world::DocWorld;
 use crate::diag::{Diagnostic, LineIndex, Location};
 
-/// Converts typst's diagnostics of one document; `main` names the layout for detached ones.
-pub fn convert(world: &DocWorld<'_>, diags: &[SourceDiagnostic]) -> Vec<Diagnostic> {
-    diags.iter().map(|d| one(world, d)).collect()
+/// Which step of making a PDF reported a problem.
+#[derive(Debug, Clone, Copy)]
+pub enum Stage {
+    /// Evaluating and laying out the Typst layout.
+    Layout,
+    /// Writing the PDF (standards conformance, e.g. PDF/A or PDF/UA rules).
+    Export,
 }
 
-fn one(world: &DocWorld<'_>, d: &SourceDiagnostic) -> Diagnostic {
+/// Converts typst's diagnostics of one document; spanless ones are put on the main layout file.
+pub fn convert(world: &DocWorld<'_>, stage: Stage, diags: &[SourceDiagnostic]) -> Vec<Diagnostic> {
+    diags.iter().map(|d| one(world, stage, d)).collect()
+}
+
+fn one(world: &DocWorld<'_>, stage: Stage, d: &SourceDiagnostic) -> Diagnostic {
     let location = locate(world, d.span).unwrap_or_else(|| {
         // Errors without a span (e.g. a file typst could not load) belong to the main layout.
         use typst::World;
@@ -21,7 +30,7 @@ fn one(world: &DocWorld<'_>, d: &SourceDiagnostic) -> Diagnostic {
             file: world.shared().shown(world.main()),
         }
     });
-    let mut hints: Vec<String> = d.hints.iter().map(|h| h.v.to_string()).collect();
+    let mut hints: Vec<String> = d.hints.iter().filter_map(|h| reword(&h.v)).collect();
     // Where the error surfaced, when it came through a function or an import.
     for point in &d.trace {
         if let Some(Location::Text {
@@ -32,14 +41,26 @@ fn one(world: &DocWorld<'_>, d: &SourceDiagnostic) -> Diagnostic {
         }
     }
     let message = d.message.to_string();
-    let mut diag = match d.severity {
-        Severity::Error => Diagnostic::error("layout-error", message, location),
-        Severity::Warning => Diagnostic::warning("layout-warning", message, location),
+    let mut diag = match (d.severity, stage) {
+        (Severity::Error, Stage::Layout) => Diagnostic::error("layout-error", message, location),
+        (Severity::Error, Stage::Export) => Diagnostic::error("pdf-error", message, location),
+        (Severity::Warning, _) => Diagnostic::warning("layout-warning", message, location),
     };
     if !hints.is_empty() {
         diag = diag.with_hint(hints.join("\n    "));
     }
     diag
+}
+
+/// Typst's hints speak of its own CLI (`--root`, packages); say what holds in rungs instead.
+fn reword(hint: &str) -> Option<String> {
+    if hint.contains("--root") {
+        None
+    } else if hint.contains("outside of the project sandbox") {
+        Some("layouts can read only files inside their own folder".into())
+    } else {
+        Some(hint.to_owned())
+    }
 }
 
 fn locate(world: &DocWorld<'_>, span: DiagSpan) -> Option<Location> {

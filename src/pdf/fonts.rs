@@ -42,7 +42,11 @@ impl Fonts {
             let dir = dir.as_ref();
             let mut files = Vec::new();
             collect(dir, &mut files).map_err(|e| {
-                format!("error: cannot read the font folder {}: {e}", dir.display())
+                format!(
+                    "error: cannot read the font folder {}: {}\n  = hint: --font-path takes a folder holding .ttf, .otf, .ttc or .otc files",
+                    dir.display(),
+                    super::options::io_reason(&e)
+                )
             })?;
             if files.is_empty() {
                 return Err(format!(

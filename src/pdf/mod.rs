@@ -24,6 +24,7 @@ use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
 
 use crate::diag::Diagnostic;
 use crate::model::Ladder;
+use diagnostics::Stage;
 pub use options::{Paper, Standard};
 use world::{DocWorld, Shared};
 
@@ -115,7 +116,11 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let compiled = context.compile(job, &names[i]);
+                    // A bug in typst must not take the other documents down with it.
+                    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        context.compile(job, &names[i])
+                    }))
+                    .unwrap_or_else(|_| Compiled::crashed(&names[i]));
                     *results[i]
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(compiled);
@@ -245,6 +250,26 @@ struct Compiled {
     diagnostics: Vec<Diagnostic>,
 }
 
+impl Compiled {
+    fn crashed(file_name: &str) -> Self {
+        Self {
+            pdf: None,
+            diagnostics: vec![
+                Diagnostic::error(
+                    "typst-crash",
+                    format!("typst stopped with an internal error while making {file_name}"),
+                    crate::diag::Location::File {
+                        file: file_name.to_owned(),
+                    },
+                )
+                .with_hint(
+                    "this is a bug: please report it with the ladder and layouts that cause it",
+                ),
+            ],
+        }
+    }
+}
+
 impl Context<'_> {
     fn compile(&self, job: &Job, file_name: &str) -> Compiled {
         let (main, level) = match job {
@@ -258,11 +283,11 @@ impl Context<'_> {
         }
         let world = DocWorld::new(self.shared, id, &inputs);
         let warned = typst::compile::<PagedDocument>(&world);
-        let mut diagnostics = diagnostics::convert(&world, &warned.warnings);
+        let mut diagnostics = diagnostics::convert(&world, Stage::Layout, &warned.warnings);
         let mut doc = match warned.output {
             Ok(doc) => doc,
             Err(errors) => {
-                diagnostics.extend(diagnostics::convert(&world, &errors));
+                diagnostics.extend(diagnostics::convert(&world, Stage::Layout, &errors));
                 return Compiled {
                     pdf: None,
                     diagnostics,
@@ -289,7 +314,7 @@ impl Context<'_> {
                 diagnostics,
             },
             Err(errors) => {
-                diagnostics.extend(diagnostics::convert(&world, &errors));
+                diagnostics.extend(diagnostics::convert(&world, Stage::Export, &errors));
                 Compiled {
                     pdf: None,
                     diagnostics,

@@ -94,10 +94,20 @@ impl FromStr for Standard {
 /// and overlapping versions).
 pub fn standards(list: &[Standard]) -> Result<PdfStandards, String> {
     let raw: Vec<PdfStandard> = list.iter().map(|s| s.0).collect();
+    // typst-pdf accepts this pair and only fails on export, once per document: say it once, now.
+    if raw.contains(&PdfStandard::Ua_1)
+        && (raw.contains(&PdfStandard::A_1b) || raw.contains(&PdfStandard::A_1a))
+    {
+        return Err(
+            "error: --pdf-standard: PDF/A-1 and PDF/UA-1 cannot be combined (PDF/A-1 means PDF 1.4, which cannot tag headers and footers)\n  = hint: use a-2b (or a-2a, a-2u) with ua-1"
+                .into(),
+        );
+    }
     PdfStandards::new(&raw).map_err(|e| {
         let mut msg = format!("error: --pdf-standard: {}", e.message());
         for hint in e.hints() {
-            msg.push_str(&format!("\n  = hint: {hint}"));
+            msg.push_str("\n  = hint: ");
+            msg.push_str(hint);
         }
         msg.push_str(
             "\n  = hint: combine at most one PDF/A standard with ua-1, e.g. `--pdf-standard a-2b --pdf-standard ua-1`",
@@ -172,7 +182,9 @@ mod tests {
         assert!(standards(&parse(&["a-2b", "ua-1"])).is_ok());
         let err = standards(&parse(&["a-2b", "a-3b"])).expect_err("two PDF/A");
         assert!(err.contains("at most one PDF/A"), "{err}");
-        let err = standards(&parse(&["a-1b", "ua-1"])).expect_err("no common version");
+        let err = standards(&parse(&["a-1b", "ua-1"])).expect_err("PDF 1.4 cannot tag");
+        assert!(err.contains("use a-2b"), "{err}");
+        let err = standards(&parse(&["2.0", "a-2b"])).expect_err("no common version");
         assert!(err.starts_with("error: --pdf-standard:"), "{err}");
     }
 

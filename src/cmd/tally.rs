@@ -1,0 +1,213 @@
+//! `rungs tally`: import the returned review workbooks, verify each, write the tally.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rungs::atomic::{self, Overwrite};
+use rungs::diag::render_all;
+use rungs::tally::{self, consensus, output};
+
+use super::Failure;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  rungs tally returned/                                 tally every workbook under returned/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n                                                        also list reviews not returned, check locked text\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx            b.xlsx wins where both answer one review\n  rungs tally returned/ --skip-invalid                 tally what is valid, list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written; 1 a file was rejected or two returns of one review conflict\n(nothing written unless --skip-invalid); 3 output could not be written."
+)]
+pub struct Args {
+    /// Returned workbooks, or folders holding them (searched recursively; lock files such as
+    /// `~$x.xlsx` and `.~lock.x.xlsx#` are skipped).
+    #[arg(value_name = "INPUTS", required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// The manifest.json `rungs sheets` wrote: lists reviews sent but not returned, and checks
+    /// each workbook's locked text against what was sent.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// Folder to write tally.xlsx, tally.csv and tally.json into.
+    #[arg(long, short, value_name = "DIR", default_value = "out/tally")]
+    pub out: PathBuf,
+
+    /// When one review was returned twice with different answers, count this file's version.
+    #[arg(long, value_name = "FILE")]
+    pub prefer: Vec<PathBuf>,
+
+    /// Tally the valid workbooks even if others are rejected; the rejected ones are listed.
+    #[arg(long)]
+    pub skip_invalid: bool,
+
+    /// Accept only reviews of this cycle (needed when the inputs mix cycles).
+    #[arg(long)]
+    pub cycle: Option<String>,
+}
+
+pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
+    let epoch = rungs::sheets::epoch_from_env().map_err(|e| {
+        Failure::Input(format!(
+            "error: {e}\n  = hint: unset it or give whole seconds"
+        ))
+    })?;
+    let loaded = super::load_ladder(ladder)?;
+    let ladder = &loaded.ladder;
+    let manifest = match &args.manifest {
+        Some(p) => Some(tally::load_manifest(p).map_err(|d| Failure::Input(d.to_string()))?),
+        None => None,
+    };
+    let found = tally::discover(&args.inputs);
+    if !found.missing.is_empty() {
+        return Err(Failure::Input(render_all(&found.missing)));
+    }
+    let opts = tally::Options {
+        inputs: args.inputs.clone(),
+        prefer: args.prefer.clone(),
+        cycle: args.cycle.as_ref().map(|c| c.trim().to_owned()),
+    };
+    let import = tally::import(ladder, manifest.as_ref(), &found.files, &opts);
+
+    // Problems first, all of them.
+    for (_, diags) in &import.rejected {
+        eprint!("{}", render_all(diags));
+    }
+    eprint!("{}", render_all(&import.conflicts));
+    eprint!("{}", render_all(&import.warnings));
+
+    if !import.mixed_cycles.is_empty() {
+        return Err(Failure::Input(format!(
+            "error: the reviews come from {} cycles ({}); a tally covers one\n  = hint: pick one with --cycle {}",
+            import.mixed_cycles.len(),
+            import.mixed_cycles.join(", "),
+            import.mixed_cycles.last().map_or("", String::as_str)
+        )));
+    }
+    let bad = import.rejected.len() + import.conflicts.len();
+    if bad > 0 && !args.skip_invalid {
+        return Err(Failure::Input(format!(
+            "error: {} file{} rejected and {} conflict{}; no tally was written\n  = hint: fix the files above, or pass --skip-invalid to tally the rest",
+            import.rejected.len(),
+            plural(import.rejected.len()),
+            import.conflicts.len(),
+            plural(import.conflicts.len())
+        )));
+    }
+    if import.reviews.is_empty() {
+        return Err(Failure::Input(format!(
+            "error: no valid review workbook found in {} file{}; nothing to tally\n  = hint: pass the folder the returned .xlsx workbooks are in",
+            found.files.len(),
+            plural(found.files.len())
+        )));
+    }
+
+    let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
+    let xlsx = output::xlsx(ladder, &import, &t, epoch)
+        .map_err(|e| Failure::Failed(format!("error: cannot build tally.xlsx: {e}")))?;
+    let csv = output::csv(ladder, &import)
+        .map_err(|e| Failure::Failed(format!("error: cannot build tally.csv: {e}")))?;
+    let json = output::json(ladder, &import, &t);
+    let mut written = Vec::new();
+    for (name, bytes) in [
+        ("tally.xlsx", xlsx),
+        ("tally.csv", csv),
+        ("tally.json", json),
+    ] {
+        let path = args.out.join(name);
+        atomic::write(&path, &bytes, Overwrite::Replace).map_err(|e| {
+            Failure::Failed(format!(
+                "error: cannot write {}: {e}\n  = hint: check that the folder is writable; files already written are complete",
+                path.display()
+            ))
+        })?;
+        written.push(path);
+    }
+
+    if !quiet {
+        summary(&found, &import, &t, &written);
+    }
+    Ok(if bad > 0 {
+        ExitCode::from(super::EXIT_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn summary(
+    found: &tally::Found,
+    import: &tally::Import,
+    t: &consensus::Tally,
+    written: &[PathBuf],
+) {
+    let complete = t
+        .people
+        .iter()
+        .flat_map(|p| &p.reviews)
+        .filter(|r| r.complete)
+        .count();
+    let reviews = import.reviews.len();
+    println!(
+        "tallied {reviews} review{} of {} people ({complete} complete, {} incomplete) from {} file{}",
+        plural(reviews),
+        t.people.len(),
+        reviews - complete,
+        found.files.len(),
+        plural(found.files.len())
+    );
+    if !import.duplicates.is_empty() {
+        println!(
+            "  {} duplicate file{} counted once",
+            import.duplicates.len(),
+            plural(import.duplicates.len())
+        );
+    }
+    if !import.overridden.is_empty() {
+        println!(
+            "  {} file{} left out by --prefer",
+            import.overridden.len(),
+            plural(import.overridden.len())
+        );
+    }
+    if !import.rejected.is_empty() {
+        println!("  left out (--skip-invalid):");
+        for (f, d) in &import.rejected {
+            println!("    {f}: {}", d.first().map_or("", |d| d.message.as_str()));
+        }
+    }
+    if !found.lock_files.is_empty() {
+        println!(
+            "  {} Office lock file{} skipped",
+            found.lock_files.len(),
+            plural(found.lock_files.len())
+        );
+    }
+    if !found.ignored.is_empty() {
+        println!(
+            "  {} other file{} ignored (not spreadsheets)",
+            found.ignored.len(),
+            plural(found.ignored.len())
+        );
+    }
+    if !import.not_returned.is_empty() {
+        println!("  not returned ({}):", import.not_returned.len());
+        for e in &import.not_returned {
+            println!(
+                "    {} ({}) reviewed by {} ({})",
+                e.provenance.person_name,
+                e.provenance.employee_id,
+                e.provenance.reviewer,
+                e.provenance.reviewer_role.as_str()
+            );
+        }
+    }
+    for p in &t.people {
+        let sugg = match (&p.suggested_level, p.gap) {
+            (Some(l), Some(g)) => format!("suggested {l} ({g:+})"),
+            _ => "no suggestion".to_owned(),
+        };
+        println!("  {:<24} {:<4} → {sugg}", p.name, p.current_level);
+    }
+    for w in written {
+        println!("wrote {}", w.display());
+    }
+}

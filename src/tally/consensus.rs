@@ -1,0 +1,411 @@
+//! The tally: per person each reviewer's ratings, a consensus per competency and a suggested
+//! level by the rule in [`RULE`]; and the calibration views (distribution, disagreement,
+//! self-vs-manager gaps, reviewer leniency).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::read::{Rating, Returned};
+use crate::model::{Ladder, ScaleKind};
+use crate::sheets::contract::{Manifest, ReviewerRole};
+
+/// Share of the rated competencies that must reach a level for it to be suggested.
+pub const REACH_PERCENT: usize = 80;
+/// Share of the competencies that need a consensus before a level is suggested at all.
+pub const COVERAGE_PERCENT: usize = 50;
+/// Spread (highest minus lowest rating, in steps of the scale) that counts as disagreement.
+pub const DISAGREEMENT_SPREAD: i32 = 2;
+
+/// The rule, as printed in the workbook and the README.
+pub const RULE: &str = "Consensus per competency: the median of the ratings by reviewers other than the person (manager and peers; the lower middle value when their number is even). Only when no one else rated it does the self-rating count, marked \"self only\". Blank and \"not observed\" ratings are never counted, never as zero. Suggested level: the highest level that at least 80 % of the competencies with a consensus reach (on a relative scale: the current level plus the highest step that 80 % reach), given only when at least half the competencies have a consensus. Gap: suggested level minus current level, in levels.";
+
+/// One rating in the tally.
+#[derive(Debug, Clone, Serialize)]
+pub struct Given {
+    pub reviewer: String,
+    pub role: &'static str,
+    /// Label as on the scale, `not observed` text, or empty for blank.
+    pub label: String,
+    /// Option value (level index, or offset on a relative scale) when rated.
+    pub value: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompetencyTally {
+    pub id: String,
+    pub area: String,
+    pub title: String,
+    pub ratings: Vec<Given>,
+    /// Consensus value (a level index, or an offset on a relative scale).
+    pub consensus: Option<i32>,
+    /// The consensus as a label of the scale.
+    pub consensus_label: Option<String>,
+    /// The consensus rests on the self-rating alone.
+    pub self_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewSummary {
+    pub form_id: String,
+    pub reviewer: String,
+    pub role: &'static str,
+    pub file: String,
+    pub rated: usize,
+    pub not_observed: usize,
+    pub blank: usize,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub employee_id: String,
+    pub name: String,
+    pub current_level: String,
+    pub current_index: usize,
+    pub reviews: Vec<ReviewSummary>,
+    /// From the manifest, when given.
+    pub reviews_expected: Option<usize>,
+    /// Reviews with every competency answered (a rating or "not observed").
+    pub reviews_complete: usize,
+    pub competencies: Vec<CompetencyTally>,
+    pub suggested_level: Option<String>,
+    pub suggested_index: Option<usize>,
+    /// Why there is no suggestion.
+    pub no_suggestion: Option<String>,
+    /// Suggested minus current, in levels.
+    pub gap: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    pub employee_id: String,
+    pub person: String,
+    pub competency: String,
+    pub spread: i32,
+    pub ratings: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfGap {
+    pub employee_id: String,
+    pub person: String,
+    pub competency: String,
+    pub self_label: String,
+    pub manager_label: String,
+    /// Self minus manager, in steps of the scale.
+    pub gap: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Leniency {
+    pub reviewer: String,
+    pub ratings: usize,
+    /// Mean of (rating − consensus) over the competencies they rated that have a consensus.
+    pub mean_offset: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tally {
+    pub scale: &'static str,
+    pub people: Vec<Person>,
+    /// Rows: current level code; columns: suggested level code (or `none`) → count.
+    pub distribution: Vec<(String, Vec<(String, usize)>)>,
+    pub disagreements: Vec<Disagreement>,
+    pub self_gaps: Vec<SelfGap>,
+    pub leniency: Vec<Leniency>,
+}
+
+fn role_str(r: ReviewerRole) -> &'static str {
+    r.as_str()
+}
+
+/// The lower median.
+fn median(values: &mut [i32]) -> Option<i32> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    Some(values[(values.len() - 1) / 2])
+}
+
+/// Computes the tally from the accepted reviews (sorted by person, then reviewer).
+pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest>) -> Tally {
+    let scale = &ladder.rating;
+    let label_of = |v: i32| {
+        scale
+            .options
+            .iter()
+            .find(|o| o.value == v)
+            .map(|o| o.label.clone())
+    };
+    let mut by_person: BTreeMap<(String, String), Vec<&Returned>> = BTreeMap::new();
+    for r in reviews {
+        by_person
+            .entry((r.prov.person_name.clone(), r.prov.employee_id.clone()))
+            .or_default()
+            .push(r);
+    }
+    let mut people = Vec::new();
+    for ((name, employee_id), rs) in by_person {
+        let current_level = rs[0].prov.current_level.clone();
+        let current_index = ladder.level(&current_level).map_or(0, |l| l.index);
+        let reviews: Vec<ReviewSummary> = rs
+            .iter()
+            .map(|r| {
+                let count =
+                    |f: fn(&Rating) -> bool| r.answers.iter().filter(|a| f(&a.rating)).count();
+                let blank = count(|x| *x == Rating::Blank);
+                ReviewSummary {
+                    form_id: r.prov.form_id.clone(),
+                    reviewer: r.prov.reviewer.clone(),
+                    role: role_str(r.prov.reviewer_role),
+                    file: r.file.clone(),
+                    rated: count(|x| matches!(x, Rating::Option(_))),
+                    not_observed: count(|x| *x == Rating::NotObserved),
+                    blank,
+                    complete: blank == 0,
+                }
+            })
+            .collect();
+        let mut competencies = Vec::new();
+        for area in &ladder.areas {
+            for comp in &area.competencies {
+                let mut ratings = Vec::new();
+                let mut others = Vec::new();
+                let mut selfs = Vec::new();
+                for r in &rs {
+                    let Some(a) = r.answers.iter().find(|a| a.competency_id == comp.id) else {
+                        continue;
+                    };
+                    let (label, value) = match a.rating {
+                        Rating::Blank => (String::new(), None),
+                        Rating::NotObserved => (scale.not_observed.clone(), None),
+                        Rating::Option(i) => {
+                            (scale.options[i].label.clone(), Some(scale.options[i].value))
+                        }
+                    };
+                    if let Some(v) = value {
+                        if r.prov.reviewer_role == ReviewerRole::SelfReview {
+                            selfs.push(v);
+                        } else {
+                            others.push(v);
+                        }
+                    }
+                    ratings.push(Given {
+                        reviewer: r.prov.reviewer.clone(),
+                        role: role_str(r.prov.reviewer_role),
+                        label,
+                        value,
+                    });
+                }
+                let (consensus, self_only) = match median(&mut others) {
+                    Some(m) => (Some(m), false),
+                    None => (median(&mut selfs), !selfs.is_empty()),
+                };
+                competencies.push(CompetencyTally {
+                    id: comp.id.clone(),
+                    area: area.title.clone(),
+                    title: comp.title.clone(),
+                    ratings,
+                    consensus,
+                    consensus_label: consensus.and_then(label_of),
+                    self_only,
+                });
+            }
+        }
+        let (suggested_index, no_suggestion) = suggest(ladder, current_index, &competencies);
+        let reviews_expected = manifest.map(|m| {
+            m.reviews
+                .iter()
+                .filter(|e| {
+                    e.provenance.employee_id == employee_id
+                        && e.provenance.cycle == rs[0].prov.cycle
+                })
+                .count()
+        });
+        people.push(Person {
+            employee_id,
+            name,
+            current_level,
+            current_index,
+            reviews_complete: reviews.iter().filter(|r| r.complete).count(),
+            reviews,
+            reviews_expected,
+            competencies,
+            suggested_level: suggested_index.map(|i| ladder.levels[i].code.clone()),
+            suggested_index,
+            no_suggestion,
+            gap: suggested_index.map(|s| s as i32 - current_index as i32),
+        });
+    }
+
+    Tally {
+        scale: match scale.kind {
+            ScaleKind::Levels => "levels",
+            ScaleKind::Relative => "relative",
+        },
+        distribution: distribution(ladder, &people),
+        disagreements: disagreements(&people),
+        self_gaps: self_gaps(&people),
+        leniency: leniency(&people),
+        people,
+    }
+}
+
+/// The suggested level index, or why there is none.
+fn suggest(
+    ladder: &Ladder,
+    current: usize,
+    comps: &[CompetencyTally],
+) -> (Option<usize>, Option<String>) {
+    let mut values: Vec<i32> = comps.iter().filter_map(|c| c.consensus).collect();
+    let n = comps.len();
+    if values.is_empty() || values.len() * 100 < n * COVERAGE_PERCENT {
+        return (
+            None,
+            Some(format!(
+                "only {} of {n} competencies have a consensus (at least {COVERAGE_PERCENT} % needed)",
+                values.len()
+            )),
+        );
+    }
+    // Highest v such that at least REACH_PERCENT % of the values are ≥ v: sorted descending, the
+    // value at position ceil(0.8 n) − 1.
+    values.sort_unstable_by(|a, b| b.cmp(a));
+    let need = (values.len() * REACH_PERCENT).div_ceil(100).max(1);
+    let v = values[need - 1];
+    let top = ladder.levels.len().saturating_sub(1) as i32;
+    let index = match ladder.rating.kind {
+        ScaleKind::Levels => v.clamp(0, top),
+        ScaleKind::Relative => (current as i32 + v).clamp(0, top),
+    };
+    (Some(index as usize), None)
+}
+
+fn distribution(ladder: &Ladder, people: &[Person]) -> Vec<(String, Vec<(String, usize)>)> {
+    ladder
+        .levels
+        .iter()
+        .map(|cur| {
+            let row = ladder
+                .levels
+                .iter()
+                .map(|s| {
+                    let n = people
+                        .iter()
+                        .filter(|p| {
+                            p.current_level == cur.code
+                                && p.suggested_level.as_deref() == Some(s.code.as_str())
+                        })
+                        .count();
+                    (s.code.clone(), n)
+                })
+                .chain(std::iter::once((
+                    "none".to_owned(),
+                    people
+                        .iter()
+                        .filter(|p| p.current_level == cur.code && p.suggested_level.is_none())
+                        .count(),
+                )))
+                .collect();
+            (cur.code.clone(), row)
+        })
+        .collect()
+}
+
+fn disagreements(people: &[Person]) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    for p in people {
+        for c in &p.competencies {
+            let values: Vec<i32> = c.ratings.iter().filter_map(|g| g.value).collect();
+            let (Some(lo), Some(hi)) = (values.iter().min(), values.iter().max()) else {
+                continue;
+            };
+            if hi - lo >= DISAGREEMENT_SPREAD {
+                out.push(Disagreement {
+                    employee_id: p.employee_id.clone(),
+                    person: p.name.clone(),
+                    competency: c.title.clone(),
+                    spread: hi - lo,
+                    ratings: c
+                        .ratings
+                        .iter()
+                        .filter(|g| g.value.is_some())
+                        .map(|g| format!("{} ({}): {}", g.reviewer, g.role, g.label))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn self_gaps(people: &[Person]) -> Vec<SelfGap> {
+    let mut out = Vec::new();
+    for p in people {
+        for c in &p.competencies {
+            let find = |role: &str| {
+                c.ratings
+                    .iter()
+                    .find(|g| g.role == role && g.value.is_some())
+            };
+            if let (Some(s), Some(m)) = (find("self"), find("manager")) {
+                let gap = s.value.unwrap_or(0) - m.value.unwrap_or(0);
+                if gap != 0 {
+                    out.push(SelfGap {
+                        employee_id: p.employee_id.clone(),
+                        person: p.name.clone(),
+                        competency: c.title.clone(),
+                        self_label: s.label.clone(),
+                        manager_label: m.label.clone(),
+                        gap,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn leniency(people: &[Person]) -> Vec<Leniency> {
+    let mut sums: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+    for p in people {
+        for c in &p.competencies {
+            let Some(consensus) = c.consensus else {
+                continue;
+            };
+            for g in &c.ratings {
+                if g.role == "self" {
+                    continue;
+                }
+                if let Some(v) = g.value {
+                    let e = sums.entry(g.reviewer.clone()).or_default();
+                    e.0 += i64::from(v - consensus);
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    sums.into_iter()
+        .map(|(reviewer, (sum, n))| Leniency {
+            reviewer,
+            ratings: n,
+            mean_offset: (sum as f64 / n as f64 * 100.0).round() / 100.0,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lower_median() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [3]), Some(3));
+        assert_eq!(median(&mut [4, 2]), Some(2));
+        assert_eq!(median(&mut [1, 4, 2]), Some(2));
+    }
+}

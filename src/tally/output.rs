@@ -1,0 +1,567 @@
+//! Writes the tally: `tally.xlsx` (people, ratings, calibration views, problems, the rule),
+//! `tally.csv` (one row per rating, safe against formula injection) and `tally.json`. Same
+//! input, same bytes: a fixed creation date and sorted content.
+
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
+use serde::Serialize;
+
+use super::Import;
+use super::consensus::{RULE, Tally};
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::model::Ladder;
+
+/// `tally.json`'s format name and version.
+pub const JSON_FORMAT: &str = "rungs-tally";
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+/// One line of the Problems sheet and of the JSON's `problems`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub file: String,
+    pub sheet: String,
+    pub cell: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Problem {
+    pub fn from_diag(d: &Diagnostic) -> Self {
+        let (file, sheet, cell) = match &d.location {
+            Location::File { file } => (file.clone(), String::new(), String::new()),
+            Location::Text {
+                file, line, col, ..
+            } => (file.clone(), String::new(), format!("{line}:{col}")),
+            Location::Cell { file, sheet, cell } => (
+                file.clone(),
+                sheet.clone().unwrap_or_default(),
+                cell.clone(),
+            ),
+        };
+        Self {
+            severity: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            code: d.code,
+            file,
+            sheet,
+            cell,
+            message: d.message.clone(),
+            hint: d.hint.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Every problem and note of an import, in a stable order: rejected files, conflicts, files
+/// left out as duplicates or by `--prefer`, warnings, reviews not returned.
+pub fn problems(import: &Import) -> Vec<Problem> {
+    let mut out: Vec<Problem> = Vec::new();
+    for (_, diags) in &import.rejected {
+        out.extend(diags.iter().map(Problem::from_diag));
+    }
+    out.extend(import.conflicts.iter().map(Problem::from_diag));
+    for (left, kept, why) in &import.duplicates {
+        out.push(note(
+            "duplicate",
+            left,
+            format!("{why} as '{kept}', counted once"),
+            "nothing to do",
+        ));
+    }
+    for (left, kept) in &import.overridden {
+        out.push(note(
+            "not-preferred",
+            left,
+            format!("left out: --prefer picked '{kept}'"),
+            "nothing to do",
+        ));
+    }
+    out.extend(import.warnings.iter().map(Problem::from_diag));
+    for e in &import.not_returned {
+        out.push(note(
+            "not-returned",
+            &e.file,
+            format!(
+                "not returned: {} ({}) reviewed by {} ({})",
+                e.provenance.person_name,
+                e.provenance.employee_id,
+                e.provenance.reviewer,
+                e.provenance.reviewer_role.as_str()
+            ),
+            "remind the reviewer, or tally without this review",
+        ));
+    }
+    out
+}
+
+fn note(code: &'static str, file: &str, message: String, hint: &str) -> Problem {
+    Problem {
+        severity: "note",
+        code,
+        file: file.to_owned(),
+        sheet: String::new(),
+        cell: String::new(),
+        message,
+        hint: hint.to_owned(),
+    }
+}
+
+/// A CSV field made safe for spreadsheets: text that a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab, CR or LF, also after leading spaces or non-breaking
+/// spaces, on any line) gets a leading `'`.
+pub fn csv_safe(s: &str) -> String {
+    let risky = |line: &str| {
+        line.trim_start_matches([' ', '\u{a0}'])
+            .starts_with(['=', '+', '-', '@', '\t', '\r', '\n'])
+    };
+    if s.starts_with(['\t', '\r', '\n']) || s.split('\n').any(risky) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `tally.csv`: one row per rating (blank and "not observed" included, marked as such).
+pub fn csv(ladder: &Ladder, import: &Import) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "cycle",
+        "employee_id",
+        "person",
+        "current_level",
+        "reviewer",
+        "reviewer_role",
+        "form_id",
+        "area",
+        "competency_id",
+        "competency",
+        "status",
+        "rating",
+        "rating_value",
+        "evidence",
+        "file",
+    ])?;
+    let area_of = |id: &str| {
+        ladder
+            .areas
+            .iter()
+            .find(|a| a.competencies.iter().any(|c| c.id == id))
+            .map(|a| a.title.clone())
+            .unwrap_or_default()
+    };
+    for r in &import.reviews {
+        for a in &r.answers {
+            let title = ladder
+                .competency(&a.competency_id)
+                .map(|c| c.title.clone())
+                .unwrap_or_default();
+            let (status, label, value) = match a.rating {
+                super::read::Rating::Blank => ("blank", String::new(), String::new()),
+                super::read::Rating::NotObserved => (
+                    "not_observed",
+                    ladder.rating.not_observed.clone(),
+                    String::new(),
+                ),
+                super::read::Rating::Option(i) => (
+                    "rated",
+                    ladder.rating.options[i].label.clone(),
+                    ladder.rating.options[i].value.to_string(),
+                ),
+            };
+            let fields = [
+                r.prov.cycle.clone(),
+                r.prov.employee_id.clone(),
+                r.prov.person_name.clone(),
+                r.prov.current_level.clone(),
+                r.prov.reviewer.clone(),
+                r.prov.reviewer_role.as_str().to_owned(),
+                r.prov.form_id.clone(),
+                area_of(&a.competency_id),
+                a.competency_id.clone(),
+                title,
+                status.to_owned(),
+                label,
+                value,
+                a.evidence.clone(),
+                r.file.clone(),
+            ];
+            w.write_record(fields.iter().map(|f| csv_safe(f)))?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[derive(Serialize)]
+struct JsonLadder<'a> {
+    id: &'a str,
+    title: &'a str,
+    version: &'a str,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    format: &'static str,
+    format_version: u32,
+    ladder: JsonLadder<'a>,
+    cycles: Vec<String>,
+    rule: &'static str,
+    tally: &'a Tally,
+    problems: Vec<Problem>,
+}
+
+/// `tally.json`.
+pub fn json(ladder: &Ladder, import: &Import, tally: &Tally) -> Vec<u8> {
+    let mut cycles: Vec<String> = import
+        .reviews
+        .iter()
+        .map(|r| r.prov.cycle.clone())
+        .collect();
+    cycles.sort();
+    cycles.dedup();
+    let out = JsonOut {
+        format: JSON_FORMAT,
+        format_version: JSON_FORMAT_VERSION,
+        ladder: JsonLadder {
+            id: &ladder.meta.id,
+            title: &ladder.meta.title,
+            version: &ladder.meta.version,
+            fingerprint: &ladder.meta.fingerprint,
+        },
+        cycles,
+        rule: RULE,
+        tally,
+        problems: problems(import),
+    };
+    // Plain structs with string keys: serialising cannot fail.
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// `tally.xlsx`.
+pub fn xlsx(
+    ladder: &Ladder,
+    import: &Import,
+    tally: &Tally,
+    epoch: i64,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_timestamp(epoch)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title("Review tally")
+            .set_author("rungs")
+            .set_creation_datetime(&created),
+    );
+    let bold = Format::new().set_bold();
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_background_color(0x00DD_E4EE);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let title = Format::new().set_bold().set_font_size(14);
+
+    // People.
+    let ws = wb.add_worksheet().set_name("People")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("Review tally — {}", ladder.meta.title),
+        &title,
+    )?;
+    ws.merge_range(1, 0, 1, 9, RULE, &wrap)?;
+    ws.set_row_height(1, 75)?;
+    let cols = [
+        "Person",
+        "Employee id",
+        "Current level",
+        "Reviews received",
+        "Reviews expected",
+        "Complete reviews",
+        "Competencies with consensus",
+        "Suggested level",
+        "Gap (levels)",
+        "Note",
+    ];
+    header(ws, 3, &cols, &head)?;
+    let mut r = 4;
+    for p in &tally.people {
+        let with_consensus = p
+            .competencies
+            .iter()
+            .filter(|c| c.consensus.is_some())
+            .count();
+        ws.write_string(r, 0, &p.name)?;
+        ws.write_string(r, 1, &p.employee_id)?;
+        ws.write_string(r, 2, &p.current_level)?;
+        ws.write_number(r, 3, p.reviews.len() as f64)?;
+        match p.reviews_expected {
+            Some(n) => ws.write_number(r, 4, n as f64)?,
+            None => ws.write_string(r, 4, "")?,
+        };
+        ws.write_number(r, 5, p.reviews_complete as f64)?;
+        ws.write_string(
+            r,
+            6,
+            format!("{with_consensus} of {}", p.competencies.len()),
+        )?;
+        ws.write_string(r, 7, p.suggested_level.as_deref().unwrap_or(""))?;
+        match p.gap {
+            Some(g) => ws.write_number(r, 8, f64::from(g))?,
+            None => ws.write_string(r, 8, "")?,
+        };
+        ws.write_string(r, 9, p.no_suggestion.as_deref().unwrap_or(""))?;
+        r += 1;
+    }
+    widths(
+        ws,
+        &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
+    )?;
+    ws.set_freeze_panes(4, 1)?;
+
+    // Ratings: one row per person × competency.
+    let ws = wb.add_worksheet().set_name("Ratings")?;
+    header(
+        ws,
+        0,
+        &[
+            "Person",
+            "Employee id",
+            "Current level",
+            "Area",
+            "Competency",
+            "Self",
+            "Manager",
+            "Peers",
+            "Consensus",
+            "Based on",
+        ],
+        &head,
+    )?;
+    let mut r = 1;
+    for p in &tally.people {
+        for c in &p.competencies {
+            let by_role = |role: &str| {
+                c.ratings
+                    .iter()
+                    .filter(|g| g.role == role)
+                    .map(|g| {
+                        if role == "peer" {
+                            format!("{}: {}", g.reviewer, shown(&g.label))
+                        } else {
+                            shown(&g.label)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            ws.write_string(r, 0, &p.name)?;
+            ws.write_string(r, 1, &p.employee_id)?;
+            ws.write_string(r, 2, &p.current_level)?;
+            ws.write_string(r, 3, &c.area)?;
+            ws.write_string(r, 4, &c.title)?;
+            ws.write_string(r, 5, by_role("self"))?;
+            ws.write_string(r, 6, by_role("manager"))?;
+            ws.write_string(r, 7, by_role("peer"))?;
+            ws.write_string(r, 8, c.consensus_label.as_deref().unwrap_or(""))?;
+            ws.write_string(
+                r,
+                9,
+                if c.consensus.is_none() {
+                    "no rating"
+                } else if c.self_only {
+                    "self only"
+                } else {
+                    "others"
+                },
+            )?;
+            r += 1;
+        }
+    }
+    widths(
+        ws,
+        &[24.0, 12.0, 10.0, 16.0, 26.0, 12.0, 12.0, 30.0, 11.0, 11.0],
+    )?;
+    ws.set_freeze_panes(1, 1)?;
+    ws.autofilter(0, 0, r.saturating_sub(1).max(1), 9)?;
+
+    // Distribution of suggested levels per current level.
+    let ws = wb.add_worksheet().set_name("Distribution")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        "People per current level (rows) and suggested level (columns)",
+        &bold,
+    )?;
+    ws.write_string_with_format(2, 0, "Current \\ suggested", &head)?;
+    if let Some((_, first)) = tally.distribution.first() {
+        for (j, (code, _)) in first.iter().enumerate() {
+            ws.write_string_with_format(2, j as u16 + 1, code, &head)?;
+        }
+    }
+    for (i, (cur, row)) in tally.distribution.iter().enumerate() {
+        let rr = 3 + i as u32;
+        ws.write_string_with_format(rr, 0, cur, &bold)?;
+        for (j, (_, n)) in row.iter().enumerate() {
+            ws.write_number(rr, j as u16 + 1, *n as f64)?;
+        }
+    }
+    ws.set_column_width(0, 20)?;
+
+    // Disagreement.
+    let ws = wb.add_worksheet().set_name("Disagreement")?;
+    header(
+        ws,
+        0,
+        &[
+            "Person",
+            "Employee id",
+            "Competency",
+            "Spread (steps)",
+            "Ratings",
+        ],
+        &head,
+    )?;
+    for (i, d) in tally.disagreements.iter().enumerate() {
+        let rr = 1 + i as u32;
+        ws.write_string(rr, 0, &d.person)?;
+        ws.write_string(rr, 1, &d.employee_id)?;
+        ws.write_string(rr, 2, &d.competency)?;
+        ws.write_number(rr, 3, f64::from(d.spread))?;
+        ws.write_string(rr, 4, &d.ratings)?;
+    }
+    widths(ws, &[24.0, 12.0, 26.0, 10.0, 70.0])?;
+
+    // Self vs manager.
+    let ws = wb.add_worksheet().set_name("Self vs manager")?;
+    header(
+        ws,
+        0,
+        &[
+            "Person",
+            "Employee id",
+            "Competency",
+            "Self",
+            "Manager",
+            "Gap (self − manager)",
+        ],
+        &head,
+    )?;
+    for (i, g) in tally.self_gaps.iter().enumerate() {
+        let rr = 1 + i as u32;
+        ws.write_string(rr, 0, &g.person)?;
+        ws.write_string(rr, 1, &g.employee_id)?;
+        ws.write_string(rr, 2, &g.competency)?;
+        ws.write_string(rr, 3, &g.self_label)?;
+        ws.write_string(rr, 4, &g.manager_label)?;
+        ws.write_number(rr, 5, f64::from(g.gap))?;
+    }
+    widths(ws, &[24.0, 12.0, 26.0, 12.0, 12.0, 12.0])?;
+
+    // Leniency.
+    let ws = wb.add_worksheet().set_name("Leniency")?;
+    header(
+        ws,
+        0,
+        &[
+            "Reviewer",
+            "Ratings given (of others)",
+            "Mean offset from consensus (steps)",
+        ],
+        &head,
+    )?;
+    for (i, l) in tally.leniency.iter().enumerate() {
+        let rr = 1 + i as u32;
+        ws.write_string(rr, 0, &l.reviewer)?;
+        ws.write_number(rr, 1, l.ratings as f64)?;
+        ws.write_number(rr, 2, l.mean_offset)?;
+    }
+    widths(ws, &[26.0, 14.0, 18.0])?;
+
+    // Problems.
+    let ws = wb.add_worksheet().set_name("Problems")?;
+    header(
+        ws,
+        0,
+        &[
+            "Severity",
+            "Code",
+            "File",
+            "Sheet",
+            "Cell",
+            "Problem",
+            "How to fix",
+        ],
+        &head,
+    )?;
+    let probs = problems(import);
+    for (i, p) in probs.iter().enumerate() {
+        let rr = 1 + i as u32;
+        for (j, v) in [
+            p.severity, p.code, &p.file, &p.sheet, &p.cell, &p.message, &p.hint,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(rr, j as u16, *v, &wrap)?;
+        }
+    }
+    if probs.is_empty() {
+        ws.write_string(1, 0, "no problems")?;
+    }
+    widths(ws, &[9.0, 20.0, 36.0, 10.0, 7.0, 60.0, 50.0])?;
+
+    wb.save_to_buffer()
+}
+
+fn shown(label: &str) -> String {
+    if label.is_empty() {
+        "(blank)".to_owned()
+    } else {
+        label.to_owned()
+    }
+}
+
+fn header(ws: &mut Worksheet, row: u32, cols: &[&str], f: &Format) -> Result<(), XlsxError> {
+    for (i, c) in cols.iter().enumerate() {
+        ws.write_string_with_format(row, i as u16, *c, f)?;
+    }
+    Ok(())
+}
+
+fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
+    for (i, x) in w.iter().enumerate() {
+        ws.set_column_width(i as u16, *x)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_never_run() {
+        for s in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=x",
+            " =x",
+            "\u{a0}=x",
+            "ok\n=cmd|' /C calc'!A0",
+        ] {
+            assert!(csv_safe(s).starts_with('\''), "{s:?}");
+        }
+        for s in ["L3", "Not observed", "a-b", "x = y"] {
+            assert_eq!(csv_safe(s), s);
+        }
+    }
+}

@@ -1,0 +1,1019 @@
+//! Reads one returned review workbook: identifies it by its provenance copies, finds each
+//! competency row by its hidden id, and reads the ratings as values only. Every problem is
+//! reported at once, located at its sheet and cell, with the value found and how to fix it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
+
+use super::rating::{self, Parsed};
+use crate::diag::{Diagnostic, Location};
+use crate::model::Ladder;
+use crate::sheets::contract::{
+    self as c, LockedRow, Manifest, Provenance, ProvenanceError, form_id, level_cell_text,
+    locked_text_hash,
+};
+
+/// What a valid returned workbook holds.
+#[derive(Debug, Clone)]
+pub struct Returned {
+    /// Path as the user gave it (display form).
+    pub file: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub prov: Provenance,
+    /// One answer per competency of the ladder, in ladder order.
+    pub answers: Vec<Answer>,
+    /// Problems that do not invalidate the review.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The reviewer's answer for one competency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub competency_id: String,
+    /// Where the rating was read, e.g. `D14`.
+    pub cell: String,
+    pub rating: Rating,
+    /// The evidence text (trimmed).
+    pub evidence: String,
+}
+
+/// A rating as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    /// Nothing picked: the review is incomplete for this competency.
+    Blank,
+    /// The scale's "not observed" choice.
+    NotObserved,
+    /// Index into `ladder.rating.options`.
+    Option(usize),
+}
+
+/// What the reader checks each workbook against.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub ladder: &'a Ladder,
+    /// The locked rows `rungs sheets` writes for this ladder, in ladder order.
+    pub expected: Vec<LockedRow>,
+    pub manifest: Option<&'a Manifest>,
+    pub cycle: Option<&'a str>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(ladder: &'a Ladder, manifest: Option<&'a Manifest>, cycle: Option<&'a str>) -> Self {
+        let expected = ladder
+            .areas
+            .iter()
+            .flat_map(|a| {
+                a.competencies.iter().map(|comp| LockedRow {
+                    competency_id: comp.id.clone(),
+                    area: a.title.clone(),
+                    competency: comp.title.clone(),
+                    levels: comp
+                        .cells
+                        .iter()
+                        .map(|cell| level_cell_text(cell.items.iter().map(|e| e.text.as_str())))
+                        .collect(),
+                })
+            })
+            .collect();
+        Self {
+            ladder,
+            expected,
+            manifest,
+            cycle,
+        }
+    }
+
+    /// Last column (0-based) the Review sheet uses.
+    fn last_col(&self) -> u32 {
+        u32::from(c::level_col(self.ladder.levels.len().saturating_sub(1)))
+    }
+}
+
+/// Rows a reviewer may insert (notes, blank lines) before the sheet counts as out of shape.
+const ROW_SLACK: u32 = 500;
+/// Columns beyond the last level column a reviewer may use.
+const COL_SLACK: u32 = 26;
+/// Cells (with or without a value) read from one sheet before giving up: bounds the time spent.
+const MAX_CELLS: usize = 200_000;
+
+/// One cell as read: its value in a form that outlives the reader, and whether it holds a formula.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Empty,
+    Text(String),
+    Number(f64),
+    /// A date or time: Excel's serial number.
+    Date(f64),
+    Bool(bool),
+    Error(String),
+}
+
+#[derive(Debug, Clone)]
+struct Read {
+    value: Value,
+    formula: bool,
+}
+
+impl Value {
+    fn from_ref(v: &DataRef<'_>) -> Self {
+        match v {
+            DataRef::Empty => Self::Empty,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                Self::Text(s.clone())
+            }
+            DataRef::SharedString(s) => Self::Text((*s).to_owned()),
+            DataRef::Int(i) => Self::Number(*i as f64),
+            DataRef::Float(f) => Self::Number(*f),
+            DataRef::Bool(b) => Self::Bool(*b),
+            DataRef::DateTime(d) => Self::Date(d.as_f64()),
+            DataRef::Error(e) => Self::Error(e.to_string()),
+        }
+    }
+
+    /// Text as a person would see it (numbers without a needless `.0`).
+    fn display(&self) -> String {
+        match self {
+            Self::Empty => String::new(),
+            Self::Text(s) => s.clone(),
+            Self::Number(n) | Self::Date(n) => rating::format_number(*n),
+            Self::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+            Self::Error(e) => e.clone(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Empty => true,
+            Self::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// `D14` for row 13, column 3 (0-based).
+pub fn cell_ref(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
+/// Collects diagnostics for one file.
+struct Report<'f> {
+    file: &'f str,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Report<'_> {
+    fn at(&self, sheet: &str, row: u32, col: u32) -> Location {
+        Location::Cell {
+            file: self.file.to_owned(),
+            sheet: Some(sheet.to_owned()),
+            cell: cell_ref(row, col),
+        }
+    }
+
+    fn file_loc(&self) -> Location {
+        Location::File {
+            file: self.file.to_owned(),
+        }
+    }
+
+    fn error(&mut self, d: Diagnostic) {
+        self.errors.push(d);
+    }
+}
+
+/// Reads and validates one workbook whose bytes passed the pre-check.
+pub fn read(
+    file: &str,
+    bytes: Vec<u8>,
+    sha256: String,
+    ctx: &Context<'_>,
+) -> Result<Returned, Vec<Diagnostic>> {
+    let mut rep = Report {
+        file,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut xlsx = match Xlsx::new(Cursor::new(bytes)) {
+        Ok(x) => x,
+        Err(e) => return Err(vec![calamine_error(&rep, None, &e)]),
+    };
+
+    // Provenance: the hidden sheet, the custom properties, the visible header.
+    let sheet_names = xlsx.sheet_names();
+    let review_present = sheet_names.iter().any(|s| s == c::REVIEW_SHEET);
+    let hidden = if sheet_names.iter().any(|s| s == c::PROVENANCE_SHEET) {
+        match read_sheet(&mut xlsx, c::PROVENANCE_SHEET, 60, 4, &mut rep) {
+            Some(cells) => Some(provenance_pairs(&cells)),
+            None => return Err(rep.errors),
+        }
+    } else {
+        None
+    };
+    let props: Option<Vec<(String, String)>> = match xlsx.workbook_properties() {
+        Ok(p) => {
+            let pairs: Vec<(String, String)> = c::KEYS
+                .iter()
+                .filter_map(|k| {
+                    p.custom_properties
+                        .get(&c::property_name(k))
+                        .map(|v| ((*k).to_owned(), v.clone()))
+                })
+                .collect();
+            (!pairs.is_empty()).then_some(pairs)
+        }
+        Err(e) => {
+            rep.warnings.push(
+                Diagnostic::warning(
+                    "unreadable-properties",
+                    format!("the document properties cannot be read ({e}); the other provenance copies are used"),
+                    rep.file_loc(),
+                )
+                .with_hint("nothing to do if the review is otherwise accepted"),
+            );
+            None
+        }
+    };
+
+    if !review_present {
+        let found = renamed_review_sheet(&xlsx, &sheet_names);
+        let looks_like_ours = hidden.is_some() || props.is_some() || found.is_some();
+        let d = if looks_like_ours {
+            let msg = match &found {
+                Some(name) => format!("the sheet '{}' was renamed to '{name}'", c::REVIEW_SHEET),
+                None => format!(
+                    "the workbook has no sheet named '{}' (its sheets: {})",
+                    c::REVIEW_SHEET,
+                    quote_list(&sheet_names)
+                ),
+            };
+            Diagnostic::error("review-sheet-missing", msg, rep.file_loc()).with_hint(format!(
+                "rename the reviewer's sheet back to '{}' (right-click its tab › Rename) and import again",
+                c::REVIEW_SHEET
+            ))
+        } else {
+            not_a_review(&rep)
+        };
+        return Err(vec![d]);
+    }
+
+    let max_row = c::FIRST_DATA_ROW + ctx.expected.len() as u32 + ROW_SLACK;
+    let max_col = ctx.last_col() + COL_SLACK;
+    let Some(cells) = read_sheet(&mut xlsx, c::REVIEW_SHEET, max_row, max_col, &mut rep) else {
+        return Err(rep.errors);
+    };
+    drop(xlsx);
+
+    let visible: Vec<(String, String, u32)> = c::HEADER_FIELDS
+        .iter()
+        .filter_map(|(k, _)| {
+            let row = c::header_row(k)?;
+            let v = cells.get(&(row, u32::from(c::HEADER_VALUE_COL)))?;
+            Some(((*k).to_owned(), v.value.display().trim().to_owned(), row))
+        })
+        .filter(|(_, v, _)| !v.is_empty())
+        .collect();
+
+    let Some(prov) = provenance(&mut rep, ctx, hidden.as_deref(), props.as_deref(), &visible)
+    else {
+        return Err(rep.errors);
+    };
+    check_identity(&mut rep, ctx, &prov);
+
+    let answers = read_rows(&mut rep, ctx, &prov, &cells);
+    if rep.errors.is_empty() {
+        Ok(Returned {
+            file: file.to_owned(),
+            sha256,
+            prov,
+            answers,
+            warnings: rep.warnings,
+        })
+    } else {
+        rep.errors.extend(rep.warnings);
+        Err(rep.errors)
+    }
+}
+
+fn not_a_review(rep: &Report<'_>) -> Diagnostic {
+    Diagnostic::error(
+        "not-a-review",
+        "not a rungs review: the workbook carries no review form id in any of its three places (Review header, hidden Provenance sheet, document properties)",
+        rep.file_loc(),
+    )
+    .with_hint("only workbooks written by `rungs sheets` and filled in can be tallied; move other files out of the folder")
+}
+
+/// The sheet the `rungs_form_id` defined name points at, if it is not `Review`.
+fn renamed_review_sheet(xlsx: &Xlsx<Cursor<Vec<u8>>>, sheets: &[String]) -> Option<String> {
+    let wanted = c::defined_name(c::KEY_FORM_ID);
+    let (_, target) = xlsx.defined_names().iter().find(|(n, _)| *n == wanted)?;
+    let sheet = target.rsplit_once('!')?.0.trim_start_matches('=');
+    let sheet = sheet.trim_matches('\'').replace("''", "'");
+    sheets.iter().find(|s| **s == sheet).cloned()
+}
+
+/// Streams one sheet's cells into a map, rejecting cells outside `max_row`×`max_col` that hold
+/// anything, and bounding the number of cells read. `None` when an error was recorded.
+fn read_sheet(
+    xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
+    sheet: &str,
+    max_row: u32,
+    max_col: u32,
+    rep: &mut Report<'_>,
+) -> Option<BTreeMap<(u32, u32), Read>> {
+    let mut reader = match xlsx.worksheet_cells_reader(sheet) {
+        Ok(r) => r,
+        Err(e) => {
+            rep.error(calamine_error(rep, Some(sheet), &e));
+            return None;
+        }
+    };
+    let mut cells = BTreeMap::new();
+    let mut seen = 0usize;
+    let mut outside = 0usize;
+    loop {
+        let cell = match reader.next_cell_with_formula_metadata() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => {
+                rep.error(calamine_error(rep, Some(sheet), &e));
+                return None;
+            }
+        };
+        seen += 1;
+        if seen > MAX_CELLS {
+            rep.error(
+                Diagnostic::error(
+                    "too-many-cells",
+                    format!("the sheet holds more than {MAX_CELLS} cells; a review form has a few hundred"),
+                    rep.at(sheet, 0, 0),
+                )
+                .with_hint("the file was crafted or is not a review; ask for the original workbook"),
+            );
+            return None;
+        }
+        let (row, col) = cell.pos;
+        let value = Value::from_ref(&cell.value);
+        let formula = cell.formula.is_some();
+        if value.is_empty() && !formula {
+            continue;
+        }
+        if row > max_row || col > max_col {
+            outside += 1;
+            if outside <= 3 {
+                let d = Diagnostic::error(
+                    "cell-outside-form",
+                    format!(
+                        "the cell {} holds '{}' but lies outside the review form (it ends at {})",
+                        cell_ref(row, col),
+                        shorten(&value.display(), 60),
+                        cell_ref(max_row, max_col)
+                    ),
+                    rep.at(sheet, row.min(1_048_575), col.min(16_383)),
+                )
+                .with_hint("delete that cell's content, or ask for the original workbook if you did not put it there");
+                rep.error(d);
+            }
+            continue;
+        }
+        cells.insert((row, col), Read { value, formula });
+    }
+    if outside > 3 {
+        let d = Diagnostic::error(
+            "cell-outside-form",
+            format!("{} more cells lie outside the review form", outside - 3),
+            rep.at(sheet, max_row, max_col),
+        );
+        rep.error(d);
+    }
+    if rep.errors.is_empty() {
+        Some(cells)
+    } else {
+        None
+    }
+}
+
+fn provenance_pairs(cells: &BTreeMap<(u32, u32), Read>) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for ((row, col), key) in cells {
+        if *col != 0 || *row < c::PROVENANCE_FIRST_ROW {
+            continue;
+        }
+        let value = cells
+            .get(&(*row, 1))
+            .map(|v| v.value.display())
+            .unwrap_or_default();
+        pairs.push((key.value.display().trim().to_owned(), value));
+    }
+    pairs
+}
+
+/// Builds the provenance from whichever copies survive and checks that they agree.
+fn provenance(
+    rep: &mut Report<'_>,
+    ctx: &Context<'_>,
+    hidden: Option<&[(String, String)]>,
+    props: Option<&[(String, String)]>,
+    visible: &[(String, String, u32)],
+) -> Option<Provenance> {
+    let hidden_map: HashMap<&str, &str> = hidden
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.trim()))
+        .collect();
+    let props_map: HashMap<&str, &str> = props
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.trim()))
+        .collect();
+
+    // Agreement of every copy, key by key.
+    let mut disagree = false;
+    for key in c::KEYS {
+        let mut seen: Vec<(String, String, Location)> = Vec::new();
+        if let Some(v) = hidden_map.get(key).filter(|v| !v.is_empty()) {
+            let row = hidden
+                .unwrap_or_default()
+                .iter()
+                .position(|(k, _)| k == key)
+                .map_or(c::PROVENANCE_FIRST_ROW, |i| {
+                    c::PROVENANCE_FIRST_ROW + i as u32
+                });
+            seen.push((
+                format!("the hidden '{}' sheet", c::PROVENANCE_SHEET),
+                normalise_number(key, v),
+                rep.at(c::PROVENANCE_SHEET, row, 1),
+            ));
+        }
+        if let Some(v) = props_map.get(key).filter(|v| !v.is_empty()) {
+            seen.push((
+                format!("the document property '{}'", c::property_name(key)),
+                normalise_number(key, v),
+                rep.file_loc(),
+            ));
+        }
+        if let Some((_, v, row)) = visible.iter().find(|(k, _, _)| k == key) {
+            seen.push((
+                "the visible header".to_owned(),
+                v.clone(),
+                rep.at(c::REVIEW_SHEET, *row, u32::from(c::HEADER_VALUE_COL)),
+            ));
+        }
+        if let Some((first_where, first, _)) = seen.first() {
+            for (place, v, loc) in &seen[1..] {
+                if v != first {
+                    disagree = true;
+                    rep.error(
+                        Diagnostic::error(
+                            "provenance-mismatch",
+                            format!(
+                                "the {key} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree"
+                            ),
+                            loc.clone(),
+                        )
+                        .with_hint("the header was edited, or cells were pasted from another review; restore the original value or ask the reviewer to fill in their own workbook"),
+                    );
+                }
+            }
+        }
+    }
+    if disagree {
+        return None;
+    }
+
+    // A full copy: the hidden sheet, else the properties.
+    let full = [hidden, props]
+        .into_iter()
+        .flatten()
+        .map(|pairs| Provenance::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+        .find_map(Result::ok);
+    if let Some(p) = full {
+        return Some(p);
+    }
+    // Only the visible header survived (some applications drop hidden sheets and custom
+    // properties): the form id is a hash of cycle, employee and reviewer, so it proves itself;
+    // the manifest, when given, supplies the rest.
+    let get = |k: &str| {
+        visible
+            .iter()
+            .find(|(key, _, _)| key == k)
+            .map(|(_, v, _)| v.clone())
+    };
+    if let Some(id) = get(c::KEY_FORM_ID) {
+        if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&id)) {
+            rep.warnings.push(
+                Diagnostic::warning(
+                    "provenance-from-manifest",
+                    "the hidden provenance copies are gone (an application dropped them); the review was identified by its visible form id and the manifest",
+                    rep.file_loc(),
+                )
+                .with_hint("nothing to do"),
+            );
+            return Some(entry.provenance.clone());
+        }
+        let (cycle, emp, reviewer) = (
+            get(c::KEY_CYCLE).unwrap_or_default(),
+            get(c::KEY_EMPLOYEE_ID).unwrap_or_default(),
+            get(c::KEY_REVIEWER).unwrap_or_default(),
+        );
+        if form_id(&cycle, &emp, &reviewer) == id {
+            let role = get(c::KEY_REVIEWER_ROLE).and_then(|r| c::ReviewerRole::parse(&r));
+            if let Some(reviewer_role) = role {
+                rep.warnings.push(
+                    Diagnostic::warning(
+                        "provenance-from-header",
+                        "the hidden provenance copies are gone (an application dropped them); the review was identified by its visible header and checked against the ladder",
+                        rep.file_loc(),
+                    )
+                    .with_hint("pass --manifest to check it against what was sent"),
+                );
+                return Some(Provenance {
+                    form_id: id,
+                    schema_version: c::SCHEMA_VERSION,
+                    ladder_id: ctx.ladder.meta.id.clone(),
+                    ladder_fingerprint: ctx.ladder.meta.fingerprint.clone(),
+                    ladder_version: ctx.ladder.meta.version.clone(),
+                    employee_id: emp,
+                    person_name: get(c::KEY_PERSON_NAME).unwrap_or_default(),
+                    current_level: get(c::KEY_CURRENT_LEVEL).unwrap_or_default(),
+                    reviewer,
+                    reviewer_role,
+                    cycle,
+                    due_date: get(c::KEY_DUE_DATE),
+                });
+            }
+        }
+    }
+    if hidden.is_none() && props.is_none() && visible.is_empty() {
+        rep.error(not_a_review(rep));
+        return None;
+    }
+    let problem = [hidden, props]
+        .into_iter()
+        .flatten()
+        .map(|pairs| Provenance::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+        .find_map(Result::err)
+        .unwrap_or(ProvenanceError::Missing(c::KEY_FORM_ID));
+    rep.error(
+        Diagnostic::error(
+            "provenance-incomplete",
+            format!("cannot tell whose review this is: {problem}"),
+            rep.file_loc(),
+        )
+        .with_hint("the hidden provenance was damaged; pass --manifest (the manifest.json written by `rungs sheets`) or ask for the original workbook"),
+    );
+    None
+}
+
+/// LibreOffice rewrites a numeric property as a float: `1` comes back as `1.0`.
+fn normalise_number(key: &str, v: &str) -> String {
+    if key == c::KEY_SCHEMA_VERSION {
+        if let Ok(f) = v.parse::<f64>() {
+            return rating::format_number(f);
+        }
+    }
+    v.to_owned()
+}
+
+/// Schema version, ladder, cycle, level: is this review one this tally can count?
+fn check_identity(rep: &mut Report<'_>, ctx: &Context<'_>, prov: &Provenance) {
+    let meta = &ctx.ladder.meta;
+    if prov.schema_version != c::SCHEMA_VERSION {
+        rep.error(
+            Diagnostic::error(
+                "schema-version",
+                format!(
+                    "the review form has layout version {}, but this rungs reads version {}",
+                    prov.schema_version,
+                    c::SCHEMA_VERSION
+                ),
+                rep.file_loc(),
+            )
+            .with_hint("tally it with the rungs version that wrote the sheets"),
+        );
+    }
+    if prov.ladder_fingerprint != meta.fingerprint {
+        rep.error(
+            Diagnostic::error(
+                "other-ladder",
+                format!(
+                    "the review was made from another ladder ('{}' version {}, fingerprint {}), not the one loaded ('{}' version {}, fingerprint {})",
+                    prov.ladder_id, prov.ladder_version, prov.ladder_fingerprint, meta.id, meta.version, meta.fingerprint
+                ),
+                rep.file_loc(),
+            )
+            .with_hint("pass --ladder the ladder the sheets were made from, or tally this cycle's reviews separately"),
+        );
+    }
+    if let Some(cycle) = ctx.cycle {
+        if prov.cycle != cycle {
+            rep.error(
+                Diagnostic::error(
+                    "other-cycle",
+                    format!(
+                        "the review belongs to the cycle '{}', not '{cycle}'",
+                        prov.cycle
+                    ),
+                    rep.file_loc(),
+                )
+                .with_hint("move it out of the folder, or drop --cycle"),
+            );
+        }
+    }
+    if ctx.ladder.level(&prov.current_level).is_none() {
+        rep.error(
+            Diagnostic::error(
+                "unknown-level",
+                format!(
+                    "the person's current level '{}' is not a level of the ladder ({})",
+                    prov.current_level,
+                    ctx.ladder.levels.iter().map(|l| l.code.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                rep.file_loc(),
+            )
+            .with_hint("the sheet was made from another ladder: pass --ladder the ladder the sheets were made from"),
+        );
+    }
+    if let Some(m) = ctx.manifest {
+        match m.entry(&prov.form_id) {
+            None => rep.error(
+                Diagnostic::error(
+                    "not-in-manifest",
+                    format!(
+                        "the review {} ({} reviewed by {}) is not in the manifest",
+                        prov.form_id, prov.person_name, prov.reviewer
+                    ),
+                    rep.file_loc(),
+                )
+                .with_hint(
+                    "pass the manifest.json written with these sheets, or move this file out",
+                ),
+            ),
+            Some(e) if e.provenance != *prov => rep.error(
+                Diagnostic::error(
+                    "manifest-mismatch",
+                    format!(
+                        "the review {} differs from what the manifest says was sent: {}",
+                        prov.form_id,
+                        describe_diff(&e.provenance, prov)
+                    ),
+                    rep.file_loc(),
+                )
+                .with_hint("the provenance was edited; ask for the original workbook"),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+fn describe_diff(sent: &Provenance, got: &Provenance) -> String {
+    sent.to_pairs()
+        .into_iter()
+        .zip(got.to_pairs())
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|((k, a), (_, b))| format!("{k} '{b}' (sent '{a}')"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Competency rows: found by their hidden id wherever they are; locked text compared; ratings
+/// parsed. Returns the answers in ladder order.
+fn read_rows(
+    rep: &mut Report<'_>,
+    ctx: &Context<'_>,
+    prov: &Provenance,
+    cells: &BTreeMap<(u32, u32), Read>,
+) -> Vec<Answer> {
+    let sheet = c::REVIEW_SHEET;
+    let id_col = u32::from(c::COL_COMPETENCY_ID);
+    let rating_col = u32::from(c::COL_RATING);
+    let evidence_col = u32::from(c::COL_EVIDENCE);
+    let get = |row: u32, col: u32| cells.get(&(row, col));
+    let text = |row: u32, col: u32| get(row, col).map(|r| r.value.display()).unwrap_or_default();
+
+    // Rows of the table, grouped.
+    let mut rows: BTreeMap<u32, ()> = BTreeMap::new();
+    for (row, _) in cells.keys() {
+        if *row >= c::FIRST_DATA_ROW {
+            rows.insert(*row, ());
+        }
+    }
+    let mut found: HashMap<&str, u32> = HashMap::new();
+    let mut returned_rows: Vec<LockedRow> = Vec::new();
+    for &row in rows.keys() {
+        let id = text(row, id_col).trim().to_owned();
+        if id.is_empty() {
+            // A row someone inserted: harmless unless it holds a rating nobody can attribute.
+            let content: Vec<String> = cells
+                .range((row, 0)..(row + 1, 0))
+                .map(|((_, col), v)| {
+                    format!(
+                        "{}: '{}'",
+                        cell_ref(row, *col),
+                        shorten(&v.value.display(), 40)
+                    )
+                })
+                .collect();
+            if get(row, rating_col).is_some_and(|v| !v.value.is_empty()) {
+                rep.error(
+                    Diagnostic::error(
+                        "rating-outside-row",
+                        format!(
+                            "row {} holds a rating but is not a competency row of the form (no hidden competency id): {}",
+                            row + 1,
+                            content.join(", ")
+                        ),
+                        rep.at(sheet, row, rating_col),
+                    )
+                    .with_hint("move the rating into the competency's own row, or delete the inserted row"),
+                );
+            } else {
+                rep.warnings.push(
+                    Diagnostic::warning(
+                        "inserted-row",
+                        format!(
+                            "row {} is not part of the form (no hidden competency id; inserted?): {}; it was ignored",
+                            row + 1,
+                            content.join(", ")
+                        ),
+                        rep.at(sheet, row, 0),
+                    )
+                    .with_hint("nothing is lost, since rows are found by their hidden id; delete the row to silence this"),
+                );
+            }
+            continue;
+        }
+        let Some(expected) = ctx.expected.iter().find(|e| e.competency_id == id) else {
+            rep.error(
+                Diagnostic::error(
+                    "unknown-competency",
+                    format!("the row's hidden competency id '{}' is not a competency of the ladder", shorten(&id, 60)),
+                    rep.at(sheet, row, id_col),
+                )
+                .with_hint("the row was copied from another form or its id edited; restore the original workbook's row"),
+            );
+            continue;
+        };
+        if let Some(first) = found.get(expected.competency_id.as_str()) {
+            rep.error(
+                Diagnostic::error(
+                    "duplicate-competency",
+                    format!(
+                        "the competency '{}' appears twice, in rows {} and {}",
+                        expected.competency,
+                        first + 1,
+                        row + 1
+                    ),
+                    rep.at(sheet, row, id_col),
+                )
+                .with_hint("delete the duplicated row, keeping the one with the reviewer's answer"),
+            );
+            continue;
+        }
+        found.insert(expected.competency_id.as_str(), row);
+
+        // Locked text.
+        let got = LockedRow {
+            competency_id: id.clone(),
+            area: text(row, u32::from(c::COL_AREA)),
+            competency: text(row, u32::from(c::COL_COMPETENCY)),
+            levels: (0..ctx.ladder.levels.len())
+                .map(|i| text(row, u32::from(c::level_col(i))))
+                .collect(),
+        };
+        let mut compare = |col: u32, want: &str, have: &str| {
+            if norm_locked(want) != norm_locked(have) {
+                rep.errors.push(
+                    Diagnostic::error(
+                        "locked-text-edited",
+                        format!(
+                            "locked text was edited: the cell holds '{}' but the form says '{}'",
+                            shorten(have.trim(), 200),
+                            shorten(want.trim(), 200)
+                        ),
+                        Location::Cell {
+                            file: rep.file.to_owned(),
+                            sheet: Some(sheet.to_owned()),
+                            cell: cell_ref(row, col),
+                        },
+                    )
+                    .with_hint("expectations are the ladder's words and may not be changed in a review; ask the reviewer to put comments in the evidence column, and restore the text"),
+                );
+            }
+        };
+        compare(u32::from(c::COL_AREA), &expected.area, &got.area);
+        compare(
+            u32::from(c::COL_COMPETENCY),
+            &expected.competency,
+            &got.competency,
+        );
+        for (i, want) in expected.levels.iter().enumerate() {
+            compare(u32::from(c::level_col(i)), want, &got.levels[i]);
+        }
+        returned_rows.push(got);
+
+        // Input cells: values only.
+        for col in [rating_col, evidence_col] {
+            if get(row, col).is_some_and(|v| v.formula) {
+                rep.error(
+                    Diagnostic::error(
+                        "formula-in-input",
+                        format!(
+                            "the input cell holds a formula (shown as '{}'); rungs reads typed values only, never a formula's result",
+                            shorten(&text(row, col), 60)
+                        ),
+                        rep.at(sheet, row, col),
+                    )
+                    .with_hint("replace the formula with the value itself (pick from the dropdown, or type the text)"),
+                );
+            }
+        }
+    }
+
+    // Missing rows.
+    for e in &ctx.expected {
+        if !found.contains_key(e.competency_id.as_str()) {
+            rep.error(
+                Diagnostic::error(
+                    "missing-competency",
+                    format!("the row of the competency '{}' ({}) is missing", e.competency, e.competency_id),
+                    rep.at(sheet, c::FIRST_DATA_ROW, id_col),
+                )
+                .with_hint("a row was deleted; ask the reviewer to fill in a fresh copy of the original workbook"),
+            );
+        }
+    }
+
+    // The manifest's hash covers the provenance and every locked cell as sent.
+    if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&prov.form_id)) {
+        if rep.errors.is_empty() {
+            let mut ordered = returned_rows.clone();
+            ordered.sort_by_key(|r| {
+                ctx.expected
+                    .iter()
+                    .position(|e| e.competency_id == r.competency_id)
+            });
+            if locked_text_hash(prov, &ordered) != entry.locked_text_sha256 {
+                rep.error(
+                    Diagnostic::error(
+                        "locked-text-edited",
+                        "the locked text differs from what was sent (its hash does not match the manifest)",
+                        rep.file_loc(),
+                    )
+                    .with_hint("compare the workbook with the one sent; the ladder may have changed since"),
+                );
+            }
+        }
+    }
+
+    // Ratings, in ladder order.
+    let mut answers = Vec::new();
+    for e in &ctx.expected {
+        let Some(&row) = found.get(e.competency_id.as_str()) else {
+            continue;
+        };
+        let cell = cell_ref(row, rating_col);
+        let evidence = text(row, evidence_col).trim().to_owned();
+        let rating = match get(row, rating_col).map(|r| &r.value) {
+            None | Some(Value::Empty) => Rating::Blank,
+            Some(v) => match parse_value(ctx.ladder, v) {
+                Parsed::Blank => Rating::Blank,
+                Parsed::NotObserved => Rating::NotObserved,
+                Parsed::Option(i) => Rating::Option(i),
+                Parsed::Invalid => {
+                    rep.error(
+                        Diagnostic::error(
+                            "rating-off-scale",
+                            format!(
+                                "the rating '{}' for '{}' is not on the scale",
+                                shorten(&v.display(), 60),
+                                e.competency
+                            ),
+                            rep.at(sheet, row, rating_col),
+                        )
+                        .with_hint(format!(
+                            "pick one of {} from the cell's dropdown",
+                            ctx.ladder
+                                .rating
+                                .labels()
+                                .iter()
+                                .map(|l| format!("'{l}'"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                    Rating::Blank
+                }
+            },
+        };
+        answers.push(Answer {
+            competency_id: e.competency_id.clone(),
+            cell,
+            rating,
+            evidence,
+        });
+    }
+    answers
+}
+
+fn parse_value(ladder: &Ladder, v: &Value) -> Parsed {
+    match v {
+        Value::Empty => Parsed::Blank,
+        Value::Text(s) => rating::parse_text(&ladder.rating, s),
+        Value::Number(n) | Value::Date(n) => rating::parse_number(&ladder.rating, *n),
+        Value::Bool(_) | Value::Error(_) => Parsed::Invalid,
+    }
+}
+
+/// Locked text as compared: line endings and surrounding space do not count (applications
+/// rewrite them; the contract's hash ignores them too).
+fn norm_locked(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace("_x000D_", "")
+        .trim()
+        .to_owned()
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    let one_line = s.replace('\n', " ⏎ ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        one_line.chars().take(n).collect::<String>() + "…"
+    }
+}
+
+fn quote_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A calamine error with the part it happened in: calamine's own message names no part.
+fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagnostic {
+    let place = sheet.map_or_else(
+        || "the workbook's structure".to_owned(),
+        |s| format!("the sheet '{s}'"),
+    );
+    let text = e.to_string();
+    let (code, message, hint) = if text.contains("nrecognized entity") || text.contains("ntity") {
+        (
+            "xml-entities",
+            format!(
+                "{place} uses an XML entity no spreadsheet application writes ({text}): a crafted file"
+            ),
+            "do not open it elsewhere either; ask for the original workbook",
+        )
+    } else if matches!(e, XlsxError::Password) {
+        (
+            "encrypted",
+            "the workbook is password-protected (encrypted), so it cannot be read".to_owned(),
+            "ask the reviewer to remove the password and send it again",
+        )
+    } else {
+        (
+            "damaged-workbook",
+            format!("{place} cannot be read: {text}"),
+            "the file is damaged or was not written by a spreadsheet application; ask the reviewer to send the workbook again",
+        )
+    };
+    let location = match sheet {
+        Some(s) => Location::Cell {
+            file: rep.file.to_owned(),
+            sheet: Some(s.to_owned()),
+            cell: "A1".to_owned(),
+        },
+        None => rep.file_loc(),
+    };
+    Diagnostic::error(code, message, location).with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_refs() {
+        assert_eq!(cell_ref(0, 0), "A1");
+        assert_eq!(cell_ref(13, 3), "D14");
+        assert_eq!(cell_ref(0, 25), "Z1");
+        assert_eq!(cell_ref(0, 26), "AA1");
+        assert_eq!(cell_ref(1_048_575, 16_383), "XFD1048576");
+    }
+}

@@ -1,0 +1,642 @@
+//! `rungs pdf` and `rungs layouts` end to end: the real binary writes PDFs, poppler reads them
+//! (pdftotext, pdffonts, pdfinfo).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{assert_code, run, rungs, stderr, stdout, tempdir, tool, write};
+
+/// `rungs --ladder LADDER pdf ARGS…`, ready to run in `cwd`.
+fn pdf_command(cwd: &Path, ladder: &Path, args: &[&str]) -> Command {
+    let mut c = rungs(cwd);
+    c.arg("--ladder").arg(ladder).arg("pdf").args(args);
+    c
+}
+
+/// Runs `rungs --ladder LADDER pdf ARGS…` in `cwd`.
+fn pdf(cwd: &Path, ladder: &Path, args: &[&str]) -> Output {
+    pdf_command(cwd, ladder, args)
+        .output()
+        .expect("the rungs binary runs")
+}
+
+/// A4 and US Letter in PostScript points (width × height, portrait).
+const A4: (f64, f64) = (595.276, 841.89);
+const LETTER: (f64, f64) = (612.0, 792.0);
+
+/// Text of a PDF as poppler extracts it, with all whitespace removed: line breaks fall anywhere
+/// in a table cell, so only the sequence of visible characters is compared.
+fn pdf_text(pdf: &Path) -> String {
+    let out = tool(Command::new("pdftotext").arg("-raw").arg(pdf).arg("-"));
+    squash(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{ad}')
+        .collect()
+}
+
+/// `pdfinfo` fields by name.
+fn pdf_info(pdf: &Path) -> BTreeMap<String, String> {
+    let out = tool(Command::new("pdfinfo").arg(pdf));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// Page size in points from pdfinfo's `Page size: 841.89 x 595.276 pts (A4)`.
+fn page_size(pdf: &Path) -> (f64, f64) {
+    let info = pdf_info(pdf);
+    let size = &info["Page size"];
+    let nums: Vec<f64> = size
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(nums.len() >= 2, "page size `{size}`");
+    (nums[0], nums[1])
+}
+
+#[track_caller]
+fn assert_size(pdf: &Path, expected: (f64, f64)) {
+    let (w, h) = page_size(pdf);
+    assert!(
+        (w - expected.0).abs() < 1.0 && (h - expected.1).abs() < 1.0,
+        "{}: page is {w} × {h} pt, expected {} × {}",
+        pdf.display(),
+        expected.0,
+        expected.1
+    );
+}
+
+/// Every font in the PDF is embedded (pdffonts' `emb` column).
+#[track_caller]
+fn assert_fonts_embedded(pdf: &Path) {
+    let out = tool(Command::new("pdffonts").arg(pdf));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rows: Vec<&str> = text.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts in {}:\n{text}", pdf.display());
+    for row in rows {
+        // Columns: name type… encoding emb sub uni object ID; `emb` is 5th from the end.
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let emb = cols[cols.len() - 5];
+        assert_eq!(emb, "yes", "font not embedded in {}: {row}", pdf.display());
+    }
+}
+
+/// (level code, expectation text) of every bullet of a ladder, from `rungs export json`.
+fn bullets(cwd: &Path, ladder: &Path) -> Vec<(String, String)> {
+    let o = run(
+        cwd,
+        &[
+            "--ladder",
+            ladder.to_str().expect("utf-8 path"),
+            "export",
+            "json",
+        ],
+    );
+    assert_code(&o, 0);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let mut out = Vec::new();
+    for area in json["areas"].as_array().expect("areas") {
+        for comp in area["competencies"].as_array().expect("competencies") {
+            for cell in comp["cells"].as_array().expect("cells") {
+                for item in cell["items"].as_array().expect("items") {
+                    out.push((
+                        cell["level"].as_str().expect("level").to_owned(),
+                        item["text"].as_str().expect("text").to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The PDF of a level in `out`: the one file named `CODE-….pdf` or `CODE.pdf`.
+fn level_pdf(out: &Path, code: &str) -> PathBuf {
+    let found: Vec<PathBuf> = fs::read_dir(out)
+        .expect("out dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            name == format!("{code}.pdf") || name.starts_with(&format!("{code}-"))
+        })
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "PDF of {code} in {}: {found:?}",
+        out.display()
+    );
+    found.into_iter().next().expect("one")
+}
+
+fn pdf_names(out: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(out)
+        .map(|d| {
+            d.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Checks every bullet is in the matrix and in its own level's PDF.
+#[track_caller]
+fn assert_every_bullet_printed(cwd: &Path, ladder: &Path, out: &Path) {
+    let bullets = bullets(cwd, ladder);
+    assert!(!bullets.is_empty());
+    let matrix = pdf_text(&out.join("matrix.pdf"));
+    let mut levels: BTreeMap<String, String> = BTreeMap::new();
+    for (code, text) in &bullets {
+        let level = levels
+            .entry(code.clone())
+            .or_insert_with(|| pdf_text(&level_pdf(out, code)));
+        let want = squash(text);
+        assert!(
+            matrix.contains(&want),
+            "matrix.pdf lacks the {code} bullet: {text}"
+        );
+        assert!(level.contains(&want), "{code}'s PDF lacks: {text}");
+    }
+}
+
+/// A ladder of `n` levels, two areas of two competencies each, one distinct bullet per cell.
+fn generated_ladder(n: usize) -> String {
+    let mut s = format!("# Generated ladder of {n}\n\n");
+    for l in 1..=n {
+        let _ = write!(s, "## Level number {l} (G{l})\n\n");
+        for area in ["Craft", "Impact"] {
+            let _ = write!(s, "### {area}\n\n");
+            for comp in ["Alpha", "Beta"] {
+                let _ = write!(
+                    s,
+                    "#### {comp}\n\n- {area} {comp} at level {l}: ships work of growing size and explains the trade-offs made (case {l}{comp}).\n\n"
+                );
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn bundled_ladder_prints_every_bullet_with_fonts_sizes_and_metadata() {
+    let tmp = tempdir();
+    let ladder = common::bundled_ladder();
+    let o = pdf(tmp.path(), &ladder, &[]);
+    assert_code(&o, 0);
+    let out = tmp.path().join("out");
+    assert_eq!(
+        pdf_names(&out),
+        [
+            "L1-junior-sre.pdf",
+            "L2-sre.pdf",
+            "L3-senior-sre.pdf",
+            "L4-lead-sre.pdf",
+            "L5-principal-sre.pdf",
+            "matrix.pdf"
+        ]
+    );
+    let summary = stdout(&o);
+    assert!(summary.contains("wrote 6 PDFs to out"), "{summary}");
+    assert!(summary.contains("L3-senior-sre.pdf"), "{summary}");
+
+    assert_eq!(bullets(tmp.path(), &ladder).len(), 60);
+    assert_every_bullet_printed(tmp.path(), &ladder, &out);
+
+    for name in pdf_names(&out) {
+        let pdf = out.join(&name);
+        assert_fonts_embedded(&pdf);
+        let info = pdf_info(&pdf);
+        assert_eq!(info["Tagged"], "yes", "{name}");
+        assert!(info["Title"].contains("Titles for Ops"), "{name}: {info:?}");
+        assert_eq!(info["Author"], "Titles for Ops", "{name}");
+        assert!(info["CreationDate"].contains("1980"), "{name}: {info:?}");
+        let bytes = fs::read(&pdf).expect("read pdf");
+        let lang = b"/Lang(en)";
+        assert!(
+            bytes.windows(lang.len()).any(|w| w == lang),
+            "{name} has no document language"
+        );
+        if name == "matrix.pdf" {
+            assert_size(&pdf, (A4.1, A4.0));
+        } else {
+            assert_size(&pdf, A4);
+        }
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let tmp = tempdir();
+    let ladder = common::bundled_ladder();
+    for dir in ["a", "b"] {
+        let o = pdf(tmp.path(), &ladder, &["-o", dir]);
+        assert_code(&o, 0);
+    }
+    let names = pdf_names(&tmp.path().join("a"));
+    assert_eq!(names.len(), 6);
+    assert_eq!(names, pdf_names(&tmp.path().join("b")));
+    for name in &names {
+        let a = fs::read(tmp.path().join("a").join(name)).expect("a");
+        let b = fs::read(tmp.path().join("b").join(name)).expect("b");
+        assert!(a == b, "{name} differs between two runs");
+    }
+}
+
+#[test]
+fn source_date_epoch_sets_the_creation_date() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    let o = pdf_command(tmp.path(), &ladder, &["--level", "G1"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("runs");
+    assert_code(&o, 0);
+    let info = pdf_info(&level_pdf(&tmp.path().join("out"), "G1"));
+    assert!(info["CreationDate"].contains("2023"), "{info:?}");
+
+    let o = pdf_command(tmp.path(), &ladder, &[])
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .expect("runs");
+    assert_code(&o, 1);
+    assert!(
+        stderr(&o).contains("SOURCE_DATE_EPOCH is `yesterday`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn letter_paper_and_selected_documents() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--paper", "letter", "--level", "G2", "--matrix"],
+    );
+    assert_code(&o, 0);
+    let out = tmp.path().join("out");
+    assert_eq!(pdf_names(&out), ["G2-level-number-2.pdf", "matrix.pdf"]);
+    assert_size(&out.join("matrix.pdf"), (LETTER.1, LETTER.0));
+    assert_size(&out.join("G2-level-number-2.pdf"), LETTER);
+
+    let o = pdf(tmp.path(), &ladder, &["--paper", "a44"]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("unknown paper size `a44`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = pdf(tmp.path(), &ladder, &["--level", "L9"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("no level `L9`") && err.contains("G1, G2, G3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn three_and_eight_level_ladders_render() {
+    for n in [3, 8] {
+        let tmp = tempdir();
+        let ladder = write(tmp.path(), "l.md", &generated_ladder(n));
+        let o = pdf(tmp.path(), &ladder, &[]);
+        assert_code(&o, 0);
+        let out = tmp.path().join("out");
+        assert_eq!(pdf_names(&out).len(), n + 1, "{n} levels");
+        assert_every_bullet_printed(tmp.path(), &ladder, &out);
+        assert_size(&out.join("matrix.pdf"), (A4.1, A4.0));
+    }
+}
+
+#[test]
+fn hostile_ladder_text_prints_literally() {
+    let tmp = tempdir();
+    let ladder = write(
+        tmp.path(),
+        "hostile.md",
+        r#"+++
+title = "Hostile #title $x$ ]"
+organisation = "ACME ] [ #set text(red)"
++++
+# Hostile
+
+## Level \#1 \[x\] (H1)
+
+### Area \*a\* \_b\_
+
+#### Comp \<c\> @d \\e \]
+
+- Literal \#read("/etc/passwd") and \$math\$ and \*star\* \_under\_ \[br\] \<lt\> @label \\ back
+- Second ] bullet with \#import "/etc/passwd": \* and \#{1+1} and \<html\>
+
+## Next $level$ (H2)
+
+### Area \*a\* \_b\_
+
+#### Comp \<c\> @d \\e \]
+
+- Literal \#read("/etc/passwd") and \$math\$ and \*star\* \_under\_ \[br\] \<lt\> @label \\ back, more
+"#,
+    );
+    let o = pdf(tmp.path(), &ladder, &[]);
+    assert_code(&o, 0);
+    let out = tmp.path().join("out");
+    assert_every_bullet_printed(tmp.path(), &ladder, &out);
+    let literal = squash(
+        r#"Literal #read("/etc/passwd") and $math$ and *star* _under_ [br] <lt> @label \ back"#,
+    );
+    for pdf in [out.join("matrix.pdf"), level_pdf(&out, "H1")] {
+        let text = pdf_text(&pdf);
+        assert!(text.contains(&literal), "{}: {text}", pdf.display());
+        assert!(text.contains(&squash("Comp <c> @d \\e ]")), "{text}");
+        assert!(text.contains(&squash("#{1+1}")), "{text}");
+        assert!(
+            !text.contains("root:"),
+            "/etc/passwd was read into {}",
+            pdf.display()
+        );
+    }
+    let info = pdf_info(&out.join("matrix.pdf"));
+    assert!(info["Title"].contains("Hostile #title $x$ ]"), "{info:?}");
+    assert_eq!(info["Author"], "ACME ] [ #set text(red)");
+}
+
+#[test]
+fn a_broken_layout_is_located_and_writes_no_pdf() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    write(
+        tmp.path(),
+        "mine/matrix.typ",
+        "#let data = json(\"data.json\")\n// fine so far\n#let broken = (1, 2\n= Matrix\n",
+    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("error[layout-error]"), "{err}");
+    assert!(err.contains("--> mine/matrix.typ:3:"), "{err}");
+    assert!(err.contains("3 | #let broken = (1, 2"), "{err}");
+    assert!(err.contains('^'), "{err}");
+    assert!(
+        err.contains("not written") && err.contains("matrix.pdf"),
+        "{err}"
+    );
+    // The level documents use the built-in level.typ and are fine.
+    let out = tmp.path().join("out");
+    assert!(!out.join("matrix.pdf").exists());
+    assert_eq!(pdf_names(&out).len(), 3);
+
+    // An error inside a function reports the call site too, and a runtime error its place.
+    write(
+        tmp.path(),
+        "mine/matrix.typ",
+        "#let data = json(\"data.json\")\n#let f(x) = x.no-such-field\n#f(data.meta)\n",
+    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("--> mine/matrix.typ:2:"), "{err}");
+    assert!(err.contains("mine/matrix.typ:3:"), "{err}");
+}
+
+#[test]
+fn layouts_cannot_read_outside_their_folder() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    write(tmp.path(), "secret.txt", "TOP-SECRET");
+    let host = tmp.path().display().to_string();
+    let attempts = [
+        ("absolute", "#read(\"/etc/passwd\")", "mine/etc/passwd"),
+        ("parent", "#read(\"../secret.txt\")", "would escape"),
+        (
+            "symlink",
+            "#read(\"passwd-link\")",
+            "points outside the layouts folder",
+        ),
+        (
+            "dir-link",
+            "#read(\"up/secret.txt\")",
+            "points outside the layouts folder",
+        ),
+        (
+            "package",
+            "#import \"@preview/cetz:0.3.4\": *",
+            "cannot use packages",
+        ),
+    ];
+    fs::create_dir_all(tmp.path().join("mine")).expect("mkdir");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("mine/passwd-link"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(tmp.path(), tmp.path().join("mine/up")).expect("symlink");
+    }
+    for (what, code, expected) in attempts {
+        write(
+            tmp.path(),
+            "mine/matrix.typ",
+            &format!("= Matrix\n{code}\n"),
+        );
+        let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
+        assert_code(&o, 1);
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{what}: {err}");
+        assert!(err.contains("--> mine/matrix.typ:2:"), "{what}: {err}");
+        assert!(!err.contains(&host), "{what}: host path shown: {err}");
+        assert!(!err.contains("root:"), "{what}: {err}");
+        assert!(!tmp.path().join("out/matrix.pdf").exists(), "{what}");
+    }
+}
+
+#[test]
+fn an_overridden_layout_file_is_used_and_others_stay_built_in() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    write(
+        tmp.path(),
+        "mine/level.typ",
+        "#let data = json(sys.inputs.at(\"data\", default: \"data.json\"))\n#set page(paper: sys.inputs.at(\"paper\", default: \"a4\"))\n= Custom level view\nOVERRIDE #sys.inputs.level of #data.meta.title: #data.levels.len() levels\n",
+    );
+    // A stale data.json in the folder is ignored: rungs serves the ladder's own.
+    write(tmp.path(), "mine/data.json", "{\"stale\": true}");
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine"]);
+    assert_code(&o, 0);
+    let out = tmp.path().join("out");
+    let text = pdf_text(&level_pdf(&out, "G2"));
+    assert!(
+        text.contains(&squash("OVERRIDE G2 of Generated ladder of 3: 3 levels")),
+        "{text}"
+    );
+    // matrix.typ was not overridden: the built-in one printed every bullet.
+    let matrix = pdf_text(&out.join("matrix.pdf"));
+    for (_, bullet) in bullets(tmp.path(), &ladder) {
+        assert!(matrix.contains(&squash(&bullet)), "{bullet}");
+    }
+}
+
+#[test]
+fn characters_the_fonts_lack_are_named_with_where_they_are() {
+    let tmp = tempdir();
+    let ladder = write(
+        tmp.path(),
+        "g.md",
+        "# Glyphs\n\n## One (G1)\n\n### Area\n\n#### Comp\n\n- Plain text.\n\n## Two (G2)\n\n### Area\n\n#### Comp\n\n- 漢字 and a rocket 🚀 and a check ✔\n",
+    );
+    let o = pdf(tmp.path(), &ladder, &["--level", "G2"]);
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(err.contains("warning[missing-glyphs]"), "{err}");
+    assert!(err.contains("漢 (U+6F22) in Comp at G2"), "{err}");
+    assert!(
+        err.contains("🚀 (U+1F680)") && err.contains("✔ (U+2714)"),
+        "{err}"
+    );
+    assert!(err.contains("--font-path"), "{err}");
+    assert!(level_pdf(&tmp.path().join("out"), "G2").exists());
+
+    // A font that has ✔ (OpenSymbol, installed with LibreOffice by .ci/install) silences it.
+    let symbols = Path::new("/usr/share/fonts/truetype/libreoffice");
+    assert!(
+        symbols.is_dir(),
+        "run `bash .ci/install` (LibreOffice brings OpenSymbol)"
+    );
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &[
+            "--level",
+            "G2",
+            "--font-path",
+            symbols.to_str().expect("utf-8"),
+        ],
+    );
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("漢 (U+6F22)") && !err.contains("U+2714"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pdf_standards_are_applied_or_refused_clearly() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--level", "G1", "--pdf-standard", "a-2b"],
+    );
+    assert_code(&o, 0);
+    let bytes = fs::read(level_pdf(&tmp.path().join("out"), "G1")).expect("pdf");
+    let marker = b"pdfaid:part";
+    assert!(
+        bytes.windows(marker.len()).any(|w| w == marker),
+        "no PDF/A id"
+    );
+
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--pdf-standard", "a-2b", "--pdf-standard", "a-3b"],
+    );
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("at most one PDF/A"), "{}", stderr(&o));
+
+    let o = pdf(tmp.path(), &ladder, &["--pdf-standard", "a-9"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("ua-1"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_failed_write_leaves_no_partial_file() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    let o = pdf_command(tmp.path(), &ladder, &["--level", "G1"])
+        .env("RUNGS_FAULT", "write")
+        .output()
+        .expect("runs");
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("cannot write out/G1-level-number-1.pdf"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(pdf_names(&tmp.path().join("out")).is_empty());
+}
+
+#[test]
+fn layouts_init_copies_the_defaults_and_keeps_edits() {
+    let tmp = tempdir();
+    let o = run(tmp.path(), &["layouts", "init", "mine"]);
+    assert_code(&o, 0);
+    let dir = tmp.path().join("mine");
+    for name in ["matrix.typ", "level.typ", "data.json"] {
+        assert!(dir.join(name).is_file(), "{name}: {}", stdout(&o));
+    }
+    fs::write(dir.join("matrix.typ"), "// my edit\n").expect("edit");
+    let o = run(tmp.path(), &["layouts", "init", "mine"]);
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("kept"), "{}", stdout(&o));
+    assert_eq!(
+        fs::read_to_string(dir.join("matrix.typ")).expect("read"),
+        "// my edit\n"
+    );
+    let o = run(tmp.path(), &["layouts", "init", "mine", "--force"]);
+    assert_code(&o, 0);
+    assert_ne!(
+        fs::read_to_string(dir.join("matrix.typ")).expect("read"),
+        "// my edit\n"
+    );
+    // The copied layouts print the same PDFs as the built-in ones.
+    let built_in = run(tmp.path(), &["pdf", "--level", "L1", "-o", "a"]);
+    assert_code(&built_in, 0);
+    let copied = run(
+        tmp.path(),
+        &["pdf", "--level", "L1", "-o", "b", "--layouts", "mine"],
+    );
+    assert_code(&copied, 0);
+    let name = "L1-junior-sre.pdf";
+    assert!(
+        fs::read(tmp.path().join("a").join(name)).expect("a")
+            == fs::read(tmp.path().join("b").join(name)).expect("b")
+    );
+}
+
+#[test]
+fn help_teaches_the_command() {
+    let tmp = tempdir();
+    let o = run(tmp.path(), &["pdf", "--help"]);
+    assert_code(&o, 0);
+    let help = stdout(&o);
+    for needle in [
+        "--layouts",
+        "--font-path",
+        "--paper",
+        "--pdf-standard",
+        "--level",
+        "SOURCE_DATE_EPOCH",
+        "rungs layouts init",
+        "Examples:",
+    ] {
+        assert!(
+            help.contains(needle),
+            "`rungs pdf --help` lacks {needle}:\n{help}"
+        );
+    }
+}
