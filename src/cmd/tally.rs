@@ -11,7 +11,7 @@ use super::Failure;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs tally returned/                                 tally every workbook under returned/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n                                                        also list reviews not returned, check locked text\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx            b.xlsx wins where both answer one review\n  rungs tally returned/ --skip-invalid                 tally what is valid, list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written; 1 a file was rejected or two returns of one review conflict\n(nothing written unless --skip-invalid); 3 output could not be written."
+    after_help = "Examples:\n  rungs tally returned/                                 tally every workbook under returned/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n                                                        also list reviews not returned, check locked text\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx            b.xlsx wins where both answer one review\n  rungs tally returned/ --skip-invalid                 tally what is valid, list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written."
 )]
 pub struct Args {
     /// Returned workbooks, or folders holding them (searched recursively; lock files such as
@@ -122,11 +122,8 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     if !quiet {
         summary(&found, &import, &t, &written);
     }
-    Ok(if bad > 0 {
-        ExitCode::from(super::EXIT_INPUT)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // With --skip-invalid the user chose a partial tally; what was left out is listed above.
+    Ok(ExitCode::SUCCESS)
 }
 
 fn plural(n: usize) -> &'static str {

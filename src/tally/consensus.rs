@@ -120,6 +120,11 @@ fn role_str(r: ReviewerRole) -> &'static str {
     r.as_str()
 }
 
+/// Level indexes are tiny; saturate rather than wrap if one were not.
+fn to_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// The lower median.
 fn median(values: &mut [i32]) -> Option<i32> {
     if values.is_empty() {
@@ -236,7 +241,7 @@ pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest
             suggested_level: suggested_index.map(|i| ladder.levels[i].code.clone()),
             suggested_index,
             no_suggestion,
-            gap: suggested_index.map(|s| s as i32 - current_index as i32),
+            gap: suggested_index.map(|s| to_i32(s) - to_i32(current_index)),
         });
     }
 
@@ -275,10 +280,10 @@ fn suggest(
     values.sort_unstable_by(|a, b| b.cmp(a));
     let need = (values.len() * REACH_PERCENT).div_ceil(100).max(1);
     let v = values[need - 1];
-    let top = ladder.levels.len().saturating_sub(1) as i32;
+    let top = to_i32(ladder.levels.len().saturating_sub(1));
     let index = match ladder.rating.kind {
         ScaleKind::Levels => v.clamp(0, top),
-        ScaleKind::Relative => (current as i32 + v).clamp(0, top),
+        ScaleKind::Relative => (to_i32(current) + v).clamp(0, top),
     };
     (Some(index as usize), None)
 }

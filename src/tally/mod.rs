@@ -344,32 +344,38 @@ fn conflict(returns: &[Returned]) -> Diagnostic {
 }
 
 /// Reads and checks `manifest.json`.
-pub fn load_manifest(path: &Path) -> Result<Manifest, Diagnostic> {
+pub fn load_manifest(path: &Path) -> Result<Manifest, Box<Diagnostic>> {
     let file = path.display().to_string();
     let loc = || Location::File { file: file.clone() };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::error(
-            "manifest-unreadable",
-            format!("cannot read the manifest: {e}"),
-            loc(),
-        )
-        .with_hint("pass the manifest.json that `rungs sheets` wrote beside the workbooks")
-    })?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-        Diagnostic::error(
-            "manifest-invalid",
-            format!("the manifest is not valid: {e}"),
-            loc(),
-        )
-        .with_hint("pass the manifest.json that `rungs sheets` wrote, unedited")
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| {
+            Diagnostic::error(
+                "manifest-unreadable",
+                format!("cannot read the manifest: {e}"),
+                loc(),
+            )
+            .with_hint("pass the manifest.json that `rungs sheets` wrote beside the workbooks")
+        })
+        .map_err(Box::new)?;
+    let m: Manifest = serde_json::from_str(&text)
+        .map_err(|e| {
+            Diagnostic::error(
+                "manifest-invalid",
+                format!("the manifest is not valid: {e}"),
+                loc(),
+            )
+            .with_hint("pass the manifest.json that `rungs sheets` wrote, unedited")
+        })
+        .map_err(Box::new)?;
     if m.format != crate::sheets::contract::MANIFEST_FORMAT {
-        return Err(Diagnostic::error(
-            "manifest-invalid",
-            format!("the file's format is '{}', not a rungs manifest", m.format),
-            loc(),
-        )
-        .with_hint("pass the manifest.json that `rungs sheets` wrote"));
+        return Err(Box::new(
+            Diagnostic::error(
+                "manifest-invalid",
+                format!("the file's format is '{}', not a rungs manifest", m.format),
+                loc(),
+            )
+            .with_hint("pass the manifest.json that `rungs sheets` wrote"),
+        ));
     }
     Ok(m)
 }

@@ -290,8 +290,7 @@ pub fn xlsx(
         "Note",
     ];
     header(ws, 3, &cols, &head)?;
-    let mut r = 4;
-    for p in &tally.people {
+    for (r, p) in (4..).zip(&tally.people) {
         let with_consensus = p
             .competencies
             .iter()
@@ -317,7 +316,6 @@ pub fn xlsx(
             None => ws.write_string(r, 8, "")?,
         };
         ws.write_string(r, 9, p.no_suggestion.as_deref().unwrap_or(""))?;
-        r += 1;
     }
     widths(
         ws,

@@ -302,8 +302,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
         return Err(Rejection::new(
             "duplicate-entries",
             format!(
-                "the zip holds more than one entry named {}: a reader would silently pick one",
-                names
+                "the zip holds more than one entry named {names}: a reader would silently pick one"
             ),
             format!(
                 "no spreadsheet application writes such a file: it was crafted or damaged; {RESEND}"
@@ -459,7 +458,19 @@ fn check_parts(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(
         .collect();
     for name in names {
         let lower = name.to_ascii_lowercase();
-        if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
+        let ext = Path::new(&lower).extension().and_then(|e| e.to_str());
+        // Parts calamine never parses (themes, drawings, content types) are not worth inflating.
+        let unread = [
+            "xl/theme/",
+            "xl/drawings/",
+            "xl/media/",
+            "xl/printersettings/",
+            "customxml/",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
+            || lower == "[content_types].xml";
+        if unread || !matches!(ext, Some("xml" | "rels")) {
             continue;
         }
         let is_sst = lower.ends_with("sharedstrings.xml");

@@ -48,7 +48,7 @@ pub fn parse_text(scale: &RatingScale, s: &str) -> Parsed {
 /// Reads a number (or a date's serial number): it names the option whose label is that number,
 /// or whose label's only digits are that number (`3` → `L3`), when exactly one does.
 pub fn parse_number(scale: &RatingScale, f: f64) -> Parsed {
-    if !f.is_finite() || f.fract() != 0.0 || f < 0.0 || f > 1e6 {
+    if !f.is_finite() || f.fract() != 0.0 || !(0.0..=1e6).contains(&f) {
         return Parsed::Invalid;
     }
     let text = format_number(f);
@@ -98,7 +98,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, l)| RatingOption {
                     label: (*l).to_owned(),
-                    value: i as i32,
+                    value: i32::try_from(i).unwrap_or_default(),
                     description: None,
                 })
                 .collect(),

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 
-use calamine::{DataRef, Reader, Xlsx, XlsxError};
+use calamine::{DataRef, Reader, Xlsx, XlsxError, XlsxFormulaMetadata};
 
 use super::rating::{self, Parsed};
 use crate::diag::{Diagnostic, Location};
@@ -115,7 +115,8 @@ enum Value {
 #[derive(Debug, Clone)]
 struct Read {
     value: Value,
-    formula: bool,
+    /// The formula's text, when the cell holds one.
+    formula: Option<String>,
 }
 
 impl Value {
@@ -247,31 +248,48 @@ pub fn read(
         }
     };
 
-    if !review_present {
+    // A renamed Review sheet is found through the defined name that points at its form id,
+    // reported, and still read, so every other problem shows at once.
+    let review_sheet = if review_present {
+        c::REVIEW_SHEET.to_owned()
+    } else {
         let found = renamed_review_sheet(&xlsx, &sheet_names);
-        let looks_like_ours = hidden.is_some() || props.is_some() || found.is_some();
-        let d = if looks_like_ours {
-            let msg = match &found {
-                Some(name) => format!("the sheet '{}' was renamed to '{name}'", c::REVIEW_SHEET),
-                None => format!(
-                    "the workbook has no sheet named '{}' (its sheets: {})",
-                    c::REVIEW_SHEET,
-                    quote_list(&sheet_names)
-                ),
-            };
-            Diagnostic::error("review-sheet-missing", msg, rep.file_loc()).with_hint(format!(
-                "rename the reviewer's sheet back to '{}' (right-click its tab › Rename) and import again",
-                c::REVIEW_SHEET
-            ))
-        } else {
-            not_a_review(&rep)
-        };
-        return Err(vec![d]);
-    }
+        let hint = format!(
+            "rename the reviewer's sheet back to '{}' (right-click its tab › Rename) and import again",
+            c::REVIEW_SHEET
+        );
+        match found {
+            Some(name) => {
+                rep.error(
+                    Diagnostic::error(
+                        "review-sheet-renamed",
+                        format!("the sheet '{}' was renamed to '{name}'", c::REVIEW_SHEET),
+                        rep.file_loc(),
+                    )
+                    .with_hint(hint),
+                );
+                name
+            }
+            None if hidden.is_some() || props.is_some() => {
+                let d = Diagnostic::error(
+                    "review-sheet-missing",
+                    format!(
+                        "the workbook has no sheet named '{}' (its sheets: {})",
+                        c::REVIEW_SHEET,
+                        quote_list(&sheet_names)
+                    ),
+                    rep.file_loc(),
+                )
+                .with_hint(hint);
+                return Err(vec![d]);
+            }
+            None => return Err(vec![not_a_review(&rep)]),
+        }
+    };
 
     let max_row = c::FIRST_DATA_ROW + ctx.expected.len() as u32 + ROW_SLACK;
     let max_col = ctx.last_col() + COL_SLACK;
-    let Some(cells) = read_sheet(&mut xlsx, c::REVIEW_SHEET, max_row, max_col, &mut rep) else {
+    let Some(cells) = read_sheet(&mut xlsx, &review_sheet, max_row, max_col, &mut rep) else {
         return Err(rep.errors);
     };
     drop(xlsx);
@@ -286,13 +304,19 @@ pub fn read(
         .filter(|(_, v, _)| !v.is_empty())
         .collect();
 
-    let Some(prov) = provenance(&mut rep, ctx, hidden.as_deref(), props.as_deref(), &visible)
-    else {
+    let Some(prov) = provenance(
+        &mut rep,
+        ctx,
+        &review_sheet,
+        hidden.as_deref(),
+        props.as_deref(),
+        &visible,
+    ) else {
         return Err(rep.errors);
     };
     check_identity(&mut rep, ctx, &prov);
 
-    let answers = read_rows(&mut rep, ctx, &prov, &cells);
+    let answers = read_rows(&mut rep, ctx, &review_sheet, &prov, &cells);
     if rep.errors.is_empty() {
         Ok(Returned {
             file: file.to_owned(),
@@ -341,6 +365,7 @@ fn read_sheet(
             return None;
         }
     };
+    let errors_before = rep.errors.len();
     let mut cells = BTreeMap::new();
     let mut seen = 0usize;
     let mut outside = 0usize;
@@ -367,8 +392,12 @@ fn read_sheet(
         }
         let (row, col) = cell.pos;
         let value = Value::from_ref(&cell.value);
-        let formula = cell.formula.is_some();
-        if value.is_empty() && !formula {
+        let formula = cell.formula.map(|f| match f {
+            XlsxFormulaMetadata::Normal { formula }
+            | XlsxFormulaMetadata::Shared { formula, .. } => formula,
+            _ => "(shared formula)".to_owned(),
+        });
+        if value.is_empty() && formula.is_none() {
             continue;
         }
         if row > max_row || col > max_col {
@@ -399,11 +428,7 @@ fn read_sheet(
         );
         rep.error(d);
     }
-    if rep.errors.is_empty() {
-        Some(cells)
-    } else {
-        None
-    }
+    (rep.errors.len() == errors_before).then_some(cells)
 }
 
 fn provenance_pairs(cells: &BTreeMap<(u32, u32), Read>) -> Vec<(String, String)> {
@@ -425,6 +450,7 @@ fn provenance_pairs(cells: &BTreeMap<(u32, u32), Read>) -> Vec<(String, String)>
 fn provenance(
     rep: &mut Report<'_>,
     ctx: &Context<'_>,
+    review_sheet: &str,
     hidden: Option<&[(String, String)]>,
     props: Option<&[(String, String)]>,
     visible: &[(String, String, u32)],
@@ -469,7 +495,7 @@ fn provenance(
             seen.push((
                 "the visible header".to_owned(),
                 v.clone(),
-                rep.at(c::REVIEW_SHEET, *row, u32::from(c::HEADER_VALUE_COL)),
+                rep.at(review_sheet, *row, u32::from(c::HEADER_VALUE_COL)),
             ));
         }
         if let Some((first_where, first, _)) = seen.first() {
@@ -578,12 +604,12 @@ fn provenance(
     None
 }
 
-/// LibreOffice rewrites a numeric property as a float: `1` comes back as `1.0`.
+/// `LibreOffice` rewrites a numeric property as a float: `1` comes back as `1.0`.
 fn normalise_number(key: &str, v: &str) -> String {
-    if key == c::KEY_SCHEMA_VERSION {
-        if let Ok(f) = v.parse::<f64>() {
-            return rating::format_number(f);
-        }
+    if key == c::KEY_SCHEMA_VERSION
+        && let Ok(f) = v.parse::<f64>()
+    {
+        return rating::format_number(f);
     }
     v.to_owned()
 }
@@ -618,20 +644,20 @@ fn check_identity(rep: &mut Report<'_>, ctx: &Context<'_>, prov: &Provenance) {
             .with_hint("pass --ladder the ladder the sheets were made from, or tally this cycle's reviews separately"),
         );
     }
-    if let Some(cycle) = ctx.cycle {
-        if prov.cycle != cycle {
-            rep.error(
-                Diagnostic::error(
-                    "other-cycle",
-                    format!(
-                        "the review belongs to the cycle '{}', not '{cycle}'",
-                        prov.cycle
-                    ),
-                    rep.file_loc(),
-                )
-                .with_hint("move it out of the folder, or drop --cycle"),
-            );
-        }
+    if let Some(cycle) = ctx.cycle
+        && prov.cycle != cycle
+    {
+        rep.error(
+            Diagnostic::error(
+                "other-cycle",
+                format!(
+                    "the review belongs to the cycle '{}', not '{cycle}'",
+                    prov.cycle
+                ),
+                rep.file_loc(),
+            )
+            .with_hint("move it out of the folder, or drop --cycle"),
+        );
     }
     if ctx.ladder.level(&prov.current_level).is_none() {
         rep.error(
@@ -694,10 +720,10 @@ fn describe_diff(sent: &Provenance, got: &Provenance) -> String {
 fn read_rows(
     rep: &mut Report<'_>,
     ctx: &Context<'_>,
+    sheet: &str,
     prov: &Provenance,
     cells: &BTreeMap<(u32, u32), Read>,
 ) -> Vec<Answer> {
-    let sheet = c::REVIEW_SHEET;
     let id_col = u32::from(c::COL_COMPETENCY_ID);
     let rating_col = u32::from(c::COL_RATING);
     let evidence_col = u32::from(c::COL_EVIDENCE);
@@ -705,15 +731,15 @@ fn read_rows(
     let text = |row: u32, col: u32| get(row, col).map(|r| r.value.display()).unwrap_or_default();
 
     // Rows of the table, grouped.
-    let mut rows: BTreeMap<u32, ()> = BTreeMap::new();
+    let mut rows: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
     for (row, _) in cells.keys() {
         if *row >= c::FIRST_DATA_ROW {
-            rows.insert(*row, ());
+            rows.insert(*row);
         }
     }
     let mut found: HashMap<&str, u32> = HashMap::new();
     let mut returned_rows: Vec<LockedRow> = Vec::new();
-    for &row in rows.keys() {
+    for &row in &rows {
         let id = text(row, id_col).trim().to_owned();
         if id.is_empty() {
             // A row someone inserted: harmless unless it holds a rating nobody can attribute.
@@ -827,13 +853,14 @@ fn read_rows(
 
         // Input cells: values only.
         for col in [rating_col, evidence_col] {
-            if get(row, col).is_some_and(|v| v.formula) {
+            if let Some(f) = get(row, col).and_then(|v| v.formula.as_deref()) {
                 rep.error(
                     Diagnostic::error(
                         "formula-in-input",
                         format!(
-                            "the input cell holds a formula (shown as '{}'); rungs reads typed values only, never a formula's result",
-                            shorten(&text(row, col), 60)
+                            "the input cell holds the formula '={}' (its stored result '{}' is not trusted); rungs reads typed values only",
+                            shorten(f, 60),
+                            shorten(&text(row, col), 40)
                         ),
                         rep.at(sheet, row, col),
                     )
@@ -858,24 +885,24 @@ fn read_rows(
     }
 
     // The manifest's hash covers the provenance and every locked cell as sent.
-    if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&prov.form_id)) {
-        if rep.errors.is_empty() {
-            let mut ordered = returned_rows.clone();
-            ordered.sort_by_key(|r| {
-                ctx.expected
-                    .iter()
-                    .position(|e| e.competency_id == r.competency_id)
-            });
-            if locked_text_hash(prov, &ordered) != entry.locked_text_sha256 {
-                rep.error(
-                    Diagnostic::error(
-                        "locked-text-edited",
-                        "the locked text differs from what was sent (its hash does not match the manifest)",
-                        rep.file_loc(),
-                    )
-                    .with_hint("compare the workbook with the one sent; the ladder may have changed since"),
-                );
-            }
+    if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&prov.form_id))
+        && rep.errors.is_empty()
+    {
+        let mut ordered = returned_rows.clone();
+        ordered.sort_by_key(|r| {
+            ctx.expected
+                .iter()
+                .position(|e| e.competency_id == r.competency_id)
+        });
+        if locked_text_hash(prov, &ordered) != entry.locked_text_sha256 {
+            rep.error(
+                Diagnostic::error(
+                    "locked-text-edited",
+                    "the locked text differs from what was sent (its hash does not match the manifest)",
+                    rep.file_loc(),
+                )
+                .with_hint("compare the workbook with the one sent; the ladder may have changed since"),
+            );
         }
     }
 

@@ -1,0 +1,574 @@
+//! `rungs tally` end to end: workbooks written by `rungs sheets`, filled by real clients
+//! (openpyxl; LibreOffice through Python-UNO; re-saved by LibreOffice headless), tampered
+//! with, crafted to be hostile, and imported through the built binary.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{assert_code, python, repo, run, stderr, stdout, tempdir, tool};
+
+/// A temp folder with the example roster's workbooks in `sent/` (and `sent/manifest.json`).
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempdir();
+        let roster = repo().join("examples/roster.csv");
+        let ladder = repo().join("ladder");
+        let o = run(
+            dir.path(),
+            &[
+                "--ladder",
+                ladder.to_str().unwrap(),
+                "-q",
+                "sheets",
+                "--roster",
+                roster.to_str().unwrap(),
+                "--cycle",
+                "2026-H2",
+                "-o",
+                "sent",
+            ],
+        );
+        assert_code(&o, 0);
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn sent(&self) -> Vec<PathBuf> {
+        workbooks(&self.path().join("sent"))
+    }
+
+    /// `rungs tally ARGS` in the temp folder, on the bundled ladder.
+    fn tally(&self, args: &[&str]) -> std::process::Output {
+        let ladder = repo().join("ladder");
+        let mut all = vec!["--ladder", ladder.to_str().unwrap(), "tally"];
+        all.extend_from_slice(args);
+        run(self.path(), &all)
+    }
+}
+
+fn workbooks(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "xlsx") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Copies workbooks into `dir` as `r01.xlsx`, `r02.xlsx`, … (LibreOffice wants plain names).
+fn flatten(files: &[PathBuf], dir: &Path) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let to = dir.join(format!("r{:02}.xlsx", i + 1));
+            std::fs::copy(f, &to).unwrap();
+            to
+        })
+        .collect()
+}
+
+/// Fills workbooks with openpyxl: varied ratings (plain labels, odd spacing and case, a number,
+/// blanks, "Not observed") and evidence with formula-looking, multi-line and Unicode text.
+/// Returns what was typed: form id → competency id → (normalised label or "", evidence).
+const FILL_PY: &str = r#"
+import json, sys, openpyxl
+out = {}
+files = sys.argv[1:]
+labels = ["L1", "L2", "L3", "L4", "L5", "Not observed"]
+for i, f in enumerate(files):
+    wb = openpyxl.load_workbook(f)
+    ws = wb["Review"]
+    form = ws["C9"].value
+    answers = {}
+    r = 12
+    k = 0
+    while ws.cell(r, 1).value:
+        cid = ws.cell(r, 1).value
+        pick = (i * 7 + k * 3) % 9
+        if pick < 6:
+            typed, label = labels[pick], labels[pick]
+        elif pick == 6:
+            typed, label = " l3\u00a0", "L3"
+        elif pick == 7:
+            typed, label = 4, "L4"
+        else:
+            typed, label = None, ""
+        ev = ["=cmd|' /C calc'!A0", "line one\nline two", "naïve — it’s 😀 עברית", ""][(i + k) % 4]
+        ws.cell(r, 4).value = typed
+        ws.cell(r, 5).value = ev or None
+        if ev:
+            ws.cell(r, 5).data_type = "s"  # typed text, even when it looks like a formula
+        answers[cid] = [label, ev]
+        r += 1
+        k += 1
+    wb.save(f)
+    out[form] = answers
+print(json.dumps(out))
+"#;
+
+type Answers = BTreeMap<String, BTreeMap<String, (String, String)>>;
+
+fn fill_openpyxl(dir: &Path, files: &[PathBuf]) -> Answers {
+    let script = dir.join("fill.py");
+    std::fs::write(&script, FILL_PY).unwrap();
+    let o = tool(Command::new(python()).arg(&script).args(files));
+    let v: BTreeMap<String, BTreeMap<String, (String, String)>> =
+        serde_json::from_slice(&o.stdout).expect("fill.py prints JSON");
+    v
+}
+
+/// `tally.csv` read back: form id → competency id → (label, evidence as written).
+fn csv_answers(path: &Path) -> Answers {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (form, comp, rating, ev) = (
+        col("form_id"),
+        col("competency_id"),
+        col("rating"),
+        col("evidence"),
+    );
+    let mut out = Answers::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        out.entry(rec[form].to_owned()).or_default().insert(
+            rec[comp].to_owned(),
+            (rec[rating].to_owned(), rec[ev].to_owned()),
+        );
+    }
+    out
+}
+
+/// What `tally.csv` must hold for typed evidence: formula-looking text quote-prefixed.
+fn expected_csv(a: &Answers) -> Answers {
+    a.iter()
+        .map(|(f, m)| {
+            let m = m
+                .iter()
+                .map(|(c, (l, e))| {
+                    let e = e.replace('\r', "");
+                    let e = if e.starts_with(['=', '+', '-', '@']) {
+                        format!("'{e}")
+                    } else {
+                        e
+                    };
+                    (c.clone(), (l.clone(), e))
+                })
+                .collect();
+            (f.clone(), m)
+        })
+        .collect()
+}
+
+fn soffice_convert(files: &[PathBuf], out: &Path, profile: &Path) {
+    assert!(files.len() < 100, "keep LibreOffice batches small");
+    tool(
+        Command::new("soffice")
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.display()
+            ))
+            .args(["--headless", "--convert-to", "xlsx", "--outdir"])
+            .arg(out)
+            .args(files),
+    );
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable() {
+    let s = Setup::new();
+    let returned = flatten(&s.sent(), &s.path().join("returned"));
+    let typed = fill_openpyxl(s.path(), &returned);
+    assert_eq!(typed.len(), 15);
+
+    let o = s.tally(&["returned", "--manifest", "sent/manifest.json", "-o", "t1"]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("tallied 15 reviews of 6 people"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        csv_answers(&s.path().join("t1/tally.csv")),
+        expected_csv(&typed)
+    );
+    assert!(
+        !stderr(&o).contains("error"),
+        "no problems expected:\n{}",
+        stderr(&o)
+    );
+
+    // Same folder again, and the files named one by one in reverse order: same bytes.
+    let o = s.tally(&["returned", "--manifest", "sent/manifest.json", "-o", "t2"]);
+    assert_code(&o, 0);
+    let mut rev: Vec<String> = returned
+        .iter()
+        .map(|p| format!("returned/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    rev.reverse();
+    let mut args: Vec<&str> = rev.iter().map(String::as_str).collect();
+    args.extend(["--manifest", "sent/manifest.json", "-o", "t3"]);
+    assert_code(&s.tally(&args), 0);
+    for f in ["tally.xlsx", "tally.csv", "tally.json"] {
+        let a = read(&s.path().join("t1").join(f));
+        assert_eq!(
+            a,
+            read(&s.path().join("t2").join(f)),
+            "{f} differs between runs"
+        );
+        assert_eq!(
+            a,
+            read(&s.path().join("t3").join(f)),
+            "{f} depends on input order"
+        );
+    }
+
+    // Re-saved by LibreOffice headless: every answer survives, the manifest check passes.
+    let resaved = s.path().join("resaved");
+    soffice_convert(&returned, &resaved, &s.path().join("lo-profile"));
+    let o = s.tally(&["resaved", "--manifest", "sent/manifest.json", "-o", "t4"]);
+    assert_code(&o, 0);
+    assert_eq!(
+        csv_answers(&s.path().join("t4/tally.csv")),
+        expected_csv(&typed)
+    );
+
+    // Both folders together: the same answers under other names count once.
+    let o = s.tally(&["returned", "resaved", "-o", "t5"]);
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("tallied 15 reviews"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("15 duplicate files counted once"),
+        "{}",
+        stdout(&o)
+    );
+
+    // The tally workbook itself opens in calamine with its sheets.
+    use calamine::Reader;
+    let wb: calamine::Xlsx<_> = calamine::open_workbook(s.path().join("t1/tally.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "People",
+            "Ratings",
+            "Distribution",
+            "Disagreement",
+            "Self vs manager",
+            "Leniency",
+            "Problems"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&read(&s.path().join("t1/tally.json"))).unwrap();
+    assert_eq!(json["tally"]["people"].as_array().unwrap().len(), 6);
+    assert!(json["rule"].as_str().unwrap().contains("median"));
+}
+
+#[test]
+fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
+    let s = Setup::new();
+    let sent = s.sent();
+    let returned = flatten(&sent[..3], &s.path().join("returned"));
+    fill_openpyxl(s.path(), &returned);
+    // The same file twice, an Office lock file and owner file beside them.
+    std::fs::copy(&returned[0], s.path().join("returned/copy of r01.xlsx")).unwrap();
+    std::fs::write(s.path().join("returned/~$r01.xlsx"), b"owner").unwrap();
+    std::fs::write(s.path().join("returned/.~lock.r01.xlsx#"), b"lock").unwrap();
+    std::fs::write(s.path().join("returned/notes.txt"), b"not a workbook").unwrap();
+
+    let o = s.tally(&["returned", "--manifest", "sent/manifest.json", "-o", "t"]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("tallied 3 reviews"), "{out}");
+    assert!(out.contains("1 duplicate file counted once"), "{out}");
+    assert!(out.contains("2 Office lock files skipped"), "{out}");
+    assert!(out.contains("not returned (12)"), "{out}");
+
+    // A second return of r02 with a different rating: a conflict naming both files and the cell.
+    let other = s.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(&returned[1], other.join("r02-v2.xlsx")).unwrap();
+    let script = s.path().join("change.py");
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb['Review']\nws['D13'] = 'L5' if ws['D13'].value != 'L5' else 'L1'\nwb.save(sys.argv[1])\n",
+    )
+    .unwrap();
+    tool(
+        Command::new(python())
+            .arg(&script)
+            .arg(other.join("r02-v2.xlsx")),
+    );
+    let o = s.tally(&["returned", "other", "-o", "t2"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("error[conflicting-returns]"), "{err}");
+    assert!(
+        err.contains("returned/r02.xlsx") && err.contains("other/r02-v2.xlsx"),
+        "{err}"
+    );
+    assert!(err.contains("D13"), "{err}");
+    assert!(err.contains("no tally was written"), "{err}");
+    assert!(!s.path().join("t2/tally.csv").exists());
+
+    let o = s.tally(&[
+        "returned",
+        "other",
+        "--prefer",
+        "other/r02-v2.xlsx",
+        "-o",
+        "t3",
+    ]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("1 file left out by --prefer"),
+        "{}",
+        stdout(&o)
+    );
+    let csv = std::fs::read_to_string(s.path().join("t3/tally.csv")).unwrap();
+    assert!(csv.contains("other/r02-v2.xlsx") && !csv.contains("returned/r02.xlsx"));
+}
+
+#[test]
+fn libreoffice_fill_through_uno_and_tampering_is_located() {
+    let s = Setup::new();
+    let sent = s.sent();
+    let work = s.path().join("lo");
+    std::fs::create_dir_all(&work).unwrap();
+    let base = &sent[0];
+    let job = |out: &str, extra: serde_json::Value| {
+        let mut j = serde_json::json!({"in": base, "out": work.join(out)});
+        for (k, v) in extra.as_object().unwrap() {
+            j[k] = v.clone();
+        }
+        j
+    };
+    let nbsp = "\u{a0}l4 ";
+    let jobs = serde_json::json!({
+        "profile": s.path().join("uno-profile"),
+        "jobs": [
+            job("filled.xlsx", serde_json::json!({"cells": [
+                ["Review", "D12", "L3"], ["Review", "D13", "Not observed"], ["Review", "D14", 2],
+                ["Review", "D15", nbsp], ["Review", "E12", "two\nlines"], ["Review", "E13", "=SUM(1)"]]})),
+            job("edited-text.xlsx", serde_json::json!({"cells": [["Review", "D12", "L3"], ["Review", "G13", "Easy."]]})),
+            job("renamed.xlsx", serde_json::json!({"cells": [["Review", "D12", "L3"]], "rename": [["Review", "My review"]]})),
+            job("off-scale.xlsx", serde_json::json!({"cells": [["Review", "D12", "Senior"]]})),
+            job("inserted-row.xlsx", serde_json::json!({"insert_rows": [["Review", 13, 1]],
+                "cells": [["Review", "D14", "L2"], ["Review", "D15", "L4"]]})),
+        ]
+    });
+    let spec = s.path().join("jobs.json");
+    std::fs::write(&spec, serde_json::to_vec(&jobs).unwrap()).unwrap();
+    tool(
+        Command::new("/usr/bin/python3")
+            .arg(repo().join("tests/lo_fill.py"))
+            .arg(&spec),
+    );
+
+    // Every answer typed in LibreOffice comes back exactly; "=SUM(1)" typed as text stays text.
+    let o = s.tally(&["lo/filled.xlsx", "-o", "t1"]);
+    assert_code(&o, 0);
+    let got = csv_answers(&s.path().join("t1/tally.csv"));
+    let (_, answers) = got.iter().next().unwrap();
+    let ids: Vec<&String> = answers.keys().collect();
+    let by_row = |row: usize| {
+        // Rows 12.. hold the competencies in ladder order.
+        let order = ladder_ids();
+        answers[&order[row - 12]].clone()
+    };
+    assert_eq!(ids.len(), 10);
+    assert_eq!(by_row(12), ("L3".into(), "two\nlines".into()));
+    assert_eq!(by_row(13), ("Not observed".into(), "'=SUM(1)".into()));
+    assert_eq!(
+        by_row(14),
+        ("L2".into(), String::new()),
+        "the number 2 is the level L2"
+    );
+    assert_eq!(by_row(15), ("L4".into(), String::new()));
+    assert_eq!(
+        by_row(16),
+        (String::new(), String::new()),
+        "blank stays blank"
+    );
+    assert!(
+        stdout(&o).contains("0 complete, 1 incomplete"),
+        "{}",
+        stdout(&o)
+    );
+
+    let check = |file: &str, code: &str, at: &str, also: &[&str]| {
+        let o = s.tally(&[&format!("lo/{file}"), "-o", "tx"]);
+        assert_code(&o, 1);
+        let err = stderr(&o);
+        assert!(err.contains(&format!("error[{code}]")), "{file}: {err}");
+        assert!(err.contains(at), "{file}: expected location {at}\n{err}");
+        for a in also {
+            assert!(err.contains(a), "{file}: expected {a}\n{err}");
+        }
+    };
+    check(
+        "edited-text.xlsx",
+        "locked-text-edited",
+        "sheet 'Review', G13",
+        &["'Easy.'", "but the form says"],
+    );
+    check(
+        "renamed.xlsx",
+        "review-sheet-renamed",
+        "lo/renamed.xlsx",
+        &["renamed to 'My review'"],
+    );
+    check(
+        "off-scale.xlsx",
+        "rating-off-scale",
+        "sheet 'Review', D12",
+        &["'Senior'", "'L1', 'L2'"],
+    );
+    check(
+        "inserted-row.xlsx",
+        "rating-outside-row",
+        "sheet 'Review', D14",
+        &["row 14"],
+    );
+}
+
+/// Competency ids of the bundled ladder in order, read from `rungs export json`.
+fn ladder_ids() -> Vec<String> {
+    let dir = tempdir();
+    let ladder = repo().join("ladder");
+    let o = run(
+        dir.path(),
+        &["--ladder", ladder.to_str().unwrap(), "export", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["competencies"].as_array().unwrap().iter())
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn hostile_files_are_each_rejected_with_their_own_message_in_bounded_memory() {
+    let s = Setup::new();
+    let base = &s.sent()[0];
+    let dir = s.path().join("hostile");
+    let o = tool(
+        Command::new(python())
+            .arg(repo().join("tests/hostile.py"))
+            .arg(base)
+            .arg(&dir),
+    );
+    let cases: Vec<(String, String)> = stdout(&o)
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+    assert!(cases.len() >= 20, "{cases:?}");
+    let ladder = repo().join("ladder");
+    let mut messages = BTreeMap::new();
+    for (name, code) in &cases {
+        // 1 GiB of address space: calamine's huge reservations would abort under it.
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec \"$0\" --ladder '{}' tally 'hostile/{name}' -o out",
+                ladder.display()
+            ))
+            .arg(env!("CARGO_BIN_EXE_rungs"))
+            .current_dir(s.path())
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: exit status\n{err}");
+        assert!(
+            err.contains(&format!("error[{code}]")),
+            "{name}: expected {code}\n{err}"
+        );
+        assert!(
+            err.contains(&format!("hostile/{name}")),
+            "{name}: the file is named\n{err}"
+        );
+        assert!(!err.contains("panicked"), "{name}\n{err}");
+        let first = err
+            .lines()
+            .find(|l| l.starts_with("error["))
+            .unwrap_or_default()
+            .to_owned();
+        messages.entry(code.clone()).or_insert(first);
+    }
+    // Different problems read differently.
+    let distinct: std::collections::BTreeSet<_> = messages.values().collect();
+    assert_eq!(distinct.len(), messages.len(), "{messages:#?}");
+
+    // All of them with one good review and --skip-invalid: the good one is tallied, the rest listed.
+    let good = s.path().join("hostile/good.xlsx");
+    std::fs::copy(base, &good).unwrap();
+    let o = s.tally(&["hostile", "--skip-invalid", "-o", "t"]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("tallied 1 review"), "{out}");
+    assert!(out.contains("left out (--skip-invalid)"), "{out}");
+    assert!(out.contains("hostile/zip-bomb.xlsx"), "{out}");
+    assert!(
+        std::fs::read_to_string(s.path().join("t/tally.csv"))
+            .unwrap()
+            .contains("blank")
+    );
+}
+
+#[test]
+fn other_cycle_and_not_a_review_are_rejected() {
+    let s = Setup::new();
+    let sent = s.sent();
+    let o = s.tally(&[sent[0].to_str().unwrap(), "--cycle", "2027-H1", "-o", "t"]);
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("error[other-cycle]"), "{}", stderr(&o));
+
+    // A plain workbook from openpyxl carries no form id.
+    let plain = s.path().join("plain.xlsx");
+    let script = s.path().join("plain.py");
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nwb = openpyxl.Workbook()\nwb.active['A1'] = 'hello'\nwb.save(sys.argv[1])\n",
+    )
+    .unwrap();
+    tool(Command::new(python()).arg(&script).arg(&plain));
+    let o = s.tally(&["plain.xlsx", "-o", "t"]);
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("error[not-a-review]"), "{}", stderr(&o));
+
+    let o = s.tally(&["no-such-folder", "-o", "t"]);
+    assert_code(&o, 1);
+    assert!(
+        stderr(&o).contains("error[input-missing]"),
+        "{}",
+        stderr(&o)
+    );
+}
