@@ -28,6 +28,9 @@ const SEED: u64 = 0x5EED_2026;
 struct Case {
     name: String,
     bytes: Vec<u8>,
+    /// `None`: any clean outcome (a flip may leave a file valid); `Some(code)`: must be
+    /// rejected, with that diagnostic code when not empty.
+    reject: Option<String>,
 }
 
 #[test]
@@ -38,16 +41,17 @@ fn malformed_workbooks_never_crash_and_are_named() {
     truncations(&bases, &mut cases);
     byte_flips(&bases, &mut cases, 200);
     xml_damage(&bases, &mut cases, 110);
+    hostile(tmp.path(), &bases, &mut cases);
     assert!(cases.len() >= 300, "only {} corpus files", cases.len());
 
     let dir = tmp.path().join("corpus");
     std::fs::create_dir_all(&dir).expect("corpus dir");
-    let files: Vec<PathBuf> = cases
+    let files: Vec<(PathBuf, Option<String>)> = cases
         .iter()
         .map(|c| {
             let p = dir.join(&c.name);
             std::fs::write(&p, &c.bytes).expect("write corpus file");
-            p
+            (p, c.reject.clone())
         })
         .collect();
 
@@ -58,8 +62,10 @@ fn malformed_workbooks_never_crash_and_are_named() {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(file) = files.get(i) else { break };
-                    if let Err(e) = check_one(tmp.path(), file, i) {
+                    let Some((file, reject)) = files.get(i) else {
+                        break;
+                    };
+                    if let Err(e) = check_one(tmp.path(), file, reject.as_deref(), i) {
                         failures.lock().expect("lock").push(e);
                     }
                 }
@@ -77,7 +83,7 @@ fn malformed_workbooks_never_crash_and_are_named() {
 }
 
 /// Runs `rungs tally FILE` under limits; Err describes what went wrong.
-fn check_one(root: &Path, file: &Path, i: usize) -> Result<(), String> {
+fn check_one(root: &Path, file: &Path, reject: Option<&str>, i: usize) -> Result<(), String> {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -100,9 +106,12 @@ fn check_one(root: &Path, file: &Path, i: usize) -> Result<(), String> {
     let err = String::from_utf8_lossy(&o.stderr);
     let code = o.status.code();
     let why = match code {
-        Some(0) => None,
+        Some(0) if reject.is_some() => Some("accepted, but it must be rejected"),
         Some(1) if !err.contains(&name) => Some("the error does not name the file"),
-        Some(1) => None,
+        Some(1) if reject.is_some_and(|c| !err.contains(c)) => {
+            Some("rejected, but not with its own diagnostic code")
+        }
+        Some(0 | 1) => None,
         Some(137) => Some("killed: over the wall-clock watchdog or the limits (hang?)"),
         Some(101) => Some("panicked"),
         Some(_) => Some("unexpected exit status"),
@@ -123,7 +132,8 @@ fn check_one(root: &Path, file: &Path, i: usize) -> Result<(), String> {
     }
 }
 
-/// Real returned workbooks: written by `rungs sheets`, answered and saved by openpyxl.
+/// Real returned workbooks: written by `rungs sheets`, answered and saved by openpyxl; and, last,
+/// one as `rungs sheets` wrote it (unanswered: a reviewer may send it back so).
 fn returned_workbooks(root: &Path) -> Vec<(String, Vec<u8>)> {
     let roster = prove::roster(root, 3);
     let out = root.join("sent");
@@ -131,12 +141,15 @@ fn returned_workbooks(root: &Path) -> Vec<(String, Vec<u8>)> {
     common::assert_code(&o, 0);
     let books = prove::workbooks(&out);
     assert!(!books.is_empty(), "rungs sheets wrote no workbook");
+    let blank = std::fs::read(&books[0]).expect("read workbook");
     prove::fill(&out, SEED);
-    books
+    let mut bases: Vec<(String, Vec<u8>)> = books
         .iter()
         .enumerate()
         .map(|(i, p)| (format!("b{i}"), std::fs::read(p).expect("read workbook")))
-        .collect()
+        .collect();
+    bases.push(("blank".into(), blank));
+    bases
 }
 
 /// Every 4 KiB prefix of each workbook (and the empty file).
@@ -146,6 +159,7 @@ fn truncations(bases: &[(String, Vec<u8>)], cases: &mut Vec<Case>) {
             cases.push(Case {
                 name: format!("{:03}-trunc-{b}-{cut}.xlsx", cases.len()),
                 bytes: bytes[..cut].to_vec(),
+                reject: Some(String::new()),
             });
         }
     }
@@ -170,6 +184,7 @@ fn byte_flips(bases: &[(String, Vec<u8>)], cases: &mut Vec<Case>, n: usize) {
         cases.push(Case {
             name: format!("{:03}-flip-{b}.xlsx", cases.len()),
             bytes,
+            reject: None,
         });
     }
 }
@@ -251,7 +266,39 @@ fn xml_damage(bases: &[(String, Vec<u8>)], cases: &mut Vec<Case>, n: usize) {
         cases.push(Case {
             name: format!("{:03}-xml{what}-{b}.xlsx", cases.len()),
             bytes: rezip(&parts),
+            reject: None,
         });
+    }
+}
+
+/// The crafted hostile files of the tally tests (`tests/hostile.py`: zip bomb, huge
+/// `uniqueCount`, far-apart cells, XXE, billion laughs, encrypted, ODS renamed…), made from each
+/// returned workbook. Made from the workbook as rungs wrote it, each must be rejected with its
+/// own code; from the openpyxl-saved ones some crafts do not apply (openpyxl writes no
+/// `sharedStrings.xml`) and the file may stay valid, so only the no-crash rules hold there.
+fn hostile(root: &Path, bases: &[(String, Vec<u8>)], cases: &mut Vec<Case>) {
+    for (b, bytes) in bases {
+        let strict = b == "blank";
+        let base = root.join(format!("hostile-base-{b}.xlsx"));
+        std::fs::write(&base, bytes).expect("write base");
+        let out = root.join(format!("hostile-{b}"));
+        let o = common::tool(
+            Command::new(common::python())
+                .arg(common::repo().join("tests/hostile.py"))
+                .arg(&base)
+                .arg(&out),
+        );
+        for line in common::stdout(&o).lines() {
+            let Some((name, code)) = line.split_once('\t') else {
+                continue;
+            };
+            let bytes = std::fs::read(out.join(name)).expect("read hostile file");
+            cases.push(Case {
+                name: format!("{:03}-hostile-{b}-{name}", cases.len()),
+                bytes,
+                reject: strict.then(|| code.trim().to_owned()),
+            });
+        }
     }
 }
 
