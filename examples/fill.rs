@@ -252,8 +252,8 @@ fn list_values<R: Read + std::io::Seek>(
         .ok_or_else(|| format!("cannot read the dropdown list {formula}"))?;
     let sheet = sheet.trim_matches('\'').replace("''", "'");
     let (a, b) = range.split_once(':').unwrap_or((range, range));
-    let (c1, r1) = cell_ref(a).ok_or("bad range")?;
-    let (c2, r2) = cell_ref(b).ok_or("bad range")?;
+    let (r1, c1) = cell_ref(a).ok_or("bad range")?;
+    let (r2, c2) = cell_ref(b).ok_or("bad range")?;
     let data = book.worksheet_range(&sheet)?;
     let mut out = Vec::new();
     for r in r1..=r2 {
