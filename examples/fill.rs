@@ -227,10 +227,10 @@ fn list_validations(xml: &str) -> Vec<(String, String)> {
     out
 }
 
-fn between<'a>(s: &'a str, a: &str, b: &str) -> Option<&'a str> {
-    let i = s.find(a)? + a.len();
-    let j = s[i..].find(b)?;
-    Some(&s[i..i + j])
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let len = text[start..].find(close)?;
+    Some(&text[start..start + len])
 }
 
 /// The values a list validation allows: an inline `"a,b"` list, a range, or a defined name.

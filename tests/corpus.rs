@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use prove::Rng;
 
 /// Per-file budget, enforced by the kernel on the child (CPU seconds are not affected by a busy
-/// machine the way wall time is, so this cannot flake): RLIMIT_CPU and RLIMIT_DATA.
+/// machine the way wall time is, so this cannot flake): `RLIMIT_CPU` and `RLIMIT_DATA`.
 const CPU_SECONDS: u32 = 2;
 const DATA_BYTES: u64 = 256 * 1024 * 1024;
 /// A hang that sleeps rather than spins is caught by this generous wall-clock watchdog.
@@ -217,7 +217,11 @@ fn xml_damage(bases: &[(String, Vec<u8>)], cases: &mut Vec<Case>, n: usize) {
         let xmls: Vec<usize> = parts
             .iter()
             .enumerate()
-            .filter(|(_, (name, _))| name.ends_with(".xml") || name.ends_with(".rels"))
+            .filter(|(_, (name, _))| {
+                Path::new(name).extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("rels")
+                })
+            })
             .map(|(i, _)| i)
             .collect();
         let mut parts = parts;
@@ -242,7 +246,7 @@ fn xml_damage(bases: &[(String, Vec<u8>)], cases: &mut Vec<Case>, n: usize) {
                 "cut"
             }
             1 => {
-                for _ in 0..1 + rng.below(4) {
+                for _ in 0..=rng.below(4) {
                     let at = rng.below(data.len());
                     data[at] ^= (1 + rng.below(255)) as u8;
                 }
