@@ -412,6 +412,22 @@ fn a_broken_layout_is_located_and_writes_no_pdf() {
     let err = stderr(&o);
     assert!(err.contains("--> mine/matrix.typ:2:"), "{err}");
     assert!(err.contains("mine/matrix.typ:3:"), "{err}");
+
+    // Runaway recursion: typst's limit, with the repeated call site shown once and counted.
+    write(
+        tmp.path(),
+        "mine/matrix.typ",
+        "#let f(n) = if n == 0 [x] else { block(f(n - 1)) }\n#f(500)\n",
+    );
+    let o = pdf(tmp.path(), &ladder, &["--layouts", "mine", "--matrix"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("maximum function call depth exceeded"),
+        "{err}"
+    );
+    assert!(err.contains("times)"), "{err}");
+    assert!(err.matches("while calling").count() <= 5, "{err}");
 }
 
 #[test]
@@ -531,24 +547,67 @@ fn characters_the_fonts_lack_are_named_with_where_they_are() {
         err.contains("漢 (U+6F22)") && !err.contains("U+2714"),
         "{err}"
     );
+
+    // Text the layouts write themselves (e.g. translated labels) is checked in the laid-out
+    // document, and located in the layout when typst kept the place.
+    write(
+        tmp.path(),
+        "mine/level.typ",
+        "#set text(font: \"Inter\")\n= Stufe\n能力 steht hier\n",
+    );
+    let plain = write(tmp.path(), "plain.md", &generated_ladder(3));
+    let o = pdf(tmp.path(), &plain, &["--level", "G1", "--layouts", "mine"]);
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "能 (U+80FD), 力 (U+529B), which the layouts write into G1-level-number-1.pdf"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--> mine/level.typ:3:1"), "{err}");
 }
 
 #[test]
 fn pdf_standards_are_applied_or_refused_clearly() {
     let tmp = tempdir();
     let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    // The shipped layouts meet PDF/A-2b and PDF/UA-1 together (title, language, headings,
+    // table headers), for both kinds of document.
     let o = pdf(
         tmp.path(),
         &ladder,
-        &["--level", "G1", "--pdf-standard", "a-2b"],
+        &[
+            "--level",
+            "G1",
+            "--matrix",
+            "--pdf-standard",
+            "a-2b",
+            "--pdf-standard",
+            "ua-1",
+        ],
     );
     assert_code(&o, 0);
-    let bytes = fs::read(level_pdf(&tmp.path().join("out"), "G1")).expect("pdf");
-    let marker = b"pdfaid:part";
-    assert!(
-        bytes.windows(marker.len()).any(|w| w == marker),
-        "no PDF/A id"
+    let out = tmp.path().join("out");
+    for pdf in [level_pdf(&out, "G1"), out.join("matrix.pdf")] {
+        let bytes = fs::read(&pdf).expect("pdf");
+        for marker in [&b"pdfaid:part>2<"[..], b"pdfuaid:part>1<"] {
+            assert!(
+                bytes.windows(marker.len()).any(|w| w == marker),
+                "{} lacks {}",
+                pdf.display(),
+                String::from_utf8_lossy(marker)
+            );
+        }
+    }
+
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--pdf-standard", "a-1b", "--pdf-standard", "ua-1"],
     );
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("cannot be combined"), "{}", stderr(&o));
 
     let o = pdf(
         tmp.path(),
@@ -639,4 +698,39 @@ fn help_teaches_the_command() {
             "`rungs pdf --help` lacks {needle}:\n{help}"
         );
     }
+}
+
+#[test]
+fn setup_problems_are_explained_before_anything_is_written() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &generated_ladder(3));
+    fs::create_dir_all(tmp.path().join("empty")).expect("mkdir");
+    write(tmp.path(), "empty-fonts/readme.txt", "no fonts here");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--layouts", "missing"],
+            "cannot use missing as the layouts folder: not found",
+        ),
+        (
+            &["--layouts", "l.md"],
+            "cannot use l.md as the layouts folder: not a folder",
+        ),
+        (
+            &["--font-path", "missing"],
+            "cannot read the font folder missing: not found",
+        ),
+        (&["--font-path", "empty-fonts"], "no fonts in empty-fonts"),
+    ];
+    for (args, expected) in cases {
+        let o = pdf(tmp.path(), &ladder, args);
+        assert_code(&o, 1);
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(err.contains("= hint:"), "{args:?}: {err}");
+        assert!(!tmp.path().join("out").exists(), "{args:?} wrote output");
+    }
+    // Quiet runs print nothing on stdout.
+    let o = pdf(tmp.path(), &ladder, &["-q", "--level", "G1"]);
+    assert_code(&o, 0);
+    assert_eq!(stdout(&o), "");
 }

@@ -466,11 +466,58 @@ fn existing_workbooks_are_never_overwritten_without_force() {
     assert_eq!(std::fs::read(&answered).expect("read"), b"answers");
     assert!(!deleted.exists(), "nothing of the batch is written");
 
+    // --skip-existing writes only the missing one and keeps the answers.
+    let o = sheets(dir.path(), &example_roster(), &["--skip-existing"]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("wrote 1 review workbook for 1 person"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("left 14 existing workbooks as they were"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(std::fs::read(&answered).expect("read"), b"answers");
+    assert!(deleted.exists());
+    assert_eq!(
+        manifest(&out).reviews.len(),
+        15,
+        "the manifest still lists every review"
+    );
+
     let o = sheets(dir.path(), &example_roster(), &["--force"]);
     assert_code(&o, 0);
     assert_ne!(std::fs::read(&answered).expect("read"), b"answers");
-    assert!(deleted.exists());
     assert_eq!(manifest(&out).reviews.len(), 15);
+}
+
+#[test]
+fn a_failed_write_leaves_no_partial_file_and_exits_3() {
+    let dir = tempdir();
+    let ladder = common::bundled_ladder();
+    let o = common::rungs(dir.path())
+        .env("RUNGS_FAULT", "rename:3")
+        .args(["--ladder", ladder.to_str().expect("utf-8")])
+        .args(["sheets", "--cycle", "2026-H2", "-o", "out", "--roster"])
+        .arg(example_roster())
+        .output()
+        .expect("runs");
+    assert_code(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("1 file could not be written"), "{err}");
+    let out = dir.path().join("out");
+    let files = tree_bytes(&out);
+    assert!(
+        files
+            .iter()
+            .all(|(p, _)| !p.to_string_lossy().contains(".tmp")),
+        "temp file left"
+    );
+    // 14 workbooks and the manifest, which lists exactly the 14.
+    assert_eq!(files.len(), 15);
+    assert_eq!(manifest(&out).reviews.len(), 14);
 }
 
 fn tree_bytes(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -736,6 +783,7 @@ fn bad_arguments_are_explained() {
     assert_code(&o, 1);
     let err = stderr(&o);
     assert!(err.contains("error[name-collision]"), "{err}");
+    assert!(err.contains("examples/roster.csv: row 6"), "{err}");
     assert!(err.contains("{{ form_id }}"), "{err}");
     assert!(!dir.path().join("out").exists());
 }

@@ -18,23 +18,7 @@ struct Setup {
 impl Setup {
     fn new() -> Self {
         let dir = tempdir();
-        let roster = repo().join("examples/roster.csv");
-        let ladder = repo().join("ladder");
-        let o = run(
-            dir.path(),
-            &[
-                "--ladder",
-                ladder.to_str().unwrap(),
-                "-q",
-                "sheets",
-                "--roster",
-                roster.to_str().unwrap(),
-                "--cycle",
-                "2026-H2",
-                "-o",
-                "sent",
-            ],
-        );
+        let o = make_sheets(dir.path(), &repo().join("ladder"), "sent");
         assert_code(&o, 0);
         Self { dir }
     }
@@ -54,6 +38,26 @@ impl Setup {
         all.extend_from_slice(args);
         run(self.path(), &all)
     }
+}
+
+/// `rungs --ladder LADDER sheets` for the example roster, cycle 2026-H2, into `dir/out`.
+fn make_sheets(dir: &Path, ladder: &Path, out: &str) -> std::process::Output {
+    let roster = repo().join("examples/roster.csv");
+    run(
+        dir,
+        &[
+            "--ladder",
+            ladder.to_str().unwrap(),
+            "-q",
+            "sheets",
+            "--roster",
+            roster.to_str().unwrap(),
+            "--cycle",
+            "2026-H2",
+            "-o",
+            out,
+        ],
+    )
 }
 
 fn workbooks(dir: &Path) -> Vec<PathBuf> {
@@ -570,5 +574,137 @@ fn other_cycle_and_not_a_review_are_rejected() {
         stderr(&o).contains("error[input-missing]"),
         "{}",
         stderr(&o)
+    );
+}
+
+/// Fills every workbook of `files` with one label per reviewer role (self, manager, peer),
+/// read from the Review header; `None` leaves the role's workbooks blank.
+fn fill_by_role(dir: &Path, files: &[PathBuf], self_: &str, manager: &str, peer: &str) {
+    let script = dir.join("by_role.py");
+    std::fs::write(
+        &script,
+        r#"
+import sys, openpyxl
+labels = {"self": sys.argv[1], "manager": sys.argv[2], "peer": sys.argv[3]}
+for f in sys.argv[4:]:
+    wb = openpyxl.load_workbook(f)
+    ws = wb["Review"]
+    label = labels[ws["C6"].value]
+    r = 12
+    while ws.cell(r, 1).value:
+        ws.cell(r, 4).value = label or None
+        r += 1
+    wb.save(f)
+"#,
+    )
+    .unwrap();
+    tool(
+        Command::new(python())
+            .arg(&script)
+            .args([self_, manager, peer])
+            .args(files),
+    );
+}
+
+fn people(json_path: &Path) -> BTreeMap<String, serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&read(json_path)).unwrap();
+    v["tally"]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["employee_id"].as_str().unwrap().to_owned(), p.clone()))
+        .collect()
+}
+
+#[test]
+fn consensus_rule_on_a_levels_scale() {
+    let s = Setup::new();
+    let returned = flatten(&s.sent(), &s.path().join("returned"));
+    // Self says L5, managers L4, peers L2: the median of others (manager and peer) is the lower
+    // middle value, L2, where a peer exists; the manager's L4 where none does.
+    fill_by_role(s.path(), &returned, "L5", "L4", "L2");
+    let o = s.tally(&["returned", "-o", "t"]);
+    assert_code(&o, 0);
+    let p = people(&s.path().join("t/tally.json"));
+    // E1001 (L3) has self, manager and peer; E1002 (L2) self and manager.
+    assert_eq!(p["E1001"]["suggested_level"], "L2");
+    assert_eq!(p["E1001"]["gap"], -1);
+    assert_eq!(p["E1002"]["suggested_level"], "L4");
+    assert_eq!(p["E1002"]["gap"], 2);
+    let v: serde_json::Value =
+        serde_json::from_slice(&read(&s.path().join("t/tally.json"))).unwrap();
+    // Self L5 against manager L4: a gap on every competency of everyone with both.
+    assert_eq!(v["tally"]["self_gaps"].as_array().unwrap().len(), 6 * 10);
+    // Peers (L2) and self (L5) are three levels apart: disagreement for E1001, E1003, E1005.
+    assert_eq!(
+        v["tally"]["disagreements"].as_array().unwrap().len(),
+        3 * 10
+    );
+    let len: Vec<(String, f64)> = v["tally"]["leniency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["reviewer"].as_str().unwrap().to_owned(),
+                l["mean_offset"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    // Jonas Berg manages E1001 (consensus L2: +2), E1002 (L4: 0) and E1003 (L2: +2).
+    let jonas = len.iter().find(|(r, _)| r == "Jonas Berg").unwrap().1;
+    assert!((jonas - 4.0 / 3.0).abs() < 0.01, "{len:?}");
+}
+
+#[test]
+fn consensus_rule_on_a_relative_scale_and_incomplete_reviews() {
+    let s = Setup::new();
+    let ladder = std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).unwrap();
+    let relative = format!(
+        "+++\n[rating]\nscale = \"relative\"\noptions = [\n  {{ label = \"Not yet\", value = -1 }},\n  {{ label = \"Meets\", value = 0 }},\n  {{ label = \"Exceeds\", value = 1 }},\n]\n+++\n{ladder}"
+    );
+    let lpath = s.path().join("relative.md");
+    std::fs::write(&lpath, relative).unwrap();
+    let run_with = |args: &[&str]| {
+        let mut all = vec!["--ladder", lpath.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run(s.path(), &all)
+    };
+    assert_code(&make_sheets(s.path(), &lpath, "rel"), 0);
+    let returned = flatten(
+        &workbooks(&s.path().join("rel")),
+        &s.path().join("returned"),
+    );
+    // Managers say Exceeds, peers Meets, self reviews left blank.
+    fill_by_role(s.path(), &returned, "", "Exceeds", "Meets");
+    let o = run_with(&[
+        "tally",
+        "returned",
+        "--manifest",
+        "rel/manifest.json",
+        "-o",
+        "t",
+    ]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("(9 complete, 6 incomplete)"),
+        "{}",
+        stdout(&o)
+    );
+    let p = people(&s.path().join("t/tally.json"));
+    // E1001 (L3): manager +1, peer 0 → lower median 0 → stays L3.
+    assert_eq!(p["E1001"]["suggested_level"], "L3");
+    assert_eq!(p["E1001"]["gap"], 0);
+    // E1002 (L2): manager only, Exceeds → L3.
+    assert_eq!(p["E1002"]["suggested_level"], "L3");
+    assert_eq!(p["E1002"]["reviews_expected"], 2);
+    assert_eq!(p["E1002"]["reviews_complete"], 1);
+    // E1006 (L5, the top): Exceeds cannot go above the top level.
+    assert_eq!(p["E1006"]["suggested_level"], "L5");
+    let csv = std::fs::read_to_string(s.path().join("t/tally.csv")).unwrap();
+    assert!(csv.contains(",rated,Exceeds,1,"), "{csv}");
+    assert!(
+        csv.contains(",blank,,,"),
+        "blank ratings are listed as blank, never as zero"
     );
 }

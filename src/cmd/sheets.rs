@@ -13,7 +13,7 @@ use super::Failure;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ reviewer }}/{{ name }}-{{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\nunless --force is given. Output is byte-identical for the same input (SOURCE_DATE_EPOCH\nsets the recorded creation date)."
+    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ name }} {{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\n(--skip-existing writes only the missing ones, --force replaces them).\nOutput is byte-identical for the same input (SOURCE_DATE_EPOCH sets the creation date)."
 )]
 pub struct Args {
     /// Roster: CSV or XLSX with columns employee id, name, current level, reviewer
@@ -33,8 +33,8 @@ pub struct Args {
     #[arg(long, short, value_name = "DIR", default_value = "out/reviews")]
     pub out: PathBuf,
 
-    /// Where each workbook goes inside the folder (minijinja). Variables: cycle, reviewer,
-    /// `employee_id`, name, level, role, team, `form_id`.
+    /// Where each workbook goes inside the folder (minijinja). Variables: `cycle`, `reviewer`,
+    /// `employee_id`, `name`, `level`, `role`, `team`, `form_id`.
     #[arg(long, value_name = "PATTERN", default_value = sheets::names::DEFAULT_PATTERN)]
     pub name_pattern: String,
 
@@ -43,8 +43,13 @@ pub struct Args {
     pub instructions: Option<PathBuf>,
 
     /// Replace existing workbooks (answers already typed into them are lost).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     pub force: bool,
+
+    /// Leave existing workbooks as they are and write only the missing ones (e.g. after
+    /// adding people to the roster).
+    #[arg(long)]
+    pub skip_existing: bool,
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
@@ -90,16 +95,20 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     eprint!("{}", render_all(&roster.warnings));
 
     let opts = Options {
+        roster_name: args.roster.display().to_string(),
         out_dir: args.out.clone(),
         cycle: cycle.to_owned(),
         due: args.due.as_ref().map(|d| d.trim().to_owned()),
         pattern,
         instructions,
         force: args.force,
+        skip_existing: args.skip_existing,
         epoch,
     };
     let plan = sheets::plan(ladder, roster.reviews, &opts).map_err(failure)?;
     let total = plan.items.len();
+    let skipped = plan.skipped.len();
+    let unchanged = plan.items.iter().filter(|i| i.unchanged).count();
     let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(
@@ -121,6 +130,19 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let written = result.map_err(failure)?;
     if !quiet {
         print_summary(&written, &args.out);
+        if skipped > 0 {
+            let left = skipped + unchanged;
+            println!(
+                "left {left} existing workbook{} as {} (--skip-existing)",
+                plural(left),
+                if left == 1 { "it was" } else { "they were" }
+            );
+        } else if unchanged > 0 {
+            println!(
+                "kept {unchanged} workbook{} already written by an earlier run (identical)",
+                plural(unchanged)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -200,7 +222,7 @@ fn failure(e: sheets::Error) -> Failure {
             if paths.len() > SHOWN {
                 let _ = writeln!(msg, "  … and {} more", paths.len() - SHOWN);
             }
-            msg.push_str("  = hint: they may already hold answers: write to another folder with -o, move them away, or pass --force to replace them (their answers are lost)");
+            msg.push_str("  = hint: they may already hold answers: pass --skip-existing to write only the missing ones, write to another folder with -o, or pass --force to replace them (their answers are lost)");
             Failure::Input(msg)
         }
         sheets::Error::Write(failed) => {

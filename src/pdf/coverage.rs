@@ -1,7 +1,12 @@
-//! Characters of the ladder that no available font can draw. Typst would print them as empty
-//! boxes without a word (it only fails under PDF/A), so rungs checks the text itself first.
+//! Characters that no available font can draw. Typst would print them as empty boxes without a
+//! word (it only fails under PDF/A), so rungs checks the ladder's text before typesetting, and
+//! each laid-out document for text the layouts themselves wrote (e.g. translated labels).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use typst::layout::{Frame, FrameItem};
+use typst::syntax::Span;
+use typst_layout::PagedDocument;
 
 use super::fonts::Fonts;
 use crate::diag::{Diagnostic, Location};
@@ -10,8 +15,9 @@ use crate::model::Ladder;
 /// Places named per character before the rest are summarised as "and N more".
 const MAX_PLACES: usize = 3;
 
-/// One warning listing every character the fonts lack and where each occurs, or none.
-pub fn check(ladder: &Ladder, fonts: &Fonts) -> Option<Diagnostic> {
+/// One warning listing every character of the ladder the fonts lack and where each occurs (or
+/// none), and the set of those characters.
+pub fn check(ladder: &Ladder, fonts: &Fonts) -> (Option<Diagnostic>, HashSet<char>) {
     // char → places, in order of first appearance.
     let mut missing: Vec<(char, Vec<String>)> = Vec::new();
     let mut seen: HashMap<char, usize> = HashMap::new();
@@ -64,8 +70,9 @@ pub fn check(ladder: &Ladder, fonts: &Fonts) -> Option<Diagnostic> {
             }
         }
     }
+    let chars_missing: HashSet<char> = missing.iter().map(|(c, _)| *c).collect();
     if missing.is_empty() {
-        return None;
+        return (None, chars_missing);
     }
     let chars: Vec<String> = missing
         .iter()
@@ -83,18 +90,55 @@ pub fn check(ladder: &Ladder, fonts: &Fonts) -> Option<Diagnostic> {
         if n == 1 { "" } else { "s" },
         chars.join("\n    ")
     );
-    Some(
-        Diagnostic::warning(
-            "missing-glyphs",
-            message,
-            Location::File {
-                file: m.source.clone(),
-            },
-        )
-        .with_hint(
-            "add a folder of fonts that have them: `rungs pdf --font-path DIR` (e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji)",
-        ),
+    let diag = Diagnostic::warning(
+        "missing-glyphs",
+        message,
+        Location::File {
+            file: m.source.clone(),
+        },
     )
+    .with_hint(FONT_HINT);
+    (Some(diag), chars_missing)
+}
+
+/// How to fix missing glyphs.
+pub const FONT_HINT: &str = "add a folder of fonts that have them: `rungs pdf --font-path DIR` (e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji)";
+
+/// Characters a laid-out document draws as the font's "missing glyph" box, grouped by the place
+/// in the layout that wrote them, in page order. Characters in `known` (already reported from
+/// the ladder) are left out.
+pub(super) fn in_document(doc: &PagedDocument, known: &HashSet<char>) -> Vec<(Span, Vec<char>)> {
+    let mut found: Vec<(Span, Vec<char>)> = Vec::new();
+    for page in doc.pages() {
+        walk(&page.frame, &mut |span, c| {
+            if known.contains(&c) || is_invisible(c) {
+                return;
+            }
+            match found.iter_mut().find(|(s, _)| *s == span) {
+                Some((_, chars)) if chars.contains(&c) => {}
+                Some((_, chars)) => chars.push(c),
+                None => found.push((span, vec![c])),
+            }
+        });
+    }
+    found
+}
+
+fn walk(frame: &Frame, found: &mut impl FnMut(Span, char)) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => walk(&group.frame, found),
+            FrameItem::Text(text) => {
+                // Glyph 0 is `.notdef`: what a font draws for a character it does not have.
+                for glyph in text.glyphs.iter().filter(|g| g.id == 0) {
+                    for c in text.text.get(glyph.range()).unwrap_or("").chars() {
+                        found(glyph.span.0, c);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Characters that draw nothing themselves: spaces, controls, joiners, variation selectors.

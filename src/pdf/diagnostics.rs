@@ -3,10 +3,13 @@
 
 use typst::WorldExt;
 use typst::diag::{Severity, SourceDiagnostic};
-use typst::syntax::DiagSpan;
+use typst::syntax::{DiagSpan, Span};
 
 use super::world::DocWorld;
 use crate::diag::{Diagnostic, LineIndex, Location};
+
+/// Call sites shown for an error raised inside functions or imports.
+const MAX_TRACE: usize = 5;
 
 /// Which step of making a PDF reported a problem.
 #[derive(Debug, Clone, Copy)]
@@ -31,15 +34,28 @@ fn one(world: &DocWorld<'_>, stage: Stage, d: &SourceDiagnostic) -> Diagnostic {
         }
     });
     let mut hints: Vec<String> = d.hints.iter().filter_map(|h| reword(&h.v)).collect();
-    // Where the error surfaced, when it came through a function or an import.
+    // Where the error surfaced, when it came through a function or an import; a recursion
+    // repeats one call site many times, shown once with a count.
+    let mut trace: Vec<(String, usize)> = Vec::new();
     for point in &d.trace {
         if let Some(Location::Text {
             file, line, col, ..
         }) = locate(world, point.span.into())
         {
-            hints.push(format!("{} at {file}:{line}:{col}", point.v));
+            let here = format!("{} at {file}:{line}:{col}", point.v);
+            match trace.last_mut() {
+                Some((last, n)) if *last == here => *n += 1,
+                _ => trace.push((here, 1)),
+            }
         }
     }
+    hints.extend(trace.into_iter().take(MAX_TRACE).map(|(here, n)| {
+        if n == 1 {
+            here
+        } else {
+            format!("{here} ({n} times)")
+        }
+    }));
     let message = d.message.to_string();
     let mut diag = match (d.severity, stage) {
         (Severity::Error, Stage::Layout) => Diagnostic::error("layout-error", message, location),
@@ -61,6 +77,33 @@ fn reword(hint: &str) -> Option<String> {
     } else {
         Some(hint.to_owned())
     }
+}
+
+/// A warning for characters a layout writes that no font can draw, at the place it writes them
+/// when typst kept it (text made from a string value has none: then the main layout is named).
+pub fn missing_glyphs(
+    world: &DocWorld<'_>,
+    span: Span,
+    chars: &[char],
+    file_name: &str,
+) -> Diagnostic {
+    use typst::World;
+    let location = locate(world, span.into()).unwrap_or_else(|| Location::File {
+        file: world.shared().shown(world.main()),
+    });
+    let list: Vec<String> = chars
+        .iter()
+        .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+        .collect();
+    Diagnostic::warning(
+        "missing-glyphs",
+        format!(
+            "the fonts cannot draw {}, which the layouts write into {file_name}; they print as empty boxes",
+            list.join(", ")
+        ),
+        location,
+    )
+    .with_hint(super::coverage::FONT_HINT)
 }
 
 fn locate(world: &DocWorld<'_>, span: DiagSpan) -> Option<Location> {

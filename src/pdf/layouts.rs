@@ -117,8 +117,15 @@ impl Layouts {
         if !real.starts_with(&dir.canonical) {
             return Err(outside());
         }
-        if real.is_dir() {
-            return Err(FileError::IsDirectory);
+        match fs::metadata(&real) {
+            Ok(m) if m.is_dir() => return Err(FileError::IsDirectory),
+            // A FIFO or device would block or never end: only plain files are layout files.
+            Ok(m) if !m.is_file() => {
+                return Err(FileError::Other(Some(
+                    format!("{shown} is not a regular file").into(),
+                )));
+            }
+            _ => {}
         }
         match fs::read(&real) {
             Ok(bytes) => Ok(Some(Found {
@@ -251,6 +258,26 @@ mod tests {
         }
         // A link that stays inside the folder is fine.
         assert_eq!(bytes(&l, "/alias.txt"), b"ok");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_not_read() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let fifo = tmp.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let l = Layouts::with_dir(tmp.path()).expect("layouts");
+        let err = l.read(&vpath("/pipe")).expect_err("a FIFO");
+        assert!(message(&err).contains("not a regular file"), "{err}");
+        fs::create_dir(tmp.path().join("sub")).expect("mkdir");
+        assert!(matches!(
+            l.read(&vpath("/sub")),
+            Err(FileError::IsDirectory)
+        ));
     }
 
     #[test]

@@ -14,8 +14,8 @@ mod world;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use typst::foundations::Smart;
 use typst::text::{Lang, Locale, Region};
@@ -55,8 +55,6 @@ pub const DEFAULT_TIMESTAMP: i64 = 315_532_800;
 pub struct Document {
     /// File name, e.g. `L3-senior-sre.pdf`.
     pub file_name: String,
-    /// `matrix`, or the level code.
-    pub what: String,
     pub pages: usize,
     pub bytes: Vec<u8>,
 }
@@ -93,53 +91,26 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
             )
         })?,
     };
-    let mut diagnostics: Vec<Diagnostic> = coverage::check(ladder, &fonts).into_iter().collect();
+    let (warning, missing_glyphs) = coverage::check(ladder, &fonts);
+    let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
     let date = options::datetime(opts.timestamp)?;
     let shared = Shared::new(fonts, layouts, ladder.to_json(), date);
     let names = file_names(ladder, &jobs);
 
-    let results: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(jobs.len());
     let context = Context {
         ladder,
         shared: &shared,
         paper: &opts.paper,
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
+        missing_glyphs: &missing_glyphs,
     };
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    // A bug in typst must not take the other documents down with it.
-                    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        context.compile(job, &names[i])
-                    }))
-                    .unwrap_or_else(|_| Compiled::crashed(&names[i]));
-                    *results[i]
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(compiled);
-                    // Keep memory flat: drop cached results no later document can reuse.
-                    typst::comemo::evict(2);
-                }
-            });
-        }
-    });
-    typst::comemo::evict(0);
+    let results = context.compile_all(&jobs, &names);
 
     let mut documents = Vec::new();
     let mut failed = Vec::new();
     let mut seen = HashSet::new();
-    for (slot, (job, name)) in results.into_iter().zip(jobs.iter().zip(names)) {
-        let compiled = slot
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .expect("every job ran");
+    for (compiled, name) in results.into_iter().zip(names) {
         for d in compiled.diagnostics {
             if seen.insert(d.to_string()) {
                 diagnostics.push(d);
@@ -148,10 +119,6 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
         match compiled.pdf {
             Some((bytes, pages)) => documents.push(Document {
                 file_name: name,
-                what: match job {
-                    Job::Matrix => "matrix".into(),
-                    Job::Level(i) => ladder.levels[*i].code.clone(),
-                },
                 pages,
                 bytes,
             }),
@@ -206,14 +173,15 @@ fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
                         .code
                         .chars()
                         .map(|c| {
-                            if c.is_alphanumeric() || c == '_' {
+                            if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+') {
                                 c
                             } else {
                                 '-'
                             }
                         })
                         .collect();
-                    let code = code.trim_matches('-');
+                    // No hidden files (`.x`), no `..`, no leading dash read as an option.
+                    let code = code.trim_matches(['-', '.']);
                     let title = crate::ladder::slug(&level.title);
                     match (code.is_empty(), title.is_empty()) {
                         (false, false) => format!("{code}-{title}"),
@@ -241,6 +209,8 @@ struct Context<'a> {
     paper: &'a Paper,
     standards: &'a PdfStandards,
     timestamp: Timestamp,
+    /// Characters of the ladder no font has (reported once, before typesetting).
+    missing_glyphs: &'a HashSet<char>,
 }
 
 /// One document's outcome: the PDF and its page count, or nothing (then an error is among the
@@ -271,6 +241,46 @@ impl Compiled {
 }
 
 impl Context<'_> {
+    /// Compiles every job on all cores (each thread takes the next job when it is done, so the
+    /// long matrix runs beside the level documents). Results are in job order.
+    fn compile_all(&self, jobs: &[Job], names: &[String]) -> Vec<Compiled> {
+        let results: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(jobs.len());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        // A bug in typst must not take the other documents down with it.
+                        let compiled =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                self.compile(job, &names[i])
+                            }))
+                            .unwrap_or_else(|_| Compiled::crashed(&names[i]));
+                        *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
+                        // Keep memory flat: drop cached results no later document can reuse.
+                        typst::comemo::evict(2);
+                    }
+                });
+            }
+        });
+        typst::comemo::evict(0);
+        results
+            .into_iter()
+            .zip(names)
+            .map(|(slot, name)| {
+                slot.into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    // Every index below `jobs.len()` is taken by exactly one thread.
+                    .unwrap_or_else(|| Compiled::crashed(name))
+            })
+            .collect()
+    }
+
     fn compile(&self, job: &Job, file_name: &str) -> Compiled {
         let (main, level) = match job {
             Job::Matrix => (layouts::MATRIX, None),
@@ -295,6 +305,9 @@ impl Context<'_> {
             }
         };
         self.fill_metadata(&mut doc, level);
+        for (span, chars) in coverage::in_document(&doc, self.missing_glyphs) {
+            diagnostics.push(diagnostics::missing_glyphs(&world, span, &chars, file_name));
+        }
         let pdf_options = PdfOptions {
             ident: Smart::Custom(format!(
                 "rungs/{}/{file_name}",
@@ -360,6 +373,48 @@ fn locale(tag: &str) -> Option<Locale> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ladder(md: &str) -> Ladder {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("l.md");
+        std::fs::write(&path, md).expect("write");
+        crate::ladder::load(Some(&path))
+            .expect("a valid ladder")
+            .ladder
+    }
+
+    #[test]
+    fn file_names_are_safe_and_unique() {
+        let level = |title: &str, code: &str| {
+            format!("## {title} ({code})\n\n### A\n\n#### C\n\n- {title} {code}\n\n")
+        };
+        let md = [
+            "# T\n\n".to_owned(),
+            level("Senior SRE", "L3"),
+            level("Also", "L.1"),
+            level("東京", "matrix"),
+            level("Lead", "IC+3"),
+            level("Lead", ".5"),
+            level("Lead", "ic+3"),
+        ]
+        .concat();
+        let l = ladder(&md);
+        let mut jobs = vec![Job::Matrix];
+        jobs.extend((0..l.levels.len()).map(Job::Level));
+        assert_eq!(
+            file_names(&l, &jobs),
+            [
+                "matrix.pdf",
+                "L3-senior-sre.pdf",
+                "L.1-also.pdf",
+                "matrix-東京.pdf",
+                "IC+3-lead.pdf",
+                "5-lead.pdf",
+                // Differs from IC+3 only in case: unique on case-insensitive file systems too.
+                "ic+3-lead-2.pdf",
+            ]
+        );
+    }
 
     #[test]
     fn locales_from_bcp47_tags() {

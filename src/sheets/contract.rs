@@ -20,8 +20,11 @@
 //!   order of [`HEADER_FIELDS`]: label in column [`HEADER_LABEL_COL`] (B), value in
 //!   [`HEADER_VALUE_COL`] (C). Each value cell also has a workbook-scoped defined name
 //!   `rungs_<key>` (see [`defined_name`]), e.g. `rungs_form_id` → `Review!$C$9`.
+//!   The current level's title stands beside its code, in column D (display only).
+//! - Row [`TABLE_HEADER_ROW`] - 1 (Excel row 10): a note naming the ladder (display only).
 //! - Row [`TABLE_HEADER_ROW`] (Excel row 11): column titles (repeated on every printed page).
-//!   The level columns are titled with the level codes, in ladder order.
+//!   Level columns are titled `<code> <title>`, the current level with a second line
+//!   `(current level)`: display only, take the level order from the ladder.
 //! - Rows from [`FIRST_DATA_ROW`] (Excel row 12): one row per competency in ladder order
 //!   (area by area), until the first row whose column A is empty. Columns:
 //!

@@ -126,8 +126,11 @@ impl Instructions {
                 file: self.file.clone(),
             },
         };
-        Box::new(Diagnostic::error("template-error", message, location).with_hint(
-            "variables: ladder.{title,version,levels}, rating.{kind,options,not_observed}, person.{name,employee_id,current_level,current_level_title,email,team}, reviewer.{name,role}, cycle, due_date, form_id, competencies",
-        ))
+        let hint = if e.kind() == minijinja::ErrorKind::UndefinedError {
+            "variables: ladder.{title,version,levels}, rating.{kind,options,not_observed}, person.{name,employee_id,current_level,current_level_title,email,team}, reviewer.{name,role}, cycle, due_date, form_id, competencies"
+        } else {
+            "the template language is minijinja (Jinja2): `{{ variable }}`, `{% if … %}…{% endif %}`, `{% for … %}…{% endfor %}`"
+        };
+        Box::new(Diagnostic::error("template-error", message, location).with_hint(hint))
     }
 }

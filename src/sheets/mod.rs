@@ -33,6 +33,8 @@ pub const DEFAULT_EPOCH: i64 = 315_532_800; // 1980-01-01T00:00:00Z, the zip for
 /// Settings of one `rungs sheets` run.
 #[derive(Debug)]
 pub struct Options {
+    /// The roster's name as shown in messages.
+    pub roster_name: String,
     pub out_dir: PathBuf,
     pub cycle: String,
     pub due: Option<String>,
@@ -40,6 +42,8 @@ pub struct Options {
     pub instructions: Instructions,
     /// Replace existing workbooks (`--force`).
     pub force: bool,
+    /// Leave existing workbooks as they are and write only the missing ones (`--skip-existing`).
+    pub skip_existing: bool,
     /// Seconds since 1970 recorded as the creation date.
     pub epoch: i64,
 }
@@ -51,7 +55,6 @@ pub struct Planned {
     pub prov: Provenance,
     /// Relative to the output folder.
     pub rel: PathBuf,
-    pub instructions: String,
     /// The file is already there with exactly these bytes (an interrupted earlier run wrote
     /// it): nothing to write, nothing that could hold answers is touched.
     pub unchanged: bool,
@@ -63,6 +66,8 @@ pub struct Plan {
     pub items: Vec<Planned>,
     /// Entries of an earlier manifest in the same folder that this run does not replace.
     pub kept: Vec<ManifestEntry>,
+    /// Workbooks that exist and were left alone (`skip_existing`).
+    pub skipped: Vec<PathBuf>,
 }
 
 /// Why the run stopped before or while writing.
@@ -114,14 +119,14 @@ pub fn check_date(s: &str) -> Result<(), String> {
 }
 
 /// Works out every workbook's provenance, file name and instruction text, and checks that
-/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`),
-/// the manifest beside them can be read.
+/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`;
+/// with `skip_existing` existing ones are left out of the plan), the manifest beside them can
+/// be read. Nothing is written here.
 pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Plan, Error> {
     let mut diags = Vec::new();
     let mut items = Vec::with_capacity(reviews.len());
     // Case-folded path → (roster row, path): macOS and Windows ignore case.
     let mut taken: HashMap<String, (usize, PathBuf)> = HashMap::new();
-    let comps = ladder.competencies().count();
     for review in reviews {
         let prov = Provenance {
             form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
@@ -173,7 +178,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
                         other.display()
                     ),
                     Location::Cell {
-                        file: "roster".into(),
+                        file: opts.roster_name.clone(),
                         sheet: None,
                         cell: format!("row {}", review.row),
                     },
@@ -183,46 +188,42 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             continue;
         }
         taken.insert(key, (review.row, rel.clone()));
-        let level_title = ladder
-            .level(&review.current_level)
-            .map_or("", |l| l.title.as_str());
-        let ctx = instructions::Context {
-            ladder: instructions::LadderCtx {
-                title: &ladder.meta.title,
-                version: &ladder.meta.version,
-                levels: &ladder.levels,
-            },
-            rating: &ladder.rating,
-            person: instructions::PersonCtx {
-                name: &review.name,
-                employee_id: &review.employee_id,
-                current_level: &review.current_level,
-                current_level_title: level_title,
-                email: review.email.as_deref(),
-                team: review.team.as_deref(),
-            },
-            reviewer: instructions::ReviewerCtx {
-                name: &review.reviewer,
-                role: review.role.as_str(),
-            },
-            cycle: &opts.cycle,
-            due_date: opts.due.as_deref(),
-            form_id: &prov.form_id,
-            competencies: comps,
-        };
-        let text = match opts.instructions.render(&ctx) {
-            Ok(t) => t,
-            Err(d) => {
-                diags.push(*d);
-                break;
-            }
-        };
+        // Rendered here only to report template errors before anything is written; workers
+        // render again so no thread holds every text at once.
+        if let Err(d) = render_instructions(ladder, &review, &prov, opts) {
+            diags.push(*d);
+            break;
+        }
         items.push(Planned {
             review,
             prov,
             rel,
-            instructions: text,
             unchanged: false,
+        });
+    }
+    // A workbook identical to the one this run would write holds no answers: it is what an
+    // interrupted earlier run left, so re-running the same command completes the batch, and
+    // the manifest lists it.
+    if !opts.force {
+        let created = created_date(opts)?;
+        for item in &mut items {
+            let path = opts.out_dir.join(&item.rel);
+            if std::fs::symlink_metadata(&path).is_ok() {
+                item.unchanged = std::fs::read(&path).ok().is_some_and(|old| {
+                    build(ladder, item, opts, &created).is_ok_and(|b| b.bytes == old)
+                });
+            }
+        }
+    }
+    let mut skipped = Vec::new();
+    if opts.skip_existing && !opts.force {
+        items.retain(|i| {
+            let path = opts.out_dir.join(&i.rel);
+            let exists = !i.unchanged && std::fs::symlink_metadata(&path).is_ok();
+            if exists {
+                skipped.push(path);
+            }
+            !exists
         });
     }
     let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
@@ -262,29 +263,21 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
         return Err(Error::Input(diags));
     }
     if !opts.force {
-        // A workbook identical to the one this run would write holds no answers: it is what an
-        // interrupted earlier run left, so re-running the same command completes the batch.
-        let created = created_date(opts)?;
-        let mut existing = Vec::new();
-        for item in &mut items {
-            let path = opts.out_dir.join(&item.rel);
-            if std::fs::symlink_metadata(&path).is_err() {
-                continue;
-            }
-            let same = std::fs::read(&path).ok().is_some_and(|old| {
-                build(ladder, item, &created).is_ok_and(|built| built.bytes == old)
-            });
-            if same {
-                item.unchanged = true;
-            } else {
-                existing.push(path);
-            }
-        }
+        let existing: Vec<PathBuf> = items
+            .iter()
+            .filter(|i| !i.unchanged)
+            .map(|i| opts.out_dir.join(&i.rel))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .collect();
         if !existing.is_empty() {
             return Err(Error::Exists(existing));
         }
     }
-    Ok(Plan { items, kept })
+    Ok(Plan {
+        items,
+        kept,
+        skipped,
+    })
 }
 
 /// Builds and writes every planned workbook on `threads` threads, then the manifest.
@@ -315,8 +308,8 @@ pub fn write(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
                     let path = opts.out_dir.join(&item.rel);
-                    match write_one(ladder, item, &created, &path, mode) {
-                        Ok(entry) => lock(&written).push(entry),
+                    match write_one(ladder, item, opts, &created, &path, mode) {
+                        Ok(entry) => lock(&written).push((entry, item.unchanged)),
                         Err(e) => lock(&failed).push((path, e)),
                     }
                     done();
@@ -330,9 +323,9 @@ pub fn write(
     let mut failed = failed
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    written.sort_by(|a, b| a.file.cmp(&b.file));
+    written.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     let mut all = plan.kept;
-    all.extend(written.iter().cloned());
+    all.extend(written.iter().map(|(e, _)| e.clone()));
     all.sort_by(|a, b| a.file.cmp(&b.file));
     let manifest = Manifest::new(all);
     let json = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
@@ -341,11 +334,56 @@ pub fn write(
         failed.push((manifest_path, e.to_string()));
     }
     if failed.is_empty() {
-        Ok(written)
+        // Workbooks found complete from an earlier run are in the manifest, not in "written".
+        Ok(written
+            .into_iter()
+            .filter_map(|(e, unchanged)| (!unchanged).then_some(e))
+            .collect())
     } else {
         failed.sort();
         Err(Error::Write(failed))
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The instruction text of one review.
+fn render_instructions(
+    ladder: &Ladder,
+    review: &Review,
+    prov: &Provenance,
+    opts: &Options,
+) -> Result<String, Box<Diagnostic>> {
+    let level_title = ladder
+        .level(&review.current_level)
+        .map_or("", |l| l.title.as_str());
+    let ctx = instructions::Context {
+        ladder: instructions::LadderCtx {
+            title: &ladder.meta.title,
+            version: &ladder.meta.version,
+            levels: &ladder.levels,
+        },
+        rating: &ladder.rating,
+        person: instructions::PersonCtx {
+            name: &review.name,
+            employee_id: &review.employee_id,
+            current_level: &review.current_level,
+            current_level_title: level_title,
+            email: review.email.as_deref(),
+            team: review.team.as_deref(),
+        },
+        reviewer: instructions::ReviewerCtx {
+            name: &review.reviewer,
+            role: review.role.as_str(),
+        },
+        cycle: &opts.cycle,
+        due_date: opts.due.as_deref(),
+        form_id: &prov.form_id,
+        competencies: ladder.competencies().count(),
+    };
+    opts.instructions.render(&ctx)
 }
 
 /// The creation date recorded in every workbook (`SOURCE_DATE_EPOCH` or the default).
@@ -355,32 +393,33 @@ fn created_date(opts: &Options) -> Result<ExcelDateTime, Error> {
         .map_err(|e| Error::Write(vec![(PathBuf::new(), e.to_string())]))
 }
 
+/// The workbook of one review, in memory.
 fn build(
     ladder: &Ladder,
     item: &Planned,
+    opts: &Options,
     created: &ExcelDateTime,
 ) -> Result<writer::Built, String> {
+    let text = render_instructions(ladder, &item.review, &item.prov, opts)
+        .map_err(|d| d.message.clone())?;
     writer::build(&writer::SheetInput {
         ladder,
         prov: &item.prov,
-        instructions: &item.instructions,
+        instructions: &text,
         created,
     })
     .map_err(|e| format!("cannot build the workbook: {e}"))
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn write_one(
     ladder: &Ladder,
     item: &Planned,
+    opts: &Options,
     created: &ExcelDateTime,
     path: &Path,
     mode: Overwrite,
 ) -> Result<ManifestEntry, String> {
-    let built = build(ladder, item, created)?;
+    let built = build(ladder, item, opts, created)?;
     if !item.unchanged {
         atomic::write(path, &built.bytes, mode).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -402,4 +441,25 @@ fn write_one(
         file_sha256: hex(&Sha256::digest(&built.bytes)),
         competencies: built.competencies,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_date;
+
+    #[test]
+    fn due_dates_are_iso_calendar_dates() {
+        assert!(check_date("2026-12-01").is_ok());
+        assert!(check_date("2028-02-29").is_ok());
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "1 Dec",
+            "2026-1-01",
+            "",
+            "2026-12-01T00",
+        ] {
+            assert!(check_date(bad).is_err(), "{bad}");
+        }
+    }
 }

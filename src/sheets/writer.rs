@@ -37,7 +37,7 @@ const W_RATING: f64 = 14.0;
 const W_EVIDENCE: f64 = 42.0;
 const W_LEVEL: f64 = 34.0;
 const FONT_SIZE: f64 = 10.0;
-const LINE_PT: f64 = 12.75;
+const LINE_PT: f64 = 13.5;
 
 const INK: u32 = 0x1F_2933;
 const MUTED: u32 = 0x61_6E7C;
@@ -102,9 +102,9 @@ fn cell_border(f: Format) -> Format {
 
 /// Estimated height in points of a wrapped text in a column `width` characters wide.
 fn text_height(s: &str, width: f64) -> f64 {
-    // A width unit is one `0` of the default 11 pt font; 10 pt prose fits about 1.4 characters
-    // per unit. Over-estimating a little is better than cutting text off.
-    let per_line = (width * 1.35).max(4.0);
+    // A width unit is one `0` of the default 11 pt font; 10 pt prose fits about 1.2 characters
+    // per unit after word wrap. Over-estimating a little is better than cutting text off.
+    let per_line = (width * 1.2).max(4.0);
     let lines: f64 = s
         .split('\n')
         .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))

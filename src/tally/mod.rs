@@ -379,3 +379,16 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Box<Diagnostic>> {
     }
     Ok(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn office_lock_and_owner_files() {
+        assert!(is_lock_file("~$review.xlsx"));
+        assert!(is_lock_file(".~lock.review.xlsx#"));
+        assert!(!is_lock_file("review.xlsx"));
+        assert!(!is_lock_file(".~lock.review.xlsx"));
+    }
+}

@@ -290,6 +290,9 @@ pub fn xlsx(
         "Note",
     ];
     header(ws, 3, &cols, &head)?;
+    let signed = Format::new()
+        .set_num_format("+0;-0;0")
+        .set_align(FormatAlign::Center);
     for (r, p) in (4..).zip(&tally.people) {
         let with_consensus = p
             .competencies
@@ -312,7 +315,7 @@ pub fn xlsx(
         )?;
         ws.write_string(r, 7, p.suggested_level.as_deref().unwrap_or(""))?;
         match p.gap {
-            Some(g) => ws.write_number(r, 8, f64::from(g))?,
+            Some(g) => ws.write_number_with_format(r, 8, f64::from(g), &signed)?,
             None => ws.write_string(r, 8, "")?,
         };
         ws.write_string(r, 9, p.no_suggestion.as_deref().unwrap_or(""))?;
@@ -321,6 +324,10 @@ pub fn xlsx(
         ws,
         &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
     )?;
+    let centre = Format::new().set_align(FormatAlign::Center);
+    for col in 3..=8 {
+        ws.set_column_format(col, &centre)?;
+    }
     ws.set_freeze_panes(4, 1)?;
 
     // Ratings: one row per person × competency.
@@ -397,12 +404,11 @@ pub fn xlsx(
         "People per current level (rows) and suggested level (columns)",
         &bold,
     )?;
-    ws.write_string_with_format(2, 0, "Current \\ suggested", &head)?;
+    let mut cols = vec!["Current \\ suggested"];
     if let Some((_, first)) = tally.distribution.first() {
-        for (j, (code, _)) in first.iter().enumerate() {
-            ws.write_string_with_format(2, j as u16 + 1, code, &head)?;
-        }
+        cols.extend(first.iter().map(|(code, _)| code.as_str()));
     }
+    header(ws, 2, &cols, &head)?;
     for (i, (cur, row)) in tally.distribution.iter().enumerate() {
         let rr = 3 + i as u32;
         ws.write_string_with_format(rr, 0, cur, &bold)?;
@@ -526,10 +532,16 @@ fn shown(label: &str) -> String {
     }
 }
 
+/// Column titles, plus print setup so the sheet reads on paper: landscape, fit to the page's
+/// width, the title row repeated on every page.
 fn header(ws: &mut Worksheet, row: u32, cols: &[&str], f: &Format) -> Result<(), XlsxError> {
     for (i, c) in cols.iter().enumerate() {
         ws.write_string_with_format(row, i as u16, *c, f)?;
     }
+    ws.set_row_height(row, 30)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(row, row)?;
     Ok(())
 }
 

@@ -360,6 +360,15 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
         }
         total = total.saturating_add(size);
         let lower = name.to_ascii_lowercase();
+        if let Some((_, cap)) = HELD_WHOLE.iter().find(|(part, _)| lower == *part)
+            && size > *cap
+        {
+            return Err(bomb(&format!(
+                "the part '{name}' is {}, far more than a review workbook holds (at most {}); readers keep it in memory whole",
+                human_bytes(size),
+                human_bytes(*cap)
+            )));
+        }
         match lower.as_str() {
             "xl/workbook.xml" => has_workbook = true,
             "xl/workbook.bin" => kind_hint = Some(Kind::Xlsb),
@@ -381,6 +390,16 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     }
     check_parts(&mut zip, limits)
 }
+
+/// Parts calamine parses into memory whole at open (the shared strings are bounded separately,
+/// by [`Limits::shared_strings_bytes`]); a rungs workbook's are a few KB.
+const HELD_WHOLE: [(&str, u64); 5] = [
+    ("xl/styles.xml", 4 << 20),
+    ("xl/workbook.xml", 4 << 20),
+    ("xl/_rels/workbook.xml.rels", 1 << 20),
+    ("_rels/.rels", 1 << 20),
+    ("docprops/custom.xml", 1 << 20),
+];
 
 fn bomb(message: &str) -> Rejection {
     Rejection::new(
@@ -648,5 +667,38 @@ pub fn human_bytes(n: u64) -> String {
         format!("{:.1} MB", n as f64 / 1e6)
     } else {
         format!("{:.1} GB", n as f64 / 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_magic_bytes() {
+        assert_eq!(sniff(b"PK\x03\x04rest"), Sniffed::Zip);
+        assert_eq!(
+            sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
+            Sniffed::Ole
+        );
+        assert_eq!(sniff(b"%PDF-1.7"), Sniffed::Pdf);
+        assert_eq!(sniff("a,b\nc,d\n".as_bytes()), Sniffed::Text);
+        assert_eq!(sniff(&[0, 1, 2, 3, 200, 201]), Sniffed::Unknown);
+    }
+
+    #[test]
+    fn every_rejection_has_its_own_code() {
+        let code = |b: &[u8]| check(b, &LIMITS).err().map(|r| r.code);
+        assert_eq!(code(b""), Some("empty-file"));
+        assert_eq!(code(b"PK\x03\x04\x14\x00"), Some("truncated"));
+        assert_eq!(code(b"name,rating\n"), Some("csv-file"));
+        assert_eq!(code(b"<!DOCTYPE html><html>"), Some("html-file"));
+        assert_eq!(code(b"%PDF-1.4"), Some("pdf-file"));
+    }
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(human_bytes(812), "812 bytes");
+        assert_eq!(human_bytes(1_500_000), "1.5 MB");
     }
 }

@@ -1020,14 +1020,7 @@ fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagn
             "the file is damaged or was not written by a spreadsheet application; ask the reviewer to send the workbook again",
         )
     };
-    let location = match sheet {
-        Some(s) => Location::Cell {
-            file: rep.file.to_owned(),
-            sheet: Some(s.to_owned()),
-            cell: "A1".to_owned(),
-        },
-        None => rep.file_loc(),
-    };
+    let location = rep.file_loc();
     Diagnostic::error(code, message, location).with_hint(hint)
 }
 
