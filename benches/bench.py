@@ -2,7 +2,9 @@
 
 Times, on the same data in the same run, each step of a review cycle at several roster sizes:
   pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
-  sheets  rungs sheets on a roster           vs  Python XlsxWriter writing equivalent workbooks
+  sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
+                                                 (bench/sheets_xlsxwriter.py, the layout of
+                                                 src/sheets/contract.rs)
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
   tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
 Every measured command runs in its own process; wall time is taken around it and peak RSS comes
@@ -150,121 +152,6 @@ def peer_typst(layouts: str, data: str, out: str):
     sys.stderr.write(f"work={time.perf_counter() - start}\n")
 
 
-def peer_xlsxwriter(ladder_json: str, roster: str, out: str):
-    """Writes, per roster row, the same review workbook as rungs (src/sheets/contract.rs): a
-    protected Review sheet with a title, a locked header with defined names, one row per
-    competency (hidden id, area, competency, dropdown rating, evidence, every level's
-    expectations with the current level marked), conditional formats, print setup; an
-    Instructions sheet; a very hidden Provenance sheet; a hidden Ratings sheet; custom document
-    properties; a fixed creation date."""
-    import datetime
-    import hashlib
-
-    import xlsxwriter
-    from xlsxwriter.utility import xl_col_to_name
-
-    ladder = json.loads(Path(ladder_json).read_text(encoding="utf-8"))
-    codes = [lv["code"] for lv in ladder["levels"]]
-    comps = [c for a in ladder["areas"] for c in a["competencies"]]
-    area_title = {a["id"]: a["title"] for a in ladder["areas"]}
-    ratings = [(c, i) for i, c in enumerate(codes)] + [(ladder["rating"].get("not_observed") or "Not observed", None)]
-    meta = ladder["meta"]
-    outdir = Path(out)
-    start = time.perf_counter()
-    with open(roster, newline="", encoding="utf-8") as f:
-        rows = [{"employee_id": r["employee id"], "name": r["name"], "level": r["current level"],
-                 "reviewer": r["reviewer"], "role": r["reviewer role"]} for r in csv.DictReader(f)]
-    for row in rows:
-        key = f"2026-H2\n{row['employee_id']}\n{row['reviewer']}".encode()
-        form = "rv-" + hashlib.sha256(key).hexdigest()[:12]
-        d = outdir / "2026-H2" / row["reviewer"].replace("/", "_")
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / f"{row['employee_id']}-{row['name']}-{form}.xlsx"
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False})
-        wb.set_properties({"title": f"Review: {row['name']}", "author": meta.get("title", ""),
-                           "created": datetime.datetime(2026, 1, 1)})
-        prov = [("form_id", form), ("schema_version", "1"), ("ladder_id", meta["id"]),
-                ("ladder_fingerprint", meta["fingerprint"]), ("ladder_version", meta.get("version", "")),
-                ("employee_id", row["employee_id"]), ("person_name", row["name"]),
-                ("current_level", row["level"]), ("reviewer", row["reviewer"]),
-                ("reviewer_role", row["role"]), ("cycle", "2026-H2"), ("due_date", "")]
-        for k, v in prov:
-            wb.set_custom_property(f"rungs_{k}", v)
-        title = wb.add_format({"bold": True, "font_size": 14})
-        bold = wb.add_format({"bold": True})
-        text = wb.add_format({"quote_prefix": True})
-        wrap = wb.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
-        cur = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#EEF3FB", "quote_prefix": True})
-        inp = wb.add_format({"locked": False, "text_wrap": True, "valign": "top", "border": 1})
-        hl = wb.add_format({"bg_color": "#FFF2CC"})
-        miss = wb.add_format({"bg_color": "#F8D7DA"})
-        ws = wb.add_worksheet("Review")
-        ins = wb.add_worksheet("Instructions")
-        pv = wb.add_worksheet("Provenance")
-        rt = wb.add_worksheet("Ratings")
-        for k, (label, value) in enumerate(ratings):
-            rt.write_string(k, 0, label)
-            if value is not None:
-                rt.write_number(k, 1, value)
-        rt.hide()
-        wb.define_name("rungs_ratings", f"=Ratings!$A$1:$A${len(ratings)}")
-        pv.write_string(0, 0, "key")
-        pv.write_string(0, 1, "value")
-        for r, (k, v) in enumerate(prov, start=1):
-            pv.write_string(r, 0, k)
-            pv.write_string(r, 1, v)
-        pv.very_hidden()
-        ins.write_string(0, 0, f"How to fill in the review of {row['name']}", title)
-        ins.write_string(2, 0, "Pick, for every competency, the level the person demonstrates.")
-        ins.write_string(3, 0, "Give evidence for each rating. Only the rating and evidence cells can be edited.")
-        ins.protect()
-        ws.write_string(0, 0, f"Review: {row['name']}", title)
-        header = [("person_name", "Person"), ("employee_id", "Employee id"),
-                  ("current_level", "Current level"), ("reviewer", "Reviewer"),
-                  ("reviewer_role", "Reviewer role"), ("cycle", "Cycle"), ("due_date", "Due date"),
-                  ("form_id", "Form id")]
-        pd = dict(prov)
-        for r, (k, label) in enumerate(header, start=1):
-            ws.write_string(r, 1, label, bold)
-            ws.write_string(r, 2, pd[k], text)
-            wb.define_name(f"rungs_{k}", f"=Review!$C${r + 1}")
-        top = 10
-        heads = ["id", "Area", "Competency", "Rating", "Evidence"] + codes
-        for c, h in enumerate(heads):
-            ws.write_string(top, c, h, bold)
-        for r, comp in enumerate(comps, start=top + 1):
-            ws.write_string(r, 0, comp["id"])
-            ws.write_string(r, 1, area_title.get(comp["area"], comp["area"]), wrap)
-            ws.write_string(r, 2, comp["title"], wrap)
-            ws.write_blank(r, 3, None, inp)
-            ws.write_blank(r, 4, None, inp)
-            for c, cell in enumerate(comp["cells"]):
-                t = "\n".join("• " + it["text"] for it in cell["items"])
-                ws.write_string(r, 5 + c, t, cur if codes[c] == row["level"] else wrap)
-        last = top + len(comps)
-        ws.data_validation(top + 1, 3, last, 3,
-                           {"validate": "list", "source": f"=Ratings!$A$1:$A${len(ratings)}",
-                            "input_title": "Rating", "input_message": "Pick the level demonstrated"})
-        ws.conditional_format(top + 1, 3, last, 3, {"type": "blanks", "format": miss})
-        for c, code in enumerate(codes):
-            ws.conditional_format(top + 1, 5 + c, last, 5 + c,
-                                  {"type": "formula", "criteria": f'=$D{top + 2}="{code}"',
-                                   "format": hl})
-        ws.set_column(0, 0, None, None, {"hidden": True})
-        ws.set_column(1, 2, 18)
-        ws.set_column(3, 3, 14)
-        ws.set_column(4, 4, 40)
-        ws.set_column(5, 4 + len(codes), 40)
-        ws.protect("", {"format_rows": True})
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(top)
-        ws.activate()
-        wb.close()
-    sys.stderr.write(f"work={time.perf_counter() - start}\n")
-
-
 def _workbooks(root: str):
     return sorted(p for p in Path(root).rglob("*.xlsx") if not p.name.startswith((".", "~")))
 
@@ -305,7 +192,7 @@ def peer_calamine(root: str):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "peer":
         name, rest = sys.argv[2], sys.argv[3:]
-        {"typst": peer_typst, "xlsxwriter": peer_xlsxwriter, "openpyxl": peer_openpyxl,
+        {"typst": peer_typst, "openpyxl": peer_openpyxl,
          "calamine": peer_calamine}[name](*rest)
         return
 
@@ -358,8 +245,8 @@ def main():
         if not a.no_peers:
             px = work / f"xlsxwriter-{scale}"
             results.append(measure("sheets", "XlsxWriter", scale, scale,
-                                   lambda: [py, me, "peer", "xlsxwriter", str(work / "ladder.json"),
-                                            str(roster), str(px)],
+                                   lambda: [py, str(REPO / "bench" / "sheets_xlsxwriter.py"),
+                                            str(work / "ladder.json"), str(roster), str(px)],
                                    rep if scale <= 100 else 1, prepare=fresh(px), env=env))
             shutil.rmtree(px, ignore_errors=True)
         results.append(measure("fill", "examples/fill", scale, scale,
