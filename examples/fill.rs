@@ -15,6 +15,10 @@ use std::process::ExitCode;
 use calamine::{Data, Reader, Xlsx};
 use zip::write::SimpleFileOptions;
 
+#[path = "../tests/prove/rng.rs"]
+mod rng;
+use rng::Rng;
+
 fn main() -> ExitCode {
     let mut seed: u64 = 1;
     let mut roots = Vec::new();
@@ -68,20 +72,6 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Tiny deterministic generator (xorshift64*): answers differ per file and row, yet every run
-/// of the benchmark fills the same values.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0.max(1);
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 type Error = Box<dyn std::error::Error>;
 
 fn fill_file(path: &Path, seed: u64) -> Result<usize, Error> {
@@ -108,7 +98,7 @@ fn fill_file(path: &Path, seed: u64) -> Result<usize, Error> {
             }
             for cell in expand_sqref(&sqref) {
                 // Mostly real ratings, now and then the last option (usually "Not observed").
-                let pick = (rng.next() % options.len() as u64) as usize;
+                let pick = rng.below(options.len());
                 xml = set_inline_string(&xml, &cell, &options[pick])
                     .ok_or_else(|| format!("cell {cell} not found in {part}"))?;
                 filled += 1;

@@ -10,6 +10,10 @@ use std::process::{Command, Output};
 
 use crate::common;
 
+mod rng;
+#[allow(unused_imports)] // not every test file draws random numbers
+pub use rng::Rng;
+
 /// Cycle name used by every proof test.
 pub const CYCLE: &str = "2026-H2";
 
@@ -125,22 +129,4 @@ pub fn workbooks(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-/// Tiny deterministic generator (xorshift64*) so corpus and tests are the same on every run.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0.max(1);
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
