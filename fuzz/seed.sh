@@ -13,6 +13,59 @@ find tests -name '*.md' 2>/dev/null | while read -r f; do
   cp "$f" "$c/ladder/$(echo "$f" | tr '/' '_')"
 done
 
+# Front matter, a relative scale, highest-first order, inline markup and non-Latin text, so
+# the fuzzer starts from every branch of the format.
+cat > "$c/ladder/relative.md" <<'MD'
++++
+id = "eng"
+version = "2026.1"
+organisation = "Example Corp"
+language = "de"
+levels_order = "highest-first"
+
+[rating]
+scale = "relative"
+not_observed = "n/a"
+options = [
+  { label = "Not yet", value = -1, description = "below" },
+  { label = "Meets", value = 0 },
+  { label = "Exceeds", value = 1 },
+]
++++
+# Ingénierie — Leiter
+
+Beschreibung *mit* **Auszeichnung** und `code`.
+
+## Staff (E3)
+
+Zusammenfassung.
+
+### Technik
+
+#### Entwurf
+
+- Entwirft Systeme über [Teams](https://example.org) hinweg — „zuverlässig“.
+
+## Senior (E2)
+
+### Technik
+
+#### Entwurf
+
+- Entwirft Systeme für das Team.
+
+---
+
+## Engineer (E1)
+
+### Technik
+
+#### Entwurf
+
+- Setzt Entwürfe um.
+MD
+printf '# 职业阶梯\n\n## 初级 (J1)\n\n### 技能\n\n#### 掌握\n\n- 熟悉一个领域 😀\n\n## 高级 (J2)\n\n### 技能\n\n#### 掌握\n\n- 熟悉多个领域\n' > "$c/ladder/cjk.md"
+
 # names: each field of the example roster, and names that have broken file-name code before.
 python3 - "$c/names" <<'PY'
 import csv, hashlib, sys
