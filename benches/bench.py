@@ -38,9 +38,12 @@ REPO = HERE.parent
 
 
 class Result:
-    def __init__(self, step, tool, scale, items, walls, rss_kb, work=None, note=""):
+    def __init__(self, step, tool, scale, items, walls, rss_kb, work=None, note="", cpus=()):
         self.step, self.tool, self.scale, self.items = step, tool, scale, items
         self.wall = statistics.median(walls)
+        # CPU time (user + system) barely depends on what else the machine runs: on a shared
+        # machine it is the steadier number to compare.
+        self.cpu = statistics.median(cpus) if cpus else 0.0
         self.runs = len(walls)
         self.rss_mb = rss_kb / 1024
         self.work = work
@@ -48,7 +51,7 @@ class Result:
 
 
 def run_measured(cmd, env=None, cwd=None):
-    """Runs cmd; returns (wall seconds, peak RSS in KiB, stdout, stderr). Raises on failure."""
+    """Runs cmd; returns (wall s, peak RSS KiB, CPU s, stdout, stderr). Raises on failure."""
     start = time.perf_counter()
     p = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd
@@ -62,24 +65,27 @@ def run_measured(cmd, env=None, cwd=None):
     if p.returncode != 0:
         sys.stderr.write(err.decode(errors="replace"))
         raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed with {p.returncode}")
-    return wall, ru.ru_maxrss, out.decode(errors="replace"), err.decode(errors="replace")
+    cpu = ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_maxrss, cpu, out.decode(errors="replace"), err.decode(errors="replace")
 
 
 def measure(step, tool, scale, items, make_cmd, repeat, prepare=None, env=None, note=""):
-    walls, rss, work = [], 0, []
+    walls, rss, work, cpus = [], 0, [], []
     for _ in range(repeat):
         if prepare:
             prepare()
-        wall, kb, _, err = run_measured(make_cmd(), env=env)
+        wall, kb, cpu, _, err = run_measured(make_cmd(), env=env)
         walls.append(wall)
+        cpus.append(cpu)
         rss = max(rss, kb)
         for line in err.splitlines():
             if line.startswith("work="):
                 work.append(float(line[5:]))
-    r = Result(step, tool, scale, items, walls, rss, statistics.median(work) if work else None, note)
+    r = Result(step, tool, scale, items, walls, rss, statistics.median(work) if work else None, note,
+               cpus)
     print(
         f"  {step:6} {tool:16} {scale:>6} items={items:<6} wall={r.wall*1000:9.1f} ms "
-        f"per item={r.wall/items*1000:8.2f} ms  rss={r.rss_mb:6.1f} MB"
+        f"per item={r.wall/items*1000:8.2f} ms  cpu={r.cpu*1000:9.1f} ms  rss={r.rss_mb:6.1f} MB"
         + (f"  (work {r.work*1000:.1f} ms)" if r.work is not None else ""),
         flush=True,
     )
@@ -242,13 +248,6 @@ def main():
                                lambda: rungs + ["sheets", "--roster", str(roster), "--cycle",
                                                 "2026-H2", "-o", str(out)],
                                rep, prepare=fresh(out), env=env))
-        if not a.no_peers:
-            px = work / f"xlsxwriter-{scale}"
-            results.append(measure("sheets", "XlsxWriter", scale, scale,
-                                   lambda: [py, str(REPO / "bench" / "sheets_xlsxwriter.py"),
-                                            str(work / "ladder.json"), str(roster), str(px)],
-                                   rep if scale <= 100 else 1, prepare=fresh(px), env=env))
-            shutil.rmtree(px, ignore_errors=True)
         results.append(measure("fill", "examples/fill", scale, scale,
                                lambda: [a.fill, str(out)], 1, env=env))
         tally_out = work / f"tally-{scale}"
@@ -258,6 +257,13 @@ def main():
             tally_cmd += ["--manifest", str(manifest)]
         results.append(measure("tally", "rungs", scale, scale, lambda: tally_cmd,
                                rep, prepare=fresh(tally_out), env=env))
+        if not a.no_peers:
+            px = work / f"xlsxwriter-{scale}"
+            results.append(measure("sheets", "XlsxWriter", scale, scale,
+                                   lambda: [py, str(REPO / "bench" / "sheets_xlsxwriter.py"),
+                                            str(work / "ladder.json"), str(roster), str(px)],
+                                   rep if scale <= 100 else 1, prepare=fresh(px), env=env))
+            shutil.rmtree(px, ignore_errors=True)
         if not a.no_peers:
             results.append(measure("tally", "openpyxl", scale, scale,
                                    lambda: [py, me, "peer", "openpyxl", str(out)],
@@ -315,18 +321,24 @@ def machine() -> str:
 def render(results: list[Result]) -> str:
     """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
     base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
+    steps = {"pdf": 0, "sheets": 1, "fill": 2, "tally": 3}
+    results = sorted(results, key=lambda r: (0 if r.scale == "ladder" else int(r.scale),
+                                             steps.get(r.step, 9), r.tool != "rungs"))
     lines = [
-        f"Machine: {machine()}; median of the runs shown; RSS = peak resident set of the process.",
+        f"Machine: {machine()}; load average at the end: {os.getloadavg()[0]:.1f}; "
+        "median of the runs shown; RSS = peak resident set of the process.",
         "",
-        "| step | scale | tool | items | wall | per item | peak RSS | rungs faster by | runs |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| step | scale | tool | items | wall | per item | CPU (user+sys) | peak RSS | rungs faster by (wall / CPU) | runs |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         b = base.get((r.step, r.scale))
-        speed = f"{r.wall / b.wall:.1f}×" if b and r.tool not in ("rungs", "examples/fill") else ""
+        speed = ""
+        if b and r.tool not in ("rungs", "examples/fill"):
+            speed = f"{r.wall / b.wall:.1f}× / {r.cpu / b.cpu:.1f}×" if b.cpu else f"{r.wall / b.wall:.1f}×"
         lines.append(
             f"| {r.step} | {r.scale} | {r.tool} | {r.items} | {fmt_s(r.wall)} | "
-            f"{fmt_s(r.wall / r.items)} | {r.rss_mb:.1f} MB | {speed} | {r.runs} |"
+            f"{fmt_s(r.wall / r.items)} | {fmt_s(r.cpu)} | {r.rss_mb:.1f} MB | {speed} | {r.runs} |"
         )
     return "\n".join(lines) + "\n"
 
