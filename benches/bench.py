@@ -3,7 +3,7 @@
 Times, on the same data in the same run, each step of a review cycle at several roster sizes:
   pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
   sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
-                                                 (bench/sheets_xlsxwriter.py, the layout of
+                                                 (benches/sheets_xlsxwriter.py, the layout of
                                                  src/sheets/contract.rs)
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
   tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
@@ -260,7 +260,7 @@ def main():
         if not a.no_peers:
             px = work / f"xlsxwriter-{scale}"
             results.append(measure("sheets", "XlsxWriter", scale, scale,
-                                   lambda: [py, str(REPO / "bench" / "sheets_xlsxwriter.py"),
+                                   lambda: [py, str(REPO / "benches" / "sheets_xlsxwriter.py"),
                                             str(work / "ladder.json"), str(roster), str(px)],
                                    rep if scale <= 100 else 1, prepare=fresh(px), env=env))
             shutil.rmtree(px, ignore_errors=True)

@@ -91,8 +91,8 @@ fn assert_fonts_embedded(pdf: &Path) {
     }
 }
 
-/// (level code, expectation text) of every bullet of a ladder, from `rungs export json`.
-fn bullets(cwd: &Path, ladder: &Path) -> Vec<(String, String)> {
+/// The ladder as `rungs export json` gives it.
+fn export(cwd: &Path, ladder: &Path) -> serde_json::Value {
     let o = run(
         cwd,
         &[
@@ -103,7 +103,12 @@ fn bullets(cwd: &Path, ladder: &Path) -> Vec<(String, String)> {
         ],
     );
     assert_code(&o, 0);
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+/// (level code, expectation text) of every bullet of a ladder, from `rungs export json`.
+fn bullets(cwd: &Path, ladder: &Path) -> Vec<(String, String)> {
+    let json = export(cwd, ladder);
     let mut out = Vec::new();
     for area in json["areas"].as_array().expect("areas") {
         for comp in area["competencies"].as_array().expect("competencies") {
@@ -212,6 +217,31 @@ fn bundled_ladder_prints_every_bullet_with_fonts_sizes_and_metadata() {
 
     assert_eq!(bullets(tmp.path(), &ladder).len(), 60);
     assert_every_bullet_printed(tmp.path(), &ladder, &out);
+
+    // Every matrix page repeats the level header and carries the footer with the fingerprint.
+    let matrix = out.join("matrix.pdf");
+    let pages: usize = pdf_info(&matrix)["Pages"].parse().expect("page count");
+    assert!(pages > 1, "the bundled matrix spans pages");
+    let fingerprint = export(tmp.path(), &ladder)["meta"]["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_owned();
+    for page in 1..=pages {
+        let n = page.to_string();
+        let text = tool(
+            Command::new("pdftotext")
+                .args(["-raw", "-f", &n, "-l", &n])
+                .arg(&matrix)
+                .arg("-"),
+        );
+        let text = squash(&String::from_utf8_lossy(&text.stdout));
+        for header in ["L1JuniorSRE", "L3SeniorSRE", "L5PrincipalSRE", &fingerprint] {
+            assert!(
+                text.contains(header),
+                "matrix page {page} lacks {header}: {text}"
+            );
+        }
+    }
 
     for name in pdf_names(&out) {
         let pdf = out.join(&name);

@@ -1,5 +1,5 @@
 //! `rungs tally` end to end: workbooks written by `rungs sheets`, filled by real clients
-//! (openpyxl; LibreOffice through Python-UNO; re-saved by LibreOffice headless), tampered
+//! (openpyxl; `LibreOffice` through Python-UNO; re-saved by `LibreOffice` headless), tampered
 //! with, crafted to be hostile, and imported through the built binary.
 
 mod common;
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use calamine::Reader;
 use common::{assert_code, python, repo, run, stderr, stdout, tempdir, tool};
 
 /// A temp folder with the example roster's workbooks in `sent/` (and `sent/manifest.json`).
@@ -34,7 +35,7 @@ impl Setup {
     /// `rungs tally ARGS` in the temp folder, on the bundled ladder.
     fn tally(&self, args: &[&str]) -> std::process::Output {
         let ladder = repo().join("ladder");
-        let mut all = vec!["--ladder", ladder.to_str().unwrap(), "tally"];
+        let mut all = vec!["--ladder", ladder.to_str().expect("UTF-8 path"), "tally"];
         all.extend_from_slice(args);
         run(self.path(), &all)
     }
@@ -47,11 +48,11 @@ fn make_sheets(dir: &Path, ladder: &Path, out: &str) -> std::process::Output {
         dir,
         &[
             "--ladder",
-            ladder.to_str().unwrap(),
+            ladder.to_str().expect("UTF-8 path"),
             "-q",
             "sheets",
             "--roster",
-            roster.to_str().unwrap(),
+            roster.to_str().expect("UTF-8 path"),
             "--cycle",
             "2026-H2",
             "-o",
@@ -64,7 +65,7 @@ fn workbooks(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
+        for e in std::fs::read_dir(&d).expect("file system").flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
@@ -77,15 +78,15 @@ fn workbooks(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Copies workbooks into `dir` as `r01.xlsx`, `r02.xlsx`, … (LibreOffice wants plain names).
+/// Copies workbooks into `dir` as `r01.xlsx`, `r02.xlsx`, … (`LibreOffice` wants plain names).
 fn flatten(files: &[PathBuf], dir: &Path) -> Vec<PathBuf> {
-    std::fs::create_dir_all(dir).unwrap();
+    std::fs::create_dir_all(dir).expect("file system");
     files
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let to = dir.join(format!("r{:02}.xlsx", i + 1));
-            std::fs::copy(f, &to).unwrap();
+            std::fs::copy(f, &to).expect("file system");
             to
         })
         .collect()
@@ -117,7 +118,7 @@ for i, f in enumerate(files):
             typed, label = 4, "L4"
         else:
             typed, label = None, ""
-        ev = ["=cmd|' /C calc'!A0", "line one\nline two", "naïve — it’s 😀 עברית", ""][(i + k) % 4]
+        ev = ["=cmd|' /C calc'!A0", "line one\nline two", "naïve — it’s 😀 עברית", "", "crlf\r\nline"][(i + k) % 5]
         ws.cell(r, 4).value = typed
         ws.cell(r, 5).value = ev or None
         if ev:
@@ -134,7 +135,7 @@ type Answers = BTreeMap<String, BTreeMap<String, (String, String)>>;
 
 fn fill_openpyxl(dir: &Path, files: &[PathBuf]) -> Answers {
     let script = dir.join("fill.py");
-    std::fs::write(&script, FILL_PY).unwrap();
+    std::fs::write(&script, FILL_PY).expect("file system");
     let o = tool(Command::new(python()).arg(&script).args(files));
     let v: BTreeMap<String, BTreeMap<String, (String, String)>> =
         serde_json::from_slice(&o.stdout).expect("fill.py prints JSON");
@@ -143,9 +144,13 @@ fn fill_openpyxl(dir: &Path, files: &[PathBuf]) -> Answers {
 
 /// `tally.csv` read back: form id → competency id → (label, evidence as written).
 fn csv_answers(path: &Path) -> Answers {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let h = r.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let mut r = csv::Reader::from_path(path).expect("valid CSV");
+    let h = r.headers().expect("test data as expected").clone();
+    let col = |name: &str| {
+        h.iter()
+            .position(|x| x == name)
+            .expect("test data as expected")
+    };
     let (form, comp, rating, ev) = (
         col("form_id"),
         col("competency_id"),
@@ -154,7 +159,7 @@ fn csv_answers(path: &Path) -> Answers {
     );
     let mut out = Answers::new();
     for rec in r.records() {
-        let rec = rec.unwrap();
+        let rec = rec.expect("valid CSV");
         out.entry(rec[form].to_owned()).or_default().insert(
             rec[comp].to_owned(),
             (rec[rating].to_owned(), rec[ev].to_owned()),
@@ -199,7 +204,7 @@ fn soffice_convert(files: &[PathBuf], out: &Path, profile: &Path) {
 }
 
 fn read(p: &Path) -> Vec<u8> {
-    std::fs::read(p).unwrap()
+    std::fs::read(p).expect("file system")
 }
 
 #[test]
@@ -231,7 +236,14 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
     assert_code(&o, 0);
     let mut rev: Vec<String> = returned
         .iter()
-        .map(|p| format!("returned/{}", p.file_name().unwrap().to_string_lossy()))
+        .map(|p| {
+            format!(
+                "returned/{}",
+                p.file_name()
+                    .expect("test data as expected")
+                    .to_string_lossy()
+            )
+        })
         .collect();
     rev.reverse();
     let mut args: Vec<&str> = rev.iter().map(String::as_str).collect();
@@ -272,8 +284,8 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
     );
 
     // The tally workbook itself opens in calamine with its sheets.
-    use calamine::Reader;
-    let wb: calamine::Xlsx<_> = calamine::open_workbook(s.path().join("t1/tally.xlsx")).unwrap();
+    let wb: calamine::Xlsx<_> =
+        calamine::open_workbook(s.path().join("t1/tally.xlsx")).expect("calamine opens it");
     assert_eq!(
         wb.sheet_names(),
         [
@@ -287,9 +299,20 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
         ]
     );
     let json: serde_json::Value =
-        serde_json::from_slice(&read(&s.path().join("t1/tally.json"))).unwrap();
-    assert_eq!(json["tally"]["people"].as_array().unwrap().len(), 6);
-    assert!(json["rule"].as_str().unwrap().contains("median"));
+        serde_json::from_slice(&read(&s.path().join("t1/tally.json"))).expect("valid JSON");
+    assert_eq!(
+        json["tally"]["people"]
+            .as_array()
+            .expect("valid JSON")
+            .len(),
+        6
+    );
+    assert!(
+        json["rule"]
+            .as_str()
+            .expect("valid JSON")
+            .contains("median")
+    );
 }
 
 #[test]
@@ -299,10 +322,10 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
     let returned = flatten(&sent[..3], &s.path().join("returned"));
     fill_openpyxl(s.path(), &returned);
     // The same file twice, an Office lock file and owner file beside them.
-    std::fs::copy(&returned[0], s.path().join("returned/copy of r01.xlsx")).unwrap();
-    std::fs::write(s.path().join("returned/~$r01.xlsx"), b"owner").unwrap();
-    std::fs::write(s.path().join("returned/.~lock.r01.xlsx#"), b"lock").unwrap();
-    std::fs::write(s.path().join("returned/notes.txt"), b"not a workbook").unwrap();
+    std::fs::copy(&returned[0], s.path().join("returned/copy of r01.xlsx")).expect("file system");
+    std::fs::write(s.path().join("returned/~$r01.xlsx"), b"owner").expect("file system");
+    std::fs::write(s.path().join("returned/.~lock.r01.xlsx#"), b"lock").expect("file system");
+    std::fs::write(s.path().join("returned/notes.txt"), b"not a workbook").expect("file system");
 
     let o = s.tally(&["returned", "--manifest", "sent/manifest.json", "-o", "t"]);
     assert_code(&o, 0);
@@ -314,14 +337,14 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
 
     // A second return of r02 with a different rating: a conflict naming both files and the cell.
     let other = s.path().join("other");
-    std::fs::create_dir_all(&other).unwrap();
-    std::fs::copy(&returned[1], other.join("r02-v2.xlsx")).unwrap();
+    std::fs::create_dir_all(&other).expect("file system");
+    std::fs::copy(&returned[1], other.join("r02-v2.xlsx")).expect("file system");
     let script = s.path().join("change.py");
     std::fs::write(
         &script,
         "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb['Review']\nws['D13'] = 'L5' if ws['D13'].value != 'L5' else 'L1'\nwb.save(sys.argv[1])\n",
     )
-    .unwrap();
+    .expect("test data as expected");
     tool(
         Command::new(python())
             .arg(&script)
@@ -353,8 +376,24 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
         "{}",
         stdout(&o)
     );
-    let csv = std::fs::read_to_string(s.path().join("t3/tally.csv")).unwrap();
+    let csv = std::fs::read_to_string(s.path().join("t3/tally.csv")).expect("file system");
     assert!(csv.contains("other/r02-v2.xlsx") && !csv.contains("returned/r02.xlsx"));
+    assert!(!stderr(&o).contains("prefer-unused"), "{}", stderr(&o));
+
+    // A --prefer that settles nothing is reported, not silently ignored.
+    let o = s.tally(&["returned", "--prefer", "returned/r01.xlsx", "-o", "t4"]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning[prefer-unused]"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The output folder inside the inputs, or an earlier tally's: never read back as returns.
+    for out in ["returned/tally", "returned/tally", "t5"] {
+        let o = s.tally(&["returned", "-o", out]);
+        assert_code(&o, 0);
+    }
 }
 
 #[test]
@@ -362,11 +401,11 @@ fn libreoffice_fill_through_uno_and_tampering_is_located() {
     let s = Setup::new();
     let sent = s.sent();
     let work = s.path().join("lo");
-    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&work).expect("file system");
     let base = &sent[0];
     let job = |out: &str, extra: serde_json::Value| {
         let mut j = serde_json::json!({"in": base, "out": work.join(out)});
-        for (k, v) in extra.as_object().unwrap() {
+        for (k, v) in extra.as_object().expect("test data as expected") {
             j[k] = v.clone();
         }
         j
@@ -386,7 +425,7 @@ fn libreoffice_fill_through_uno_and_tampering_is_located() {
         ]
     });
     let spec = s.path().join("jobs.json");
-    std::fs::write(&spec, serde_json::to_vec(&jobs).unwrap()).unwrap();
+    std::fs::write(&spec, serde_json::to_vec(&jobs).expect("valid JSON")).expect("valid JSON");
     tool(
         Command::new("/usr/bin/python3")
             .arg(repo().join("tests/lo_fill.py"))
@@ -397,7 +436,7 @@ fn libreoffice_fill_through_uno_and_tampering_is_located() {
     let o = s.tally(&["lo/filled.xlsx", "-o", "t1"]);
     assert_code(&o, 0);
     let got = csv_answers(&s.path().join("t1/tally.csv"));
-    let (_, answers) = got.iter().next().unwrap();
+    let (_, answers) = got.iter().next().expect("test data as expected");
     let ids: Vec<&String> = answers.keys().collect();
     let by_row = |row: usize| {
         // Rows 12.. hold the competencies in ladder order.
@@ -466,15 +505,25 @@ fn ladder_ids() -> Vec<String> {
     let ladder = repo().join("ladder");
     let o = run(
         dir.path(),
-        &["--ladder", ladder.to_str().unwrap(), "export", "json"],
+        &[
+            "--ladder",
+            ladder.to_str().expect("UTF-8 path"),
+            "export",
+            "json",
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     v["areas"]
         .as_array()
-        .unwrap()
+        .expect("test data as expected")
         .iter()
-        .flat_map(|a| a["competencies"].as_array().unwrap().iter())
-        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .flat_map(|a| {
+            a["competencies"]
+                .as_array()
+                .expect("test data as expected")
+                .iter()
+        })
+        .map(|c| c["id"].as_str().expect("test data as expected").to_owned())
         .collect()
 }
 
@@ -508,7 +557,7 @@ fn hostile_files_are_each_rejected_with_their_own_message_in_bounded_memory() {
             .arg(env!("CARGO_BIN_EXE_rungs"))
             .current_dir(s.path())
             .output()
-            .unwrap();
+            .expect("test data as expected");
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{name}: exit status\n{err}");
         assert!(
@@ -533,7 +582,7 @@ fn hostile_files_are_each_rejected_with_their_own_message_in_bounded_memory() {
 
     // All of them with one good review and --skip-invalid: the good one is tallied, the rest listed.
     let good = s.path().join("hostile/good.xlsx");
-    std::fs::copy(base, &good).unwrap();
+    std::fs::copy(base, &good).expect("file system");
     let o = s.tally(&["hostile", "--skip-invalid", "-o", "t"]);
     assert_code(&o, 0);
     let out = stdout(&o);
@@ -542,7 +591,7 @@ fn hostile_files_are_each_rejected_with_their_own_message_in_bounded_memory() {
     assert!(out.contains("hostile/zip-bomb.xlsx"), "{out}");
     assert!(
         std::fs::read_to_string(s.path().join("t/tally.csv"))
-            .unwrap()
+            .expect("test data as expected")
             .contains("blank")
     );
 }
@@ -551,7 +600,13 @@ fn hostile_files_are_each_rejected_with_their_own_message_in_bounded_memory() {
 fn other_cycle_and_not_a_review_are_rejected() {
     let s = Setup::new();
     let sent = s.sent();
-    let o = s.tally(&[sent[0].to_str().unwrap(), "--cycle", "2027-H1", "-o", "t"]);
+    let o = s.tally(&[
+        sent[0].to_str().expect("UTF-8 path"),
+        "--cycle",
+        "2027-H1",
+        "-o",
+        "t",
+    ]);
     assert_code(&o, 1);
     assert!(stderr(&o).contains("error[other-cycle]"), "{}", stderr(&o));
 
@@ -562,7 +617,7 @@ fn other_cycle_and_not_a_review_are_rejected() {
         &script,
         "import sys, openpyxl\nwb = openpyxl.Workbook()\nwb.active['A1'] = 'hello'\nwb.save(sys.argv[1])\n",
     )
-    .unwrap();
+    .expect("test data as expected");
     tool(Command::new(python()).arg(&script).arg(&plain));
     let o = s.tally(&["plain.xlsx", "-o", "t"]);
     assert_code(&o, 1);
@@ -597,7 +652,7 @@ for f in sys.argv[4:]:
     wb.save(f)
 "#,
     )
-    .unwrap();
+    .expect("test data as expected");
     tool(
         Command::new(python())
             .arg(&script)
@@ -607,12 +662,20 @@ for f in sys.argv[4:]:
 }
 
 fn people(json_path: &Path) -> BTreeMap<String, serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_slice(&read(json_path)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&read(json_path)).expect("valid JSON");
     v["tally"]["people"]
         .as_array()
-        .unwrap()
+        .expect("test data as expected")
         .iter()
-        .map(|p| (p["employee_id"].as_str().unwrap().to_owned(), p.clone()))
+        .map(|p| {
+            (
+                p["employee_id"]
+                    .as_str()
+                    .expect("test data as expected")
+                    .to_owned(),
+                p.clone(),
+            )
+        })
         .collect()
 }
 
@@ -632,41 +695,58 @@ fn consensus_rule_on_a_levels_scale() {
     assert_eq!(p["E1002"]["suggested_level"], "L4");
     assert_eq!(p["E1002"]["gap"], 2);
     let v: serde_json::Value =
-        serde_json::from_slice(&read(&s.path().join("t/tally.json"))).unwrap();
+        serde_json::from_slice(&read(&s.path().join("t/tally.json"))).expect("valid JSON");
     // Self L5 against manager L4: a gap on every competency of everyone with both.
-    assert_eq!(v["tally"]["self_gaps"].as_array().unwrap().len(), 6 * 10);
+    assert_eq!(
+        v["tally"]["self_gaps"]
+            .as_array()
+            .expect("test data as expected")
+            .len(),
+        6 * 10
+    );
     // Peers (L2) and self (L5) are three levels apart: disagreement for E1001, E1003, E1005.
     assert_eq!(
-        v["tally"]["disagreements"].as_array().unwrap().len(),
+        v["tally"]["disagreements"]
+            .as_array()
+            .expect("test data as expected")
+            .len(),
         3 * 10
     );
     let len: Vec<(String, f64)> = v["tally"]["leniency"]
         .as_array()
-        .unwrap()
+        .expect("test data as expected")
         .iter()
         .map(|l| {
             (
-                l["reviewer"].as_str().unwrap().to_owned(),
-                l["mean_offset"].as_f64().unwrap(),
+                l["reviewer"]
+                    .as_str()
+                    .expect("test data as expected")
+                    .to_owned(),
+                l["mean_offset"].as_f64().expect("test data as expected"),
             )
         })
         .collect();
     // Jonas Berg manages E1001 (consensus L2: +2), E1002 (L4: 0) and E1003 (L2: +2).
-    let jonas = len.iter().find(|(r, _)| r == "Jonas Berg").unwrap().1;
+    let jonas = len
+        .iter()
+        .find(|(r, _)| r == "Jonas Berg")
+        .expect("test data as expected")
+        .1;
     assert!((jonas - 4.0 / 3.0).abs() < 0.01, "{len:?}");
 }
 
 #[test]
 fn consensus_rule_on_a_relative_scale_and_incomplete_reviews() {
     let s = Setup::new();
-    let ladder = std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).unwrap();
+    let ladder =
+        std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).expect("file system");
     let relative = format!(
         "+++\n[rating]\nscale = \"relative\"\noptions = [\n  {{ label = \"Not yet\", value = -1 }},\n  {{ label = \"Meets\", value = 0 }},\n  {{ label = \"Exceeds\", value = 1 }},\n]\n+++\n{ladder}"
     );
     let lpath = s.path().join("relative.md");
-    std::fs::write(&lpath, relative).unwrap();
+    std::fs::write(&lpath, relative).expect("file system");
     let run_with = |args: &[&str]| {
-        let mut all = vec!["--ladder", lpath.to_str().unwrap()];
+        let mut all = vec!["--ladder", lpath.to_str().expect("UTF-8 path")];
         all.extend_from_slice(args);
         run(s.path(), &all)
     };
@@ -701,10 +781,86 @@ fn consensus_rule_on_a_relative_scale_and_incomplete_reviews() {
     assert_eq!(p["E1002"]["reviews_complete"], 1);
     // E1006 (L5, the top): Exceeds cannot go above the top level.
     assert_eq!(p["E1006"]["suggested_level"], "L5");
-    let csv = std::fs::read_to_string(s.path().join("t/tally.csv")).unwrap();
+    let csv = std::fs::read_to_string(s.path().join("t/tally.csv")).expect("file system");
     assert!(csv.contains(",rated,Exceeds,1,"), "{csv}");
     assert!(
         csv.contains(",blank,,,"),
         "blank ratings are listed as blank, never as zero"
     );
+}
+
+#[test]
+fn identity_from_surviving_copies_and_other_ladders() {
+    let s = Setup::new();
+    let returned = flatten(&s.sent()[..2], &s.path().join("returned"));
+    // Drop the hidden provenance sheet and the custom properties, as some applications do:
+    // the visible header still identifies the review (its form id is a hash of cycle, person
+    // and reviewer).
+    let script = s.path().join("strip.py");
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nfrom openpyxl.packaging.custom import CustomPropertyList\nwb = openpyxl.load_workbook(sys.argv[1])\ndel wb['Provenance']\nwb.custom_doc_props = CustomPropertyList()\nwb['Review']['D12'] = 'L2'\nwb.save(sys.argv[1])\n",
+    )
+    .expect("test data as expected");
+    tool(Command::new(python()).arg(&script).arg(&returned[0]));
+    let o = s.tally(&["returned/r01.xlsx", "-o", "t1"]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning[provenance-from-header]"),
+        "{}",
+        stderr(&o)
+    );
+    let o = s.tally(&[
+        "returned/r01.xlsx",
+        "--manifest",
+        "sent/manifest.json",
+        "-o",
+        "t2",
+    ]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning[provenance-from-manifest]"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The visible header edited to name someone else: the copies disagree.
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nwb['Review']['C5'] = 'Someone Else'\nwb.save(sys.argv[1])\n",
+    )
+    .expect("test data as expected");
+    tool(Command::new(python()).arg(&script).arg(&returned[1]));
+    let o = s.tally(&["returned/r02.xlsx", "-o", "t3"]);
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("error[provenance-mismatch]"), "{err}");
+    assert!(
+        err.contains("sheet 'Review', C5") && err.contains("'Someone Else'"),
+        "{err}"
+    );
+
+    // Another ladder (one expectation reworded): a different fingerprint.
+    let ladder =
+        std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).expect("file system");
+    let other = s.path().join("other.md");
+    std::fs::write(
+        &other,
+        ladder.replacen("Shadows on call", "Joins on call", 1),
+    )
+    .expect("test data as expected");
+    let o = run(
+        s.path(),
+        &[
+            "--ladder",
+            other.to_str().expect("UTF-8 path"),
+            "tally",
+            "sent",
+            "-o",
+            "t4",
+        ],
+    );
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("error[other-ladder]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("15 files rejected"), "{}", stderr(&o));
 }

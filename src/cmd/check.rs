@@ -16,7 +16,8 @@ pub struct Args {
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
-    let loaded = super::load_ladder(ladder)?;
+    let loaded = rungs::ladder::load(ladder)?;
+    eprint!("{}", rungs::diag::render_all(&loaded.warnings));
     let l = &loaded.ladder;
     if !quiet {
         let comps = l.competencies().count();

@@ -1,5 +1,6 @@
 //! `rungs layouts`: copy the built-in Typst layouts out for editing, or list them.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -33,9 +34,11 @@ pub enum Action {
 pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCode, Failure> {
     match action {
         Action::List => {
+            let mut list = String::new();
             for (name, bytes) in layouts::BUILT_IN {
-                println!("{name}\t{} bytes", bytes.len());
+                let _ = writeln!(list, "{name}\t{} bytes", bytes.len());
             }
+            super::print_stdout(&list);
             Ok(ExitCode::SUCCESS)
         }
         Action::Init { dir, force } => {
@@ -55,21 +58,27 @@ pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCo
             )
             .map_err(failed)?;
             if !quiet {
+                let mut out = String::new();
                 for c in &done {
-                    match c {
-                        Copied::Written(name) => println!("wrote {}", dir.join(name).display()),
-                        Copied::Kept(name) => println!(
+                    let _ = match c {
+                        Copied::Written(name) => {
+                            writeln!(out, "wrote {}", dir.join(name).display())
+                        }
+                        Copied::Kept(name) => writeln!(
+                            out,
                             "kept  {} (already there; --force replaces it)",
                             dir.join(name).display()
                         ),
-                    }
+                    };
                 }
-                println!("wrote {} (the ladder's data)", data.display());
-                println!(
-                    "next: edit, preview with `typst watch {}`, print with `rungs pdf --layouts {}`",
+                let _ = writeln!(
+                    out,
+                    "wrote {} (the ladder's data)\nnext: edit, preview with `typst watch {}`, print with `rungs pdf --layouts {}`",
+                    data.display(),
                     dir.join(layouts::MATRIX).display(),
                     dir.display()
                 );
+                super::print_stdout(&out);
             }
             Ok(ExitCode::SUCCESS)
         }

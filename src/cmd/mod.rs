@@ -111,10 +111,18 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Loads the ladder and prints its warnings to stderr.
+/// Loads the ladder for a command that uses it. Quality warnings are `rungs check`'s business:
+/// other commands mention how many there are in one line, so their own output stays readable.
 pub fn load_ladder(path: Option<&std::path::Path>) -> Result<rungs::ladder::Loaded, Failure> {
     let loaded = rungs::ladder::load(path)?;
-    eprint!("{}", rungs::diag::render_all(&loaded.warnings));
+    let n = loaded.warnings.len();
+    if n > 0 {
+        eprintln!(
+            "note: the ladder has {n} quality warning{}; `rungs check` shows {}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        );
+    }
     Ok(loaded)
 }
 

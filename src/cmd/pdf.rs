@@ -83,9 +83,10 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         written.push(doc);
     }
     if !quiet && !written.is_empty() {
+        use std::fmt::Write as _;
         let width = written.iter().map(|d| d.file_name.len()).max().unwrap_or(0);
-        println!(
-            "wrote {} PDF{} to {} ({}, {:.0} ms):",
+        let mut out = format!(
+            "wrote {} PDF{} to {} ({}, {:.0} ms):\n",
             written.len(),
             if written.len() == 1 { "" } else { "s" },
             args.output.display(),
@@ -93,13 +94,15 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             elapsed.as_secs_f64() * 1000.0
         );
         for d in &written {
-            println!(
+            let _ = writeln!(
+                out,
                 "  {:width$}  {} page{}",
                 d.file_name,
                 d.pages,
                 if d.pages == 1 { "" } else { "s" }
             );
         }
+        super::print_stdout(&out);
     }
     if rendered.failed.is_empty() {
         Ok(ExitCode::SUCCESS)

@@ -117,7 +117,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         );
         b
     });
-    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    // Two threads per core: each workbook ends in an fsync, and while one thread waits on the
+    // disk another keeps the core busy building the next workbook.
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) * 2;
     let tick = || {
         if let Some(b) = &bar {
             b.inc(1);

@@ -11,7 +11,7 @@ use super::Failure;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs tally returned/                                 tally every workbook under returned/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n                                                        also list reviews not returned, check locked text\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx            b.xlsx wins where both answer one review\n  rungs tally returned/ --skip-invalid                 tally what is valid, list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written."
+    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written."
 )]
 pub struct Args {
     /// Returned workbooks, or folders holding them (searched recursively; lock files such as
@@ -53,7 +53,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         Some(p) => Some(tally::load_manifest(p).map_err(|d| Failure::Input(d.to_string()))?),
         None => None,
     };
-    let found = tally::discover(&args.inputs);
+    let found = tally::discover(&args.inputs, Some(&args.out));
     if !found.missing.is_empty() {
         return Err(Failure::Input(render_all(&found.missing)));
     }
@@ -98,17 +98,26 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     }
 
     let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
-    let xlsx = output::xlsx(ladder, &import, &t, epoch)
-        .map_err(|e| Failure::Failed(format!("error: cannot build tally.xlsx: {e}")))?;
-    let csv = output::csv(ladder, &import)
-        .map_err(|e| Failure::Failed(format!("error: cannot build tally.csv: {e}")))?;
-    let json = output::json(ladder, &import, &t);
+    // One output at a time, built, written and dropped: memory holds one of them at most.
+    let [xlsx_name, csv_name, json_name] = tally::OUTPUT_FILES;
+    let builds: [(&str, Build<'_>); 3] = [
+        (
+            xlsx_name,
+            Box::new(|| output::xlsx(ladder, &import, &t, epoch).map_err(|e| e.to_string())),
+        ),
+        (
+            csv_name,
+            Box::new(|| output::csv(ladder, &import).map_err(|e| e.to_string())),
+        ),
+        (
+            json_name,
+            Box::new(|| Ok(output::json(ladder, &import, &t))),
+        ),
+    ];
     let mut written = Vec::new();
-    for (name, bytes) in [
-        ("tally.xlsx", xlsx),
-        ("tally.csv", csv),
-        ("tally.json", json),
-    ] {
+    for (name, build) in builds {
+        let bytes =
+            build().map_err(|e| Failure::Failed(format!("error: cannot build {name}: {e}")))?;
         let path = args.out.join(name);
         atomic::write(&path, &bytes, Overwrite::Replace).map_err(|e| {
             Failure::Failed(format!(
@@ -125,6 +134,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     // With --skip-invalid the user chose a partial tally; what was left out is listed above.
     Ok(ExitCode::SUCCESS)
 }
+
+/// Builds one output file's bytes.
+type Build<'a> = Box<dyn Fn() -> Result<Vec<u8>, String> + 'a>;
+
+/// People listed in the summary: the workbook has everyone, the terminal the first screenful.
+const SHOWN: usize = 30;
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -186,7 +201,13 @@ fn summary(
         );
     }
     if !import.not_returned.is_empty() {
-        println!("  not returned ({}):", import.not_returned.len());
+        // A rejected file may hold one of these reviews: it has no valid return either way.
+        let what = if import.rejected.is_empty() {
+            "not returned"
+        } else {
+            "not returned, or rejected"
+        };
+        println!("  {what} ({}):", import.not_returned.len());
         for e in &import.not_returned {
             println!(
                 "    {} ({}) reviewed by {} ({})",
@@ -197,12 +218,18 @@ fn summary(
             );
         }
     }
-    for p in &t.people {
+    for p in t.people.iter().take(SHOWN) {
         let sugg = match (&p.suggested_level, p.gap) {
             (Some(l), Some(g)) => format!("suggested {l} ({g:+})"),
             _ => "no suggestion".to_owned(),
         };
         println!("  {:<24} {:<4} → {sugg}", p.name, p.current_level);
+    }
+    if t.people.len() > SHOWN {
+        println!(
+            "  … and {} more people (see tally.xlsx)",
+            t.people.len() - SHOWN
+        );
     }
     for w in written {
         println!("wrote {}", w.display());

@@ -12,7 +12,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
 use super::fonts::Fonts;
-use super::layouts::{self, Layouts};
+use super::layouts::{self, Found, Layouts};
 
 /// What every document of one run shares: fonts, layout files, the data, caches.
 /// `Sync`, so the documents can compile on several threads at once.
@@ -26,7 +26,7 @@ pub struct Shared {
     today: Datetime,
     /// Files read so far, so each is read and parsed once per run however many documents use it.
     sources: Mutex<HashMap<FileId, FileResult<Source>>>,
-    files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    files: Mutex<HashMap<FileId, FileResult<Found>>>,
 }
 
 impl Shared {
@@ -47,8 +47,12 @@ impl Shared {
         Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
     }
 
-    /// How a file is named in messages (`layouts/matrix.typ`), never a host path.
+    /// How a file is named in messages, never a host path: where it was actually read from
+    /// (`mine/matrix.typ` from the `--layouts` folder, `layouts/lib.typ` built in).
     pub fn shown(&self, id: FileId) -> String {
+        if let Some(Ok(found)) = lock(&self.files).get(&id) {
+            return found.shown.clone();
+        }
         match id.root() {
             VirtualRoot::Project => self.layouts.shown(id.vpath()),
             VirtualRoot::Package(spec) => format!("{spec}{}", id.vpath().get_with_slash()),
@@ -57,14 +61,14 @@ impl Shared {
 
     fn read(&self, id: FileId) -> FileResult<Bytes> {
         if let Some(hit) = lock(&self.files).get(&id) {
-            return hit.clone();
+            return hit.clone().map(|found| found.bytes);
         }
         let result = self.read_uncached(id);
         lock(&self.files).insert(id, result.clone());
-        result
+        result.map(|found| found.bytes)
     }
 
-    fn read_uncached(&self, id: FileId) -> FileResult<Bytes> {
+    fn read_uncached(&self, id: FileId) -> FileResult<Found> {
         let vpath = match id.root() {
             VirtualRoot::Project => id.vpath(),
             VirtualRoot::Package(spec) => {
@@ -77,9 +81,12 @@ impl Shared {
             }
         };
         if vpath.get_without_slash() == layouts::DATA {
-            return Ok(self.data.clone());
+            return Ok(Found {
+                bytes: self.data.clone(),
+                shown: "data.json (the ladder's data)".into(),
+            });
         }
-        self.layouts.read(vpath).map(|found| found.bytes)
+        self.layouts.read(vpath)
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
@@ -180,6 +187,22 @@ mod tests {
         let s = shared(Some(tmp.path()));
         let id = Shared::id("/data.json").expect("id");
         assert_eq!(s.read(id).expect("data").as_slice(), b"{\"x\": 1}");
+    }
+
+    #[test]
+    fn files_are_named_where_they_were_read_from() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("matrix.typ"), "mine").expect("write");
+        let s = shared(Some(tmp.path()));
+        let dir = tmp.path().display();
+        for (path, shown) in [
+            ("/matrix.typ", format!("{dir}/matrix.typ")),
+            ("/level.typ", "layouts/level.typ".to_owned()),
+        ] {
+            let id = Shared::id(path).expect("id");
+            s.read(id).expect("readable");
+            assert_eq!(s.shown(id), shown);
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The roster: who is reviewed by whom. Read from CSV or a spreadsheet (XLSX, XLS, ODS), with
-//! forgiving header matching, and checked against the ladder; every problem is reported at once.
+//! forgiving header matching (CSV separated by `,`, `;` or tabs), and checked against the ladder;
+//! every problem is reported at once.
 //!
 //! Columns (header names compared ignoring case, spaces, `_`, `-` and `.`):
 //!
@@ -204,6 +205,7 @@ fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Box<Diagnostic>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(sniff_delimiter(bytes))
         .from_reader(bytes);
     let mut records = Vec::new();
     for (i, rec) in rdr.byte_records().enumerate() {
@@ -245,6 +247,18 @@ fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Box<Diagnostic>> {
         records.push(fields);
     }
     split_header(file, None, 0, records)
+}
+
+/// Excel saves CSV with `;` in many European locales, and some tools use tabs: the separator
+/// that occurs most often in the first line wins (`,` on a tie).
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    // Pieces between separators: one more than the separators, which does not change the winner.
+    let count = |d: u8| first.split(|b| *b == d).count();
+    [b';', b'\t'].into_iter().fold(
+        b',',
+        |best, d| if count(d) > count(best) { d } else { best },
+    )
 }
 
 fn sheet_table(path: &Path, file: &str) -> Result<Table, Box<Diagnostic>> {
@@ -582,8 +596,8 @@ mod tests {
 
     #[test]
     fn forgiving_headers_and_default_roles() {
-        let csv = "\u{feff}Employee_ID, Full Name ,LEVEL,Reviewed-By,Team\n\
-                   e1,Ada,l2,Ada,Ops\ne1,Ada,L2,Bob,\n";
+        let csv = "\u{feff}Employee_ID, Full Name ,LEVEL,Reviewed-By,Team\r\n\
+                   e1,Ada,l2,Ada,Ops\r\ne1,Ada,L2,Bob,\r\n";
         let r = read_csv("r.csv", csv.as_bytes(), &ladder()).expect("valid");
         assert_eq!(r.reviews.len(), 2);
         assert_eq!(r.reviews[0].role, ReviewerRole::SelfReview);
@@ -591,6 +605,17 @@ mod tests {
         assert_eq!(r.reviews[1].role, ReviewerRole::Manager);
         assert_eq!(r.reviews[0].team.as_deref(), Some("Ops"));
         assert_eq!(r.reviews[1].row, 3);
+    }
+
+    #[test]
+    fn semicolons_and_tabs_separate_too() {
+        for csv in [
+            "id;name;level;reviewer\nE1;Ada, Jr.;L1;Bob\n",
+            "id\tname\tlevel\treviewer\nE1\tAda, Jr.\tL1\tBob\n",
+        ] {
+            let r = read_csv("r.csv", csv.as_bytes(), &ladder()).expect("valid");
+            assert_eq!(r.reviews[0].name, "Ada, Jr.");
+        }
     }
 
     #[test]

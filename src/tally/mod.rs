@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::Ladder;
-use crate::sheets::contract::{Manifest, ManifestEntry, hex};
+use crate::sheets::contract::{Manifest, ManifestEntry};
 use read::{Context, Returned};
 
 /// Settings of one import.
@@ -53,6 +53,9 @@ const SPREADSHEET_EXTENSIONS: [&str; 10] = [
     "xlsx", "xlsm", "xltx", "xls", "xlsb", "ods", "fods", "csv", "tsv", "numbers",
 ];
 
+/// The files a tally writes.
+pub const OUTPUT_FILES: [&str; 3] = ["tally.xlsx", "tally.csv", "tally.json"];
+
 /// Whether a file name is an Office lock or owner file, which holds no answers.
 pub fn is_lock_file(name: &str) -> bool {
     name.starts_with("~$") || (name.starts_with(".~lock.") && name.ends_with('#'))
@@ -60,13 +63,16 @@ pub fn is_lock_file(name: &str) -> bool {
 
 /// Finds the candidate files: files given by name are always read; folders are walked
 /// recursively (symlinked folders are not followed, so a loop cannot hang the walk).
-pub fn discover(inputs: &[PathBuf]) -> Found {
+/// `skip` is a folder never searched: the tally's own output folder, which may sit among the
+/// returned workbooks.
+pub fn discover(inputs: &[PathBuf], skip: Option<&Path>) -> Found {
+    let skip = skip.and_then(|s| std::fs::canonicalize(s).ok());
     let mut found = Found::default();
     let mut files = Vec::new();
     for input in inputs {
         let shown = input.display().to_string();
         match std::fs::metadata(input) {
-            Ok(m) if m.is_dir() => walk(input, &mut files, &mut found),
+            Ok(m) if m.is_dir() => walk(input, skip.as_deref(), &mut files, &mut found),
             Ok(_) => {
                 let name = input
                     .file_name()
@@ -96,7 +102,10 @@ pub fn discover(inputs: &[PathBuf]) -> Found {
     found
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, found: &mut Found) {
+fn walk(dir: &Path, skip: Option<&Path>, files: &mut Vec<PathBuf>, found: &mut Found) {
+    if skip.is_some() && std::fs::canonicalize(dir).ok().as_deref() == skip {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         found.missing.push(
             Diagnostic::error(
@@ -112,13 +121,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, found: &mut Found) {
     };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
-    for e in entries {
+    // A folder holding all three outputs of an earlier tally: those are not returns.
+    let has = |n: &str| entries.iter().any(|e| e.file_name() == n);
+    let earlier_tally = OUTPUT_FILES.iter().all(|n| has(n));
+    for e in &entries {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
+        if earlier_tally && OUTPUT_FILES.contains(&name.as_str()) {
+            found.ignored.push(path);
+            continue;
+        }
         let Ok(kind) = e.file_type() else { continue };
         if kind.is_dir() {
             if !name.starts_with('.') {
-                walk(&path, files, found);
+                walk(&path, skip, files, found);
             }
             continue;
         }
@@ -162,7 +178,7 @@ pub fn read_one(path: &Path, ctx: &Context<'_>) -> FileResult {
     if let Err(r) = precheck::check(&bytes, &precheck::LIMITS) {
         return rejected(vec![r.diagnostic(&file)]);
     }
-    let sha = hex(&Sha256::digest(&bytes));
+    let sha: [u8; 32] = Sha256::digest(&bytes).into();
     match read::read(&file, bytes, sha, ctx) {
         Ok(r) => FileResult::Valid(Box::new(r)),
         Err(problems) => rejected(problems),
@@ -205,44 +221,35 @@ pub fn import(
     opts: &Options,
 ) -> Import {
     let ctx = Context::new(ladder, manifest, opts.cycle.as_deref());
-    let results: Vec<FileResult> = files.par_iter().map(|p| read_one(p, &ctx)).collect();
-
     let mut out = Import::default();
+    // Files are read in parallel, a chunk at a time, and repeats dropped as they come: memory
+    // holds one chunk of results plus the distinct reviews, however many copies there are.
     let mut by_form: BTreeMap<String, Vec<Returned>> = BTreeMap::new();
-    for r in results {
-        match r {
-            FileResult::Valid(r) => by_form.entry(r.prov.form_id.clone()).or_default().push(*r),
-            FileResult::Rejected { file, problems } => out.rejected.push((file, problems)),
-        }
-    }
-    let preferred: Vec<String> = opts
-        .prefer
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let is_preferred = |f: &str| {
-        preferred.iter().any(|p| p == f)
-            || opts.prefer.iter().any(|p| {
-                match (std::fs::canonicalize(p), std::fs::canonicalize(f)) {
-                    (Ok(a), Ok(b)) => a == b,
-                    _ => false,
+    for chunk in files.chunks(256) {
+        let results: Vec<FileResult> = chunk.par_iter().map(|p| read_one(p, &ctx)).collect();
+        for r in results {
+            let r = match r {
+                FileResult::Valid(r) => *r,
+                FileResult::Rejected { file, problems } => {
+                    out.rejected.push((file, problems));
+                    continue;
                 }
-            })
-    };
-    for (_, returns) in by_form {
-        // Identical returns count once: the first by file name is kept.
-        let mut distinct: Vec<Returned> = Vec::new();
-        for r in returns {
+            };
+            // Identical returns count once: the first by file name is kept.
+            let distinct = by_form.entry(r.prov.form_id.clone()).or_default();
             if let Some(same) = distinct.iter().find(|d| d.sha256 == r.sha256) {
                 out.duplicates
                     .push((r.file, same.file.clone(), "the same file"));
-            } else if let Some(same) = distinct.iter().find(|d| d.answers == r.answers) {
+            } else if let Some(same) = distinct.iter().find(|d| d.same_answers(&r)) {
                 out.duplicates
                     .push((r.file, same.file.clone(), "the same answers"));
             } else {
                 distinct.push(r);
             }
         }
+    }
+    let is_preferred = |f: &str| opts.prefer.iter().any(|p| same_path(p, f));
+    for (_, mut distinct) in by_form {
         if distinct.len() == 1 {
             out.reviews.extend(distinct);
             continue;
@@ -259,6 +266,20 @@ pub fn import(
             continue;
         }
         out.conflicts.push(conflict(&distinct));
+    }
+    // A --prefer that settles nothing is probably a typo: say so rather than ignore it.
+    for p in &opts.prefer {
+        let shown = p.display().to_string();
+        if !out.overridden.iter().any(|(_, kept)| same_path(p, kept)) {
+            out.warnings.push(
+                Diagnostic::warning(
+                    "prefer-unused",
+                    "--prefer names this file, but it settles no conflict between two returns",
+                    Location::File { file: shown },
+                )
+                .with_hint("give the path exactly as the conflict listed it"),
+            );
+        }
     }
     for r in &mut out.reviews {
         out.warnings.append(&mut r.warnings);
@@ -304,19 +325,29 @@ pub fn import(
     out
 }
 
+/// Whether `f` (a path as listed) is the file `p` names, literally or after resolving links
+/// and `..`.
+fn same_path(p: &Path, f: &str) -> bool {
+    p.display().to_string() == f
+        || matches!(
+            (std::fs::canonicalize(p), std::fs::canonicalize(f)),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
 /// Two or more returns of one review that differ: lists the files and every differing cell.
 fn conflict(returns: &[Returned]) -> Diagnostic {
     let first = &returns[0];
     let mut lines = Vec::new();
     for other in &returns[1..] {
         for (a, b) in first.answers.iter().zip(&other.answers) {
-            if a != b {
+            if !a.same(b) {
                 let what = if a.rating == b.rating {
                     "evidence differs"
                 } else {
                     "rating differs"
                 };
-                lines.push(format!("{} ({}): {what}", a.cell, a.competency_id));
+                lines.push(format!("{} ({}): {what}", a.cell(), a.competency_id));
             }
         }
     }

@@ -50,7 +50,7 @@ pub const LIMITS: Limits = Limits {
     total_bytes: 96 << 20,
     ratio: 200,
     ratio_floor: 1 << 20,
-    shared_strings_bytes: 8 << 20,
+    shared_strings_bytes: 4 << 20,
     shared_strings: 500_000,
     prolog_bytes: 64 << 10,
 };
@@ -394,7 +394,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
 /// Parts calamine parses into memory whole at open (the shared strings are bounded separately,
 /// by [`Limits::shared_strings_bytes`]); a rungs workbook's are a few KB.
 const HELD_WHOLE: [(&str, u64); 5] = [
-    ("xl/styles.xml", 4 << 20),
+    // Each `<xf>` becomes a few hundred bytes of styles in memory.
+    ("xl/styles.xml", 1 << 20),
     ("xl/workbook.xml", 4 << 20),
     ("xl/_rels/workbook.xml.rels", 1 << 20),
     ("_rels/.rels", 1 << 20),

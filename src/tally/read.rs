@@ -21,7 +21,7 @@ pub struct Returned {
     /// Path as the user gave it (display form).
     pub file: String,
     /// SHA-256 of the file's bytes.
-    pub sha256: String,
+    pub sha256: [u8; 32],
     pub prov: Provenance,
     /// One answer per competency of the ladder, in ladder order.
     pub answers: Vec<Answer>,
@@ -33,8 +33,8 @@ pub struct Returned {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub competency_id: String,
-    /// Where the rating was read, e.g. `D14`.
-    pub cell: String,
+    /// Row (0-based) the rating was read from; the column is the contract's rating column.
+    pub row: u32,
     pub rating: Rating,
     /// The evidence text (trimmed).
     pub evidence: String,
@@ -49,6 +49,32 @@ pub enum Rating {
     NotObserved,
     /// Index into `ladder.rating.options`.
     Option(usize),
+}
+
+impl Answer {
+    /// The rating cell, e.g. `D14`.
+    pub fn cell(&self) -> String {
+        cell_ref(self.row, u32::from(c::COL_RATING))
+    }
+
+    /// The same rating and evidence for the same competency, wherever the row is.
+    pub fn same(&self, other: &Self) -> bool {
+        self.competency_id == other.competency_id
+            && self.rating == other.rating
+            && self.evidence == other.evidence
+    }
+}
+
+impl Returned {
+    /// Whether two returns hold the same answers (cells may have moved).
+    pub fn same_answers(&self, other: &Self) -> bool {
+        self.answers.len() == other.answers.len()
+            && self
+                .answers
+                .iter()
+                .zip(&other.answers)
+                .all(|(a, b)| a.same(b))
+    }
 }
 
 /// What the reader checks each workbook against.
@@ -199,7 +225,7 @@ impl Report<'_> {
 pub fn read(
     file: &str,
     bytes: Vec<u8>,
-    sha256: String,
+    sha256: [u8; 32],
     ctx: &Context<'_>,
 ) -> Result<Returned, Vec<Diagnostic>> {
     let mut rep = Report {
@@ -506,7 +532,8 @@ fn provenance(
                         Diagnostic::error(
                             "provenance-mismatch",
                             format!(
-                                "the {key} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree"
+                                "the {} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree",
+                                field_name(key)
                             ),
                             loc.clone(),
                         )
@@ -602,6 +629,14 @@ fn provenance(
         .with_hint("the hidden provenance was damaged; pass --manifest (the manifest.json written by `rungs sheets`) or ask for the original workbook"),
     );
     None
+}
+
+/// A provenance key as people read it: the header's label (`Person`), else the key.
+fn field_name(key: &str) -> String {
+    c::HEADER_FIELDS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or_else(|| key.replace('_', " "), |(_, label)| label.to_lowercase())
 }
 
 /// `LibreOffice` rewrites a numeric property as a float: `1` comes back as `1.0`.
@@ -825,11 +860,12 @@ fn read_rows(
                 rep.errors.push(
                     Diagnostic::error(
                         "locked-text-edited",
-                        format!(
-                            "locked text was edited: the cell holds '{}' but the form says '{}'",
-                            shorten(have.trim(), 200),
-                            shorten(want.trim(), 200)
-                        ),
+                        {
+                            let (have, want) = around_difference(have.trim(), want.trim());
+                            format!(
+                                "locked text was edited: the cell holds '{have}' but the form says '{want}'"
+                            )
+                        },
                         Location::Cell {
                             file: rep.file.to_owned(),
                             sheet: Some(sheet.to_owned()),
@@ -912,8 +948,7 @@ fn read_rows(
         let Some(&row) = found.get(e.competency_id.as_str()) else {
             continue;
         };
-        let cell = cell_ref(row, rating_col);
-        let evidence = text(row, evidence_col).trim().to_owned();
+        let evidence = norm_evidence(&text(row, evidence_col));
         let rating = match get(row, rating_col).map(|r| &r.value) {
             None | Some(Value::Empty) => Rating::Blank,
             Some(v) => match parse_value(ctx.ladder, v) {
@@ -948,7 +983,7 @@ fn read_rows(
         };
         answers.push(Answer {
             competency_id: e.competency_id.clone(),
-            cell,
+            row,
             rating,
             evidence,
         });
@@ -965,6 +1000,16 @@ fn parse_value(ladder: &Ladder, v: &Value) -> Parsed {
     }
 }
 
+/// Evidence as the reviewer meant it: applications disagree on line endings (openpyxl keeps
+/// `\r` as the escape `_x000D_`, `LibreOffice` turns CRLF into LF), so all become `\n`.
+fn norm_evidence(s: &str) -> String {
+    s.replace("_x000D_", "\r")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .trim()
+        .to_owned()
+}
+
 /// Locked text as compared: line endings and surrounding space do not count (applications
 /// rewrite them; the contract's hash ignores them too).
 fn norm_locked(s: &str) -> String {
@@ -973,6 +1018,26 @@ fn norm_locked(s: &str) -> String {
         .replace("_x000D_", "")
         .trim()
         .to_owned()
+}
+
+/// Both texts cut to the stretch where they first differ (long expectation cells would
+/// otherwise hide the edit), with `…` where text was left out.
+fn around_difference(a: &str, b: &str) -> (String, String) {
+    const BEFORE: usize = 40;
+    const WIDTH: usize = 160;
+    let same = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let start = same.saturating_sub(BEFORE);
+    let cut = |s: &str| {
+        let total = s.chars().count();
+        let body: String = s.chars().skip(start).take(WIDTH).collect();
+        let body = body.replace('\n', " ⏎ ");
+        format!(
+            "{}{body}{}",
+            if start > 0 { "…" } else { "" },
+            if start + WIDTH < total { "…" } else { "" }
+        )
+    };
+    (cut(a), cut(b))
 }
 
 fn shorten(s: &str, n: usize) -> String {
@@ -1027,6 +1092,19 @@ fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_are_shown_where_they_are() {
+        let want = format!("{} the end", "x".repeat(300));
+        let have = format!("{} THE end", "x".repeat(300));
+        let (h, w) = around_difference(&have, &want);
+        assert!(h.starts_with('…') && h.contains("THE end"), "{h}");
+        assert!(w.contains("the end"), "{w}");
+        assert_eq!(
+            around_difference("abc", "abd"),
+            ("abc".into(), "abd".into())
+        );
+    }
 
     #[test]
     fn cell_refs() {

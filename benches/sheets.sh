@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of `rungs sheets` (issue 4): a 1,000-review roster with the release build, against
-# the same workbooks written with Python XlsxWriter (bench/sheets_xlsxwriter.py), and peak RSS
-# for 100 vs 1,000 reviews (should be flat). Usage: bash bench/sheets.sh [path/to/rungs]
+# the same workbooks written with Python XlsxWriter (benches/sheets_xlsxwriter.py), and peak RSS
+# for 100 vs 1,000 reviews (should be flat). Usage: bash benches/sheets.sh [path/to/rungs]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 rungs="${1:-${CARGO_TARGET_DIR:-$here/target}/release/rungs}"
@@ -28,7 +28,7 @@ done
 "$rungs" export json -o "$work/ladder.json"
 if "$py" -c "import xlsxwriter" 2>/dev/null; then
   /usr/bin/time -f "python xlsxwriter, 1000 reviews: %e s wall" \
-    "$py" "$here/bench/sheets_xlsxwriter.py" "$work/ladder.json" "$work/r1000.csv" "$work/py"
+    "$py" "$here/benches/sheets_xlsxwriter.py" "$work/ladder.json" "$work/r1000.csv" "$work/py"
 else
   echo "python xlsxwriter: not installed (.venv/bin/pip install xlsxwriter==3.3.1)"
 fi

@@ -3,10 +3,10 @@
 Writes, for every roster row, a workbook with the layout of src/sheets/contract.rs (Review sheet
 with header, one row per competency, dropdown + evidence cells, conditional formats, protection,
 print setup; Instructions; hidden Provenance and Ratings sheets; custom properties), one after
-another as a Python script naturally would. Not part of the tests; run by bench/sheets.sh:
+another as a Python script naturally would. Not part of the tests; run by benches/sheets.sh:
 
     rungs export json -o ladder.json
-    python bench/sheets_xlsxwriter.py ladder.json roster.csv OUTDIR
+    python benches/sheets_xlsxwriter.py ladder.json roster.csv OUTDIR
 
 Needs `pip install xlsxwriter==3.3.1` (not in tests/requirements.txt: only the benchmark uses it).
 """
