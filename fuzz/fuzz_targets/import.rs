@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     if precheck::check(data, &precheck::LIMITS).is_err() {
         return;
     }
-    match read::read("fuzz.xlsx", data.to_vec(), String::new(), &ctx) {
+    match read::read("fuzz.xlsx", data.to_vec(), [0; 32], &ctx) {
         Ok(_) => {}
         Err(problems) => assert!(!problems.is_empty(), "rejected without a reason"),
     }
