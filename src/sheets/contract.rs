@@ -378,6 +378,11 @@ pub struct LockedRow {
 /// Line endings are normalised (`\r\n` and `\r` → `\n`) and each value trimmed first, because
 /// `LibreOffice` and others rewrite them on save; anything else changed changes the hash.
 pub fn locked_text_hash(prov: &Provenance, rows: &[LockedRow]) -> String {
+    hex(&locked_text_digest(prov, rows))
+}
+
+/// The raw SHA-256 behind [`locked_text_hash`].
+pub fn locked_text_digest(prov: &Provenance, rows: &[LockedRow]) -> [u8; 32] {
     fn norm(s: &str) -> String {
         s.replace("\r\n", "\n")
             .replace('\r', "\n")
@@ -403,7 +408,7 @@ pub fn locked_text_hash(prov: &Provenance, rows: &[LockedRow]) -> String {
         }
         field("\u{1e}");
     }
-    hex(&h.finalize())
+    h.finalize().into()
 }
 
 /// Text of one level cell: each expectation as `• text`, one per line.

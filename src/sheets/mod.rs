@@ -13,7 +13,6 @@ pub mod writer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rust_xlsxwriter::ExcelDateTime;
@@ -296,33 +295,53 @@ pub fn write(
         Overwrite::Refuse
     };
     let next = AtomicUsize::new(0);
-    let written = Mutex::new(Vec::with_capacity(plan.items.len()));
-    let failed = Mutex::new(Vec::new());
+    let mut written = Vec::with_capacity(plan.items.len());
+    let mut failed = Vec::new();
     let items = &plan.items;
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Done, String>)>();
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, items.len().max(1)) {
-            s.spawn(|| {
-                // Work is taken one item at a time: workbooks differ little in cost, and no
-                // thread holds more than one in memory.
+            let tx = tx.clone();
+            let (next, created) = (&next, &created);
+            s.spawn(move || {
+                // Work is taken one item at a time, and no thread holds more than one workbook.
+                // Workers keep nothing: what outlives a workbook (the manifest entry) is built
+                // on this thread, so their allocator arenas empty out and memory stays flat.
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
                     let path = opts.out_dir.join(&item.rel);
-                    match write_one(ladder, item, opts, &created, &path, mode) {
-                        Ok(entry) => lock(&written).push((entry, item.unchanged)),
-                        Err(e) => lock(&failed).push((path, e)),
+                    let outcome = write_one(ladder, item, opts, created, &path, mode);
+                    if tx.send((i, outcome)).is_err() {
+                        break;
                     }
-                    done();
                 }
             });
         }
+        drop(tx);
+        for (i, outcome) in rx {
+            let item = &items[i];
+            match outcome {
+                Ok(d) => written.push((
+                    ManifestEntry {
+                        provenance: item.prov.clone(),
+                        file: item
+                            .rel
+                            .iter()
+                            .map(|c| c.to_string_lossy())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                        locked_text_sha256: hex(&d.locked),
+                        file_sha256: hex(&d.file),
+                        competencies: d.competencies,
+                    },
+                    item.unchanged,
+                )),
+                Err(e) => failed.push((opts.out_dir.join(&item.rel), e)),
+            }
+            done();
+        }
     });
-    let mut written = written
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut failed = failed
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     written.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     let mut all = plan.kept;
     all.extend(written.iter().map(|(e, _)| e.clone()));
@@ -345,8 +364,11 @@ pub fn write(
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// What a worker reports for a workbook it wrote: digests only, no heap.
+struct Done {
+    locked: [u8; 32],
+    file: [u8; 32],
+    competencies: usize,
 }
 
 /// The instruction text of one review.
@@ -418,7 +440,7 @@ fn write_one(
     created: &ExcelDateTime,
     path: &Path,
     mode: Overwrite,
-) -> Result<ManifestEntry, String> {
+) -> Result<Done, String> {
     let built = build(ladder, item, opts, created)?;
     if !item.unchanged {
         atomic::write(path, &built.bytes, mode).map_err(|e| {
@@ -429,16 +451,9 @@ fn write_one(
             }
         })?;
     }
-    Ok(ManifestEntry {
-        provenance: item.prov.clone(),
-        file: item
-            .rel
-            .iter()
-            .map(|c| c.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        locked_text_sha256: built.locked_hash,
-        file_sha256: hex(&Sha256::digest(&built.bytes)),
+    Ok(Done {
+        locked: built.locked_digest,
+        file: Sha256::digest(&built.bytes).into(),
         competencies: built.competencies,
     })
 }

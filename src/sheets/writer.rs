@@ -7,7 +7,7 @@ use rust_xlsxwriter::{
     Formula, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
-use super::contract::{self as c, LockedRow, Provenance, level_cell_text, locked_text_hash};
+use super::contract::{self as c, LockedRow, Provenance, level_cell_text, locked_text_digest};
 use crate::model::{Ladder, ScaleKind};
 
 /// What one workbook needs.
@@ -25,8 +25,8 @@ pub struct SheetInput<'a> {
 #[derive(Debug)]
 pub struct Built {
     pub bytes: Vec<u8>,
-    /// [`locked_text_hash`] of what was written.
-    pub locked_hash: String,
+    /// [`locked_text_digest`] of what was written.
+    pub locked_digest: [u8; 32],
     pub competencies: usize,
 }
 
@@ -157,7 +157,7 @@ pub fn build(input: &SheetInput<'_>) -> Result<Built, XlsxError> {
     let bytes = wb.save_to_buffer()?;
     Ok(Built {
         bytes,
-        locked_hash: locked_text_hash(prov, &rows),
+        locked_digest: locked_text_digest(prov, &rows),
         competencies: rows.len(),
     })
 }
