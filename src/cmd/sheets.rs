@@ -177,8 +177,10 @@ fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
         out.display()
     );
     for (reviewer, entries) in by_reviewer.iter().take(SHOWN) {
-        let names: Vec<String> = entries
+        const NAMES: usize = 6;
+        let mut names: Vec<String> = entries
             .iter()
+            .take(NAMES)
             .map(|e| {
                 format!(
                     "{} ({})",
@@ -187,6 +189,9 @@ fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
                 )
             })
             .collect();
+        if entries.len() > NAMES {
+            names.push(format!("and {} more", entries.len() - NAMES));
+        }
         println!("  {reviewer}: {}", names.join(", "));
     }
     if by_reviewer.len() > SHOWN {
