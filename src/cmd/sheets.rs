@@ -108,6 +108,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let plan = sheets::plan(ladder, roster.reviews, &opts).map_err(failure)?;
     let total = plan.items.len();
     let skipped = plan.skipped.len();
+    let unchanged = plan.items.iter().filter(|i| i.unchanged).count();
     let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(
@@ -132,10 +133,16 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     if !quiet {
         print_summary(&written, &args.out);
         if skipped > 0 {
+            let left = skipped + unchanged;
             println!(
-                "left {skipped} existing workbook{} as {} (--skip-existing)",
-                plural(skipped),
-                if skipped == 1 { "it was" } else { "they were" }
+                "left {left} existing workbook{} as {} (--skip-existing)",
+                plural(left),
+                if left == 1 { "it was" } else { "they were" }
+            );
+        } else if unchanged > 0 {
+            println!(
+                "kept {unchanged} workbook{} already written by an earlier run (identical)",
+                plural(unchanged)
             );
         }
     }

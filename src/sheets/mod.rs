@@ -54,6 +54,9 @@ pub struct Planned {
     pub prov: Provenance,
     /// Relative to the output folder.
     pub rel: PathBuf,
+    /// The file is already there with exactly these bytes (an interrupted earlier run wrote
+    /// it): nothing to write, nothing that could hold answers is touched.
+    pub unchanged: bool,
 }
 
 /// Everything ready to write.
@@ -190,13 +193,32 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             diags.push(*d);
             break;
         }
-        items.push(Planned { review, prov, rel });
+        items.push(Planned {
+            review,
+            prov,
+            rel,
+            unchanged: false,
+        });
+    }
+    // A workbook identical to the one this run would write holds no answers: it is what an
+    // interrupted earlier run left, so re-running the same command completes the batch, and
+    // the manifest lists it.
+    if !opts.force {
+        let created = created_date(opts)?;
+        for item in &mut items {
+            let path = opts.out_dir.join(&item.rel);
+            if std::fs::symlink_metadata(&path).is_ok() {
+                item.unchanged = std::fs::read(&path).ok().is_some_and(|old| {
+                    build(ladder, item, opts, &created).is_ok_and(|b| b.bytes == old)
+                });
+            }
+        }
     }
     let mut skipped = Vec::new();
     if opts.skip_existing && !opts.force {
         items.retain(|i| {
             let path = opts.out_dir.join(&i.rel);
-            let exists = std::fs::symlink_metadata(&path).is_ok();
+            let exists = !i.unchanged && std::fs::symlink_metadata(&path).is_ok();
             if exists {
                 skipped.push(path);
             }
@@ -242,6 +264,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
     if !opts.force {
         let existing: Vec<PathBuf> = items
             .iter()
+            .filter(|i| !i.unchanged)
             .map(|i| opts.out_dir.join(&i.rel))
             .filter(|p| std::fs::symlink_metadata(p).is_ok())
             .collect();
@@ -265,9 +288,7 @@ pub fn write(
     threads: usize,
     done: &(dyn Fn() + Sync),
 ) -> Result<Vec<ManifestEntry>, Error> {
-    let created = ExcelDateTime::from_timestamp(opts.epoch)
-        .or_else(|_| ExcelDateTime::from_timestamp(DEFAULT_EPOCH))
-        .map_err(|e| Error::Write(vec![(PathBuf::new(), e.to_string())]))?;
+    let created = created_date(opts)?;
     let mode = if opts.force {
         Overwrite::Replace
     } else {
@@ -301,26 +322,29 @@ pub fn write(
         for (i, outcome) in rx {
             let item = &items[i];
             match outcome {
-                Ok(d) => written.push(ManifestEntry {
-                    provenance: item.prov.clone(),
-                    file: item
-                        .rel
-                        .iter()
-                        .map(|c| c.to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/"),
-                    locked_text_sha256: hex(&d.locked),
-                    file_sha256: hex(&d.file),
-                    competencies: d.competencies,
-                }),
+                Ok(d) => written.push((
+                    ManifestEntry {
+                        provenance: item.prov.clone(),
+                        file: item
+                            .rel
+                            .iter()
+                            .map(|c| c.to_string_lossy())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                        locked_text_sha256: hex(&d.locked),
+                        file_sha256: hex(&d.file),
+                        competencies: d.competencies,
+                    },
+                    item.unchanged,
+                )),
                 Err(e) => failed.push((opts.out_dir.join(&item.rel), e)),
             }
             done();
         }
     });
-    written.sort_by(|a, b| a.file.cmp(&b.file));
+    written.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     let mut all = plan.kept;
-    all.extend(written.iter().cloned());
+    all.extend(written.iter().map(|(e, _)| e.clone()));
     all.sort_by(|a, b| a.file.cmp(&b.file));
     let manifest = Manifest::new(all);
     let json = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
@@ -329,7 +353,11 @@ pub fn write(
         failed.push((manifest_path, e.to_string()));
     }
     if failed.is_empty() {
-        Ok(written)
+        // Workbooks found complete from an earlier run are in the manifest, not in "written".
+        Ok(written
+            .into_iter()
+            .filter_map(|(e, unchanged)| (!unchanged).then_some(e))
+            .collect())
     } else {
         failed.sort();
         Err(Error::Write(failed))
@@ -380,6 +408,31 @@ fn render_instructions(
     opts.instructions.render(&ctx)
 }
 
+/// The creation date recorded in every workbook (`SOURCE_DATE_EPOCH` or the default).
+fn created_date(opts: &Options) -> Result<ExcelDateTime, Error> {
+    ExcelDateTime::from_timestamp(opts.epoch)
+        .or_else(|_| ExcelDateTime::from_timestamp(DEFAULT_EPOCH))
+        .map_err(|e| Error::Write(vec![(PathBuf::new(), e.to_string())]))
+}
+
+/// The workbook of one review, in memory.
+fn build(
+    ladder: &Ladder,
+    item: &Planned,
+    opts: &Options,
+    created: &ExcelDateTime,
+) -> Result<writer::Built, String> {
+    let text = render_instructions(ladder, &item.review, &item.prov, opts)
+        .map_err(|d| d.message.clone())?;
+    writer::build(&writer::SheetInput {
+        ladder,
+        prov: &item.prov,
+        instructions: &text,
+        created,
+    })
+    .map_err(|e| format!("cannot build the workbook: {e}"))
+}
+
 fn write_one(
     ladder: &Ladder,
     item: &Planned,
@@ -388,22 +441,16 @@ fn write_one(
     path: &Path,
     mode: Overwrite,
 ) -> Result<Done, String> {
-    let text = render_instructions(ladder, &item.review, &item.prov, opts)
-        .map_err(|d| d.message.clone())?;
-    let built = writer::build(&writer::SheetInput {
-        ladder,
-        prov: &item.prov,
-        instructions: &text,
-        created,
-    })
-    .map_err(|e| format!("cannot build the workbook: {e}"))?;
-    atomic::write(path, &built.bytes, mode).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            "it appeared while rungs was running; it was left as it is".to_owned()
-        } else {
-            e.to_string()
-        }
-    })?;
+    let built = build(ladder, item, opts, created)?;
+    if !item.unchanged {
+        atomic::write(path, &built.bytes, mode).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                "it appeared while rungs was running; it was left as it is".to_owned()
+            } else {
+                e.to_string()
+            }
+        })?;
+    }
     Ok(Done {
         locked: built.locked_digest,
         file: Sha256::digest(&built.bytes).into(),

@@ -1,0 +1,351 @@
+"""Benchmark of rungs against the tools a user would otherwise reach for (run via benches/run.sh).
+
+Times, on the same data in the same run, each step of a review cycle at several roster sizes:
+  pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
+  sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
+                                                 (benches/sheets_xlsxwriter.py, the layout of
+                                                 src/sheets/contract.rs)
+  fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
+  tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
+Every measured command runs in its own process; wall time is taken around it and peak RSS comes
+from the kernel's rusage for that child (os.wait4, as GNU time's %M).
+
+Peers are subcommands of this same file (`bench.py peer NAME ...`) so that they, too, are
+measured as whole processes, interpreter start-up included; each also reports the time of its
+work alone (`work=` on stderr), shown in the table's notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+# ---------------------------------------------------------------------------------------------
+# measuring
+
+
+class Result:
+    def __init__(self, step, tool, scale, items, walls, rss_kb, work=None, note="", cpus=()):
+        self.step, self.tool, self.scale, self.items = step, tool, scale, items
+        self.wall = statistics.median(walls)
+        # CPU time (user + system) barely depends on what else the machine runs: on a shared
+        # machine it is the steadier number to compare.
+        self.cpu = statistics.median(cpus) if cpus else 0.0
+        self.runs = len(walls)
+        self.rss_mb = rss_kb / 1024
+        self.work = work
+        self.note = note
+
+
+def run_measured(cmd, env=None, cwd=None):
+    """Runs cmd; returns (wall s, peak RSS KiB, CPU s, stdout, stderr). Raises on failure."""
+    start = time.perf_counter()
+    p = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd
+    )
+    # wait4 reports this child's own rusage (ru_maxrss in KiB on Linux). Read the pipes first
+    # so a chatty child cannot block on a full pipe.
+    out, err = p.stdout.read(), p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.stderr.write(err.decode(errors="replace"))
+        raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed with {p.returncode}")
+    cpu = ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_maxrss, cpu, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def measure(step, tool, scale, items, make_cmd, repeat, prepare=None, env=None, note=""):
+    walls, rss, work, cpus = [], 0, [], []
+    for _ in range(repeat):
+        if prepare:
+            prepare()
+        wall, kb, cpu, _, err = run_measured(make_cmd(), env=env)
+        walls.append(wall)
+        cpus.append(cpu)
+        rss = max(rss, kb)
+        for line in err.splitlines():
+            if line.startswith("work="):
+                work.append(float(line[5:]))
+    r = Result(step, tool, scale, items, walls, rss, statistics.median(work) if work else None, note,
+               cpus)
+    print(
+        f"  {step:6} {tool:16} {scale:>6} items={items:<6} wall={r.wall*1000:9.1f} ms "
+        f"per item={r.wall/items*1000:8.2f} ms  cpu={r.cpu*1000:9.1f} ms  rss={r.rss_mb:6.1f} MB"
+        + (f"  (work {r.work*1000:.1f} ms)" if r.work is not None else ""),
+        flush=True,
+    )
+    return r
+
+
+def fresh(path: Path):
+    def go():
+        shutil.rmtree(path, ignore_errors=True)
+
+    return go
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+FIRST = ["Ada", "Grace", "Linus", "Zoë", "Søren", "Amélie", "Björn", "Chiara", "Dmitri", "Élodie",
+         "Farid", "Gülşen", "Hiroshi", "Inès", "José", "Kalani", "Łukasz", "Mónica", "Nuno", "Oğuz"]
+LAST = ["Lovelace", "Hopper", "Torvalds", "Ødegaard", "Kierkegaard", "Núñez", "Öberg", "Rossi",
+        "Ivanov", "Durand", "Haddad", "Yılmaz", "Tanaka", "Moreau", "García", "Kahale"]
+ROLES = ["self", "manager", "peer"]
+
+
+def write_roster(path: Path, reviews: int, levels: list[str]):
+    """A roster of `reviews` rows: each person reviewed by themself, a manager and a peer."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["employee id", "name", "current level", "reviewer", "reviewer role", "email", "team"])
+        people = (reviews + 2) // 3
+        n = 0
+        for p in range(people):
+            name = f"{FIRST[p % len(FIRST)]} {LAST[(p * 7) % len(LAST)]} {p}"
+            emp = f"E{p:05d}"
+            level = levels[p % len(levels)]
+            team = f"team-{p % 37}"
+            for k, role in enumerate(ROLES):
+                if n == reviews:
+                    return
+                reviewer = name if role == "self" else f"Reviewer {(p * 3 + k) % max(1, people // 5)}"
+                w.writerow([emp, name, level, reviewer, role, f"e{p}@example.org", team])
+                n += 1
+
+
+def count_files(root: Path, suffix: str) -> int:
+    return sum(1 for p in root.rglob(f"*{suffix}") if not p.name.startswith((".", "~")))
+
+
+# ---------------------------------------------------------------------------------------------
+# peers (run as `bench.py peer NAME ...` in their own process)
+
+
+def peer_typst(layouts: str, data: str, out: str):
+    """Compiles every document `rungs pdf` writes with the stock PyPI Typst compiler, one after
+    the other (the Python API has no batch mode), from the jobs typst_peer_setup wrote."""
+    import typst
+
+    jobs = json.loads(Path(data).with_name("typst-jobs.json").read_text(encoding="utf-8"))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for job in jobs:
+        typst.compile(
+            str(Path(layouts) / job["main"]),
+            output=str(Path(out) / job["output"]),
+            root=layouts,
+            font_paths=job["font_paths"],
+            ignore_system_fonts=True,
+            sys_inputs=job["inputs"],
+        )
+    sys.stderr.write(f"work={time.perf_counter() - start}\n")
+
+
+def _workbooks(root: str):
+    return sorted(p for p in Path(root).rglob("*.xlsx") if not p.name.startswith((".", "~")))
+
+
+def peer_openpyxl(root: str):
+    """Reads every value of every sheet of every workbook (values only, as a tally would)."""
+    import openpyxl
+
+    start = time.perf_counter()
+    cells = 0
+    for p in _workbooks(root):
+        wb = openpyxl.load_workbook(p, data_only=True)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                cells += sum(v is not None for v in row)
+        wb.close()
+    sys.stderr.write(f"work={time.perf_counter() - start}\ncells={cells}\n")
+
+
+def peer_calamine(root: str):
+    """Same as peer_openpyxl with python-calamine (Rust calamine behind a Python API)."""
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    cells = 0
+    for p in _workbooks(root):
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+                cells += sum(v not in ("", None) for v in row)
+    sys.stderr.write(f"work={time.perf_counter() - start}\ncells={cells}\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "peer":
+        name, rest = sys.argv[2], sys.argv[3:]
+        {"typst": peer_typst, "openpyxl": peer_openpyxl,
+         "calamine": peer_calamine}[name](*rest)
+        return
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True, help="the release rungs binary")
+    ap.add_argument("--fill", required=True, help="the release fill example binary")
+    ap.add_argument("--scales", default="100,1000,10000")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each step at scales ≤ 1000")
+    ap.add_argument("--work", default=str(REPO / "target" / "bench"))
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--ladder", default=str(REPO / "ladder" / "titles-for-ops.md"))
+    a = ap.parse_args()
+
+    work = Path(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600", NO_COLOR="1")
+    py = sys.executable
+    me = str(Path(__file__).resolve())
+    rungs = [a.bin, "--quiet", "--ladder", a.ladder]
+    results: list[Result] = []
+
+    print(f"machine: {machine()}")
+    subprocess.run(rungs + ["export", "json", "-o", str(work / "ladder.json")], check=True, env=env)
+    ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
+    codes = [lv["code"] for lv in ladder["levels"]]
+
+    # --- pdf: the bundled ladder, all documents in one run
+    pdf_out = work / "pdf"
+    r = measure("pdf", "rungs", "ladder", 1, lambda: rungs + ["pdf", "-o", str(pdf_out)],
+                a.repeat, prepare=fresh(pdf_out), env=env)
+    r.items = max(1, count_files(pdf_out, ".pdf"))
+    results.append(r)
+    if not a.no_peers:
+        peer = typst_peer_setup(rungs, work, env)
+        if peer:
+            results.append(measure("pdf", "typst (PyPI)", "ladder", r.items,
+                                   lambda: [py, me, "peer", "typst", *peer],
+                                   a.repeat, prepare=fresh(work / "typst-pdf"), env=env))
+
+    for scale in [int(s) for s in a.scales.split(",") if s.strip()]:
+        roster = work / f"roster-{scale}.csv"
+        write_roster(roster, scale, codes)
+        rep = a.repeat if scale <= 1000 else 1
+        out = work / f"sheets-{scale}"
+        results.append(measure("sheets", "rungs", scale, scale,
+                               lambda: rungs + ["sheets", "--roster", str(roster), "--cycle",
+                                                "2026-H2", "-o", str(out)],
+                               rep, prepare=fresh(out), env=env))
+        results.append(measure("fill", "examples/fill", scale, scale,
+                               lambda: [a.fill, str(out)], 1, env=env))
+        tally_out = work / f"tally-{scale}"
+        manifest = next(out.rglob("manifest.json"), None)
+        tally_cmd = rungs + ["tally", str(out), "-o", str(tally_out)]
+        if manifest:
+            tally_cmd += ["--manifest", str(manifest)]
+        results.append(measure("tally", "rungs", scale, scale, lambda: tally_cmd,
+                               rep, prepare=fresh(tally_out), env=env))
+        if not a.no_peers:
+            px = work / f"xlsxwriter-{scale}"
+            results.append(measure("sheets", "XlsxWriter", scale, scale,
+                                   lambda: [py, str(REPO / "benches" / "sheets_xlsxwriter.py"),
+                                            str(work / "ladder.json"), str(roster), str(px)],
+                                   rep if scale <= 100 else 1, prepare=fresh(px), env=env))
+            shutil.rmtree(px, ignore_errors=True)
+        if not a.no_peers:
+            results.append(measure("tally", "openpyxl", scale, scale,
+                                   lambda: [py, me, "peer", "openpyxl", str(out)],
+                                   rep if scale <= 100 else 1, env=env))
+            results.append(measure("tally", "python-calamine", scale, scale,
+                                   lambda: [py, me, "peer", "calamine", str(out)], rep, env=env))
+        shutil.rmtree(out, ignore_errors=True)
+
+    table = render(results)
+    (work / "results.md").write_text(table, encoding="utf-8")
+    print()
+    print(table)
+    print(f"(also in {work / 'results.md'})")
+
+
+def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
+    """Copies the built-in layouts out (`rungs layouts init`, which also writes the ladder's
+    data.json beside them) and writes the job list for the PyPI compiler: the matrix and one
+    level document per level, with the bundled Inter fonts and no system fonts, exactly what
+    `rungs pdf` compiles. Returns the peer's arguments, or None when this build cannot do it.
+    """
+    layouts = work / "layouts"
+    p = subprocess.run(rungs + ["layouts", "init", str(layouts)], env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"  pdf    typst (PyPI): skipped, cannot copy the layouts: {p.stderr.strip()[:200]}")
+        return None
+    ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
+    fonts = [str(REPO / "fonts")]
+    jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts, "inputs": {}}]
+    for lv in ladder["levels"]:
+        jobs.append({"main": "level.typ", "output": f"{lv['code']}.pdf", "font_paths": fonts,
+                     "inputs": {"level": lv["code"]}})
+    (work / "typst-jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+    return [str(layouts), str(work / "ladder.json"), str(work / "typst-pdf")]
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({model or platform.processor()}){mem}, {platform.system()} {platform.release()}"
+
+
+def render(results: list[Result]) -> str:
+    """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
+    base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
+    steps = {"pdf": 0, "sheets": 1, "fill": 2, "tally": 3}
+    results = sorted(results, key=lambda r: (0 if r.scale == "ladder" else int(r.scale),
+                                             steps.get(r.step, 9), r.tool != "rungs"))
+    lines = [
+        f"Machine: {machine()}; load average at the end: {os.getloadavg()[0]:.1f}; "
+        "median of the runs shown; RSS = peak resident set of the process.",
+        "",
+        "| step | scale | tool | items | wall | per item | CPU (user+sys) | peak RSS | rungs faster by (wall / CPU) | runs |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        b = base.get((r.step, r.scale))
+        speed = ""
+        if b and r.tool not in ("rungs", "examples/fill"):
+            speed = f"{r.wall / b.wall:.1f}× / {r.cpu / b.cpu:.1f}×" if b.cpu else f"{r.wall / b.wall:.1f}×"
+        lines.append(
+            f"| {r.step} | {r.scale} | {r.tool} | {r.items} | {fmt_s(r.wall)} | "
+            f"{fmt_s(r.wall / r.items)} | {fmt_s(r.cpu)} | {r.rss_mb:.1f} MB | {speed} | {r.runs} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def fmt_s(s: float) -> str:
+    return f"{s:.2f} s" if s >= 1 else f"{s * 1000:.1f} ms"
+
+
+if __name__ == "__main__":
+    main()
