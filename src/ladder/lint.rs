@@ -120,41 +120,47 @@ fn repeated(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec
 fn order(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec<Diagnostic>) {
     let area_rank = |id: &str| ladder.areas.iter().position(|a| a.id == id);
     let comp_rank = |id: &str| ladder.competencies().position(|c| c.id == id);
+    // Warns when `rank` goes backwards; `last` is the highest rank seen so far at this level.
+    let mut check = |what: &str,
+                     title: &str,
+                     code: &str,
+                     span: &std::ops::Range<usize>,
+                     rank,
+                     last: &mut Option<usize>| {
+        if rank < *last {
+            out.push(
+                Diagnostic::warning(
+                    "order-differs",
+                    format!("{what} `{title}` comes in a different order at {code} than at the levels before"),
+                    idx.location(span.start, span.end),
+                )
+                .with_hint("keep them in the same order at every level; the matrix uses the first order seen"),
+            );
+        }
+        *last = (*last).max(rank);
+    };
     for level in &raw.levels {
-        let mut last_area = None;
-        let mut last_comp = None;
+        let (mut last_area, mut last_comp) = (None, None);
         for area in &level.areas {
-            let r = area_rank(&area.id);
-            if r < last_area {
-                out.push(
-                    Diagnostic::warning(
-                        "order-differs",
-                        format!(
-                            "area `{}` comes in a different order at {} than at the levels before",
-                            area.title, level.code
-                        ),
-                        idx.location(area.span.start, area.span.end),
-                    )
-                    .with_hint("keep areas in the same order at every level; the matrix uses the first order seen"),
-                );
-            }
-            last_area = last_area.max(r);
+            let rank = area_rank(&area.id);
+            check(
+                "area",
+                &area.title,
+                &level.code,
+                &area.span,
+                rank,
+                &mut last_area,
+            );
             for comp in &area.competencies {
-                let r = comp_rank(&format!("{}.{}", area.id, comp.id));
-                if r < last_comp {
-                    out.push(
-                        Diagnostic::warning(
-                            "order-differs",
-                            format!(
-                                "competency `{}` comes in a different order at {} than at the levels before",
-                                comp.title, level.code
-                            ),
-                            idx.location(comp.span.start, comp.span.end),
-                        )
-                        .with_hint("keep competencies in the same order at every level; the matrix uses the first order seen"),
-                    );
-                }
-                last_comp = last_comp.max(r);
+                let rank = comp_rank(&format!("{}.{}", area.id, comp.id));
+                check(
+                    "competency",
+                    &comp.title,
+                    &level.code,
+                    &comp.span,
+                    rank,
+                    &mut last_comp,
+                );
             }
         }
     }
