@@ -33,7 +33,7 @@ pub const EXIT_FAILURE: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, max_term_width = 100)]
 #[command(
-    after_help = "Examples:\n  rungs check                       validate the ladder and show a summary\n  rungs --ladder my-ladder.md check validate another ladder\n  rungs export json -o ladder.json  write the data the layouts read\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
+    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n\nOther ladders: rungs --ladder my-ladder.md check\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
 )]
 pub struct Cli {
     /// Ladder to read: a `.md` file, or a folder holding exactly one.
