@@ -864,3 +864,15 @@ fn identity_from_surviving_copies_and_other_ladders() {
     assert!(stderr(&o).contains("error[other-ladder]"), "{}", stderr(&o));
     assert!(stderr(&o).contains("15 files rejected"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_manifest_beside_the_workbooks_is_not_an_input() {
+    // Tallying the folder `rungs sheets` wrote: the manifest there is not a stray file.
+    let s = Setup::new();
+    s.sent();
+    let o = s.tally(&["sent", "-o", "t"]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("(0 complete, 15 incomplete)"), "{out}");
+    assert!(!out.contains("ignored"), "{out}");
+}

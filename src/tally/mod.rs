@@ -138,6 +138,10 @@ fn walk(dir: &Path, skip: Option<&Path>, files: &mut Vec<PathBuf>, found: &mut F
             }
             continue;
         }
+        // `rungs sheets` writes its manifest beside the workbooks; it is read via `--manifest`.
+        if name == crate::sheets::contract::MANIFEST_FILE {
+            continue;
+        }
         if is_lock_file(&name) {
             found.lock_files.push(path);
             continue;
