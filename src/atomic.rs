@@ -25,6 +25,17 @@ pub enum Step {
 
 /// Writes `bytes` to `dest` atomically; creates missing parent folders.
 pub fn write(dest: &Path, bytes: &[u8], mode: Overwrite) -> io::Result<()> {
+    write_with(dest, mode, |f| f.write_all(bytes))
+}
+
+/// Like [`write`], but `fill` writes the content straight into the temporary file, so a large
+/// output never has to be held whole in memory. The file is a plain [`File`] (it also seeks,
+/// which zip writers need); wrap it in a [`io::BufWriter`] for many small writes. The file
+/// reaches `dest` only if `fill` succeeds.
+pub fn write_with<F>(dest: &Path, mode: Overwrite, fill: F) -> io::Result<()>
+where
+    F: FnOnce(&mut File) -> io::Result<()>,
+{
     let dir = match dest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -44,7 +55,7 @@ pub fn write(dest: &Path, bytes: &[u8], mode: Overwrite) -> io::Result<()> {
         fault(Step::Create)?;
         let mut f = File::create(&tmp)?;
         fault(Step::Write)?;
-        f.write_all(bytes)?;
+        fill(&mut f)?;
         fault(Step::Sync)?;
         f.sync_all()?;
         drop(f);
@@ -91,5 +102,36 @@ fn fault(step: Step) -> io::Result<()> {
         )))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_fill_leaves_nothing_and_keeps_the_old_file() {
+        let dir = std::env::temp_dir().join(format!("rungs-atomic-{}", std::process::id()));
+        let dest = dir.join("out.json");
+        write(&dest, b"old", Overwrite::Replace).expect("test file system");
+        let err = write_with(&dest, Overwrite::Replace, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("broke midway"))
+        })
+        .expect_err("the fill failed");
+        assert_eq!(err.to_string(), "broke midway");
+        assert_eq!(fs::read(&dest).expect("test file system"), b"old");
+        assert_eq!(
+            fs::read_dir(&dir).expect("test file system").count(),
+            1,
+            "temp file left behind"
+        );
+        write_with(&dest, Overwrite::Replace, |f| f.write_all(b"new")).expect("test file system");
+        assert_eq!(fs::read(&dest).expect("test file system"), b"new");
+        let refused = write_with(&dest, Overwrite::Refuse, |f| f.write_all(b"x"))
+            .expect_err("the file exists");
+        assert_eq!(refused.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&dest).expect("test file system"), b"new");
+        fs::remove_dir_all(&dir).expect("test file system");
     }
 }

@@ -1,5 +1,7 @@
 //! `rungs tally`: import the returned review workbooks, verify each, write the tally.
 
+use std::fs::File;
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -98,28 +100,30 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     }
 
     let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
-    // One output at a time, built, written and dropped: memory holds one of them at most.
+    // One output at a time, each written to its file as it is produced: memory holds none of
+    // them whole, however many reviews there are.
     let [xlsx_name, csv_name, json_name] = tally::OUTPUT_FILES;
-    let builds: [(&str, Build<'_>); 3] = [
+    let writes: [(&str, Fill<'_>); 3] = [
         (
             xlsx_name,
-            Box::new(|| output::xlsx(ladder, &import, &t, epoch).map_err(|e| e.to_string())),
+            Box::new(|f| {
+                output::xlsx(BufWriter::new(f), ladder, &import, &t, epoch)
+                    .map_err(io::Error::other)
+            }),
         ),
         (
             csv_name,
-            Box::new(|| output::csv(ladder, &import).map_err(|e| e.to_string())),
+            Box::new(|f| output::csv(BufWriter::new(f), ladder, &import).map_err(io::Error::other)),
         ),
         (
             json_name,
-            Box::new(|| Ok(output::json(ladder, &import, &t))),
+            Box::new(|f| output::json(BufWriter::new(f), ladder, &import, &t)),
         ),
     ];
     let mut written = Vec::new();
-    for (name, build) in builds {
-        let bytes =
-            build().map_err(|e| Failure::Failed(format!("error: cannot build {name}: {e}")))?;
+    for (name, fill) in writes {
         let path = args.out.join(name);
-        atomic::write(&path, &bytes, Overwrite::Replace).map_err(|e| {
+        atomic::write_with(&path, Overwrite::Replace, fill).map_err(|e| {
             Failure::Failed(format!(
                 "error: cannot write {}: {e}\n  = hint: check that the folder is writable; files already written are complete",
                 path.display()
@@ -135,8 +139,8 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds one output file's bytes.
-type Build<'a> = Box<dyn Fn() -> Result<Vec<u8>, String> + 'a>;
+/// Writes one output file's content into its temporary file.
+type Fill<'a> = Box<dyn FnOnce(&mut File) -> io::Result<()> + 'a>;
 
 /// People listed in the summary: the workbook has everyone, the terminal the first screenful.
 const SHOWN: usize = 30;

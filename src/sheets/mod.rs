@@ -12,6 +12,7 @@ pub mod roster;
 pub mod writer;
 
 use std::collections::HashMap;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -342,21 +343,31 @@ pub fn write(
             done();
         }
     });
-    written.sort_by(|a, b| a.0.file.cmp(&b.0.file));
-    let mut all = plan.kept;
-    all.extend(written.iter().map(|(e, _)| e.clone()));
-    all.sort_by(|a, b| a.file.cmp(&b.file));
-    let manifest = Manifest::new(all);
-    let json = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+    // The manifest lists the entries kept from earlier runs and the new ones, sorted by file
+    // (stable: a kept entry comes first). Entries are moved, never copied, and the JSON goes
+    // straight to the file: memory holds the entries once, however long the roster.
+    let mut all: Vec<(ManifestEntry, bool)> = plan.kept.into_iter().map(|e| (e, false)).collect();
+    all.extend(written.into_iter().map(|(e, unchanged)| (e, !unchanged)));
+    all.sort_by(|a, b| a.0.file.cmp(&b.0.file));
+    let (entries, fresh): (Vec<ManifestEntry>, Vec<bool>) = all.into_iter().unzip();
+    let manifest = Manifest::new(entries);
     let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
-    if let Err(e) = atomic::write(&manifest_path, json.as_bytes(), Overwrite::Replace) {
+    let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
+        let mut w = BufWriter::new(f);
+        serde_json::to_writer_pretty(&mut w, &manifest)?;
+        w.write_all(b"\n")?;
+        w.flush()
+    });
+    if let Err(e) = saved {
         failed.push((manifest_path, e.to_string()));
     }
     if failed.is_empty() {
         // Workbooks found complete from an earlier run are in the manifest, not in "written".
-        Ok(written
+        Ok(manifest
+            .reviews
             .into_iter()
-            .filter_map(|(e, unchanged)| (!unchanged).then_some(e))
+            .zip(fresh)
+            .filter_map(|(e, fresh)| fresh.then_some(e))
             .collect())
     } else {
         failed.sort();

@@ -6,6 +6,7 @@ use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
 use serde::Serialize;
+use std::io::{self, Write};
 
 use super::Import;
 use super::consensus::{RULE, Tally};
@@ -125,9 +126,10 @@ pub fn csv_safe(s: &str) -> String {
     }
 }
 
-/// `tally.csv`: one row per rating (blank and "not observed" included, marked as such).
-pub fn csv(ladder: &Ladder, import: &Import) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// Writes `tally.csv` to `out` as it goes: one row per rating (blank and "not observed"
+/// included, marked as such).
+pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "cycle",
         "employee_id",
@@ -192,7 +194,8 @@ pub fn csv(ladder: &Ladder, import: &Import) -> Result<Vec<u8>, csv::Error> {
             w.write_record(fields.iter().map(|f| csv_safe(f)))?;
         }
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.flush()?;
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -214,8 +217,8 @@ struct JsonOut<'a> {
     problems: Vec<Problem>,
 }
 
-/// `tally.json`.
-pub fn json(ladder: &Ladder, import: &Import, tally: &Tally) -> Vec<u8> {
+/// Writes `tally.json` to `out` as it is serialised.
+pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally) -> io::Result<()> {
     let mut cycles: Vec<String> = import
         .reviews
         .iter()
@@ -223,7 +226,7 @@ pub fn json(ladder: &Ladder, import: &Import, tally: &Tally) -> Vec<u8> {
         .collect();
     cycles.sort();
     cycles.dedup();
-    let out = JsonOut {
+    let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
         ladder: JsonLadder {
@@ -237,19 +240,19 @@ pub fn json(ladder: &Ladder, import: &Import, tally: &Tally) -> Vec<u8> {
         tally,
         problems: problems(import),
     };
-    // Plain structs with string keys: serialising cannot fail.
-    let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
-    s.push('\n');
-    s.into_bytes()
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
 
-/// `tally.xlsx`.
-pub fn xlsx(
+/// Writes `tally.xlsx` to `out`.
+pub fn xlsx<W: Write + Send>(
+    out: W,
     ladder: &Ladder,
     import: &Import,
     tally: &Tally,
     epoch: i64,
-) -> Result<Vec<u8>, XlsxError> {
+) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
     wb.set_properties(
@@ -521,7 +524,7 @@ pub fn xlsx(
     }
     widths(ws, &[9.0, 20.0, 36.0, 10.0, 7.0, 60.0, 50.0])?;
 
-    wb.save_to_buffer()
+    wb.save_to_writer(out)
 }
 
 fn shown(label: &str) -> String {
