@@ -72,14 +72,14 @@ impl TextFormat {
     }
 }
 
-/// Text that a spreadsheet could take for a formula when someone edits the cell: `=`, `+`,
-/// `-`, `@` (after leading spaces), or a leading tab, CR or LF, on any line.
+/// Text that a spreadsheet could take for a formula: a line that starts, after spaces or
+/// non-breaking spaces, with `=`, `+`, `-`, `@`, tab, CR or LF. One rule for workbook cells
+/// (quote-prefixed) and CSV fields (`tally.csv`, `'`-prefixed).
 pub fn looks_like_formula(s: &str) -> bool {
-    s.starts_with(['\t', '\r', '\n'])
-        || s.lines().any(|l| {
-            l.trim_start_matches([' ', '\u{a0}', '\t'])
-                .starts_with(['=', '+', '-', '@'])
-        })
+    s.split('\n').any(|l| {
+        l.trim_start_matches([' ', '\u{a0}'])
+            .starts_with(['=', '+', '-', '@', '\t', '\r', '\n'])
+    })
 }
 
 /// Writes text as a string cell (never a formula), quote-prefixed when it looks like one.

@@ -115,11 +115,7 @@ fn note(code: &'static str, file: &str, message: String, hint: &str) -> Problem 
 /// (starting with `=`, `+`, `-`, `@`, tab, CR or LF, also after leading spaces or non-breaking
 /// spaces, on any line) gets a leading `'`.
 pub fn csv_safe(s: &str) -> String {
-    let risky = |line: &str| {
-        line.trim_start_matches([' ', '\u{a0}'])
-            .starts_with(['=', '+', '-', '@', '\t', '\r', '\n'])
-    };
-    if s.starts_with(['\t', '\r', '\n']) || s.split('\n').any(risky) {
+    if crate::sheets::writer::looks_like_formula(s) {
         format!("'{s}")
     } else {
         s.to_owned()
