@@ -125,13 +125,13 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             b.inc(1);
         }
     };
-    let result = sheets::write(ladder, plan, &opts, threads, &tick);
+    let result = sheets::write(ladder, &plan, &opts, threads, &tick);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let written = result.map_err(failure)?;
     if !quiet {
-        print_summary(&written, &args.out);
+        print_summary(&plan, &written, &args.out);
         if skipped > 0 {
             let left = skipped + unchanged;
             println!(
@@ -149,18 +149,21 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
+/// `written`: indices in `plan.items`, in manifest order. Only what is printed is gathered.
+fn print_summary(plan: &sheets::Plan, written: &[usize], out: &Path) {
     const SHOWN: usize = 20;
-    let people: std::collections::BTreeSet<&str> = written
-        .iter()
-        .map(|e| e.provenance.employee_id.as_str())
-        .collect();
-    let mut by_reviewer: BTreeMap<&str, Vec<&sheets::contract::ManifestEntry>> = BTreeMap::new();
-    for e in written {
-        by_reviewer
-            .entry(&e.provenance.reviewer)
-            .or_default()
-            .push(e);
+    const NAMES: usize = 6;
+    let reviews = || written.iter().map(|&i| &plan.items[i].review);
+    let people: std::collections::BTreeSet<&str> =
+        reviews().map(|r| r.employee_id.as_str()).collect();
+    // Reviewer → (workbooks, the first few reviews in manifest order).
+    let mut by_reviewer: BTreeMap<&str, (usize, Vec<&sheets::roster::Review>)> = BTreeMap::new();
+    for r in reviews() {
+        let (n, first) = by_reviewer.entry(&r.reviewer).or_default();
+        *n += 1;
+        if first.len() < NAMES {
+            first.push(r);
+        }
     }
     println!(
         "wrote {} review workbook{} for {} {} ({} reviewer{}) to {}",
@@ -176,21 +179,13 @@ fn print_summary(written: &[sheets::contract::ManifestEntry], out: &Path) {
         plural(by_reviewer.len()),
         out.display()
     );
-    for (reviewer, entries) in by_reviewer.iter().take(SHOWN) {
-        const NAMES: usize = 6;
-        let mut names: Vec<String> = entries
+    for (reviewer, (n, first)) in by_reviewer.iter().take(SHOWN) {
+        let mut names: Vec<String> = first
             .iter()
-            .take(NAMES)
-            .map(|e| {
-                format!(
-                    "{} (as {})",
-                    e.provenance.person_name,
-                    e.provenance.reviewer_role.as_str()
-                )
-            })
+            .map(|r| format!("{} (as {})", r.name, r.role.as_str()))
             .collect();
-        if entries.len() > NAMES {
-            names.push(format!("and {} more", entries.len() - NAMES));
+        if *n > NAMES {
+            names.push(format!("and {} more", n - NAMES));
         }
         println!("  {reviewer} reviews {}", names.join(", "));
     }

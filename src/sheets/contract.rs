@@ -467,6 +467,59 @@ impl Manifest {
     }
 }
 
+/// Writes a [`Manifest`] holding `reviews` as pretty JSON, with the same bytes as
+/// `serde_json::to_writer_pretty(&Manifest::new(reviews))`, but taking the entries one at a
+/// time: each is built, written and dropped before the next, so a long roster never has all
+/// its entries in memory. `reviews` must already be in manifest order (sorted by `file`).
+pub fn write_manifest<W, I>(w: W, reviews: I) -> serde_json::Result<()>
+where
+    W: std::io::Write,
+    I: Iterator,
+    I::Item: std::borrow::Borrow<ManifestEntry>,
+{
+    /// One entry, owned or borrowed.
+    struct Entry<T>(T);
+    impl<T: std::borrow::Borrow<ManifestEntry>> Serialize for Entry<T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.borrow().serialize(s)
+        }
+    }
+    /// The entries as a JSON array, drawn from the iterator while serialising.
+    struct Lazy<I>(std::cell::Cell<Option<I>>);
+    impl<I> Serialize for Lazy<I>
+    where
+        I: Iterator,
+        I::Item: std::borrow::Borrow<ManifestEntry>,
+    {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let it = self.0.take().ok_or_else(|| {
+                serde::ser::Error::custom("the manifest's entries were already written")
+            })?;
+            s.collect_seq(it.map(Entry))
+        }
+    }
+    /// [`Manifest`] with borrowed header fields and lazy entries (a unit test checks that
+    /// both give the same bytes).
+    #[derive(Serialize)]
+    #[serde(bound = "Lazy<I>: Serialize")]
+    struct Streamed<'a, I> {
+        format: &'a str,
+        schema_version: u32,
+        generator: &'a str,
+        reviews: Lazy<I>,
+    }
+    let head = Manifest::new(Vec::new());
+    serde_json::to_writer_pretty(
+        w,
+        &Streamed {
+            format: &head.format,
+            schema_version: head.schema_version,
+            generator: &head.generator,
+            reviews: Lazy(std::cell::Cell::new(Some(reviews))),
+        },
+    )
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -545,6 +598,36 @@ mod tests {
         let mut edited = rows;
         edited[0].levels[1] = "• z".into();
         assert_ne!(h, locked_text_hash(&prov(), &edited));
+    }
+
+    #[test]
+    fn streamed_manifest_has_the_bytes_of_the_manifest() {
+        let entry = |i: usize| ManifestEntry {
+            provenance: Provenance {
+                form_id: form_id("2026-H2", &format!("E{i}"), "Dana"),
+                person_name: format!("Zoë “{i}” \\ \u{1e}"),
+                due_date: (i % 2 == 0).then(|| "2026-12-01".into()),
+                ..prov()
+            },
+            file: format!("2026-H2/Dana/E{i}.xlsx"),
+            locked_text_sha256: hex(&[i as u8; 32]),
+            file_sha256: hex(&[7; 32]),
+            competencies: i,
+        };
+        for n in [0, 1, 3] {
+            let entries: Vec<ManifestEntry> = (0..n).map(entry).collect();
+            let mut want = Vec::new();
+            serde_json::to_writer_pretty(&mut want, &Manifest::new(entries.clone())).unwrap();
+            let mut got = Vec::new();
+            write_manifest(&mut got, entries.iter()).unwrap();
+            assert_eq!(got, want, "borrowed entries");
+            got.clear();
+            write_manifest(&mut got, entries.into_iter()).unwrap();
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
     }
 
     #[test]

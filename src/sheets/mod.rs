@@ -11,6 +11,7 @@ pub mod names;
 pub mod roster;
 pub mod writer;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -63,8 +64,10 @@ pub struct Planned {
 /// Everything ready to write.
 #[derive(Debug)]
 pub struct Plan {
+    /// Sorted by manifest file name, the manifest's order.
     pub items: Vec<Planned>,
-    /// Entries of an earlier manifest in the same folder that this run does not replace.
+    /// Entries of an earlier manifest in the same folder that this run does not replace,
+    /// sorted by file name (stable: as they were listed).
     pub kept: Vec<ManifestEntry>,
     /// Workbooks that exist and were left alone (`skip_existing`).
     pub skipped: Vec<PathBuf>,
@@ -273,6 +276,10 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             return Err(Error::Exists(existing));
         }
     }
+    // In manifest order now, so that `write` can stream the manifest without sorting entries
+    // (file names are unique: collisions were refused above).
+    items.sort_by_cached_key(|i| manifest_file(&i.rel));
+    kept.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(Plan {
         items,
         kept,
@@ -281,14 +288,16 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
 }
 
 /// Builds and writes every planned workbook on `threads` threads, then the manifest.
-/// `done` is called after each workbook (for a progress bar). Returns the entries written.
+/// `done` is called after each workbook (for a progress bar). Returns the indices in
+/// `plan.items` of the workbooks this run wrote (not those found complete from an earlier
+/// run), in manifest order.
 pub fn write(
     ladder: &Ladder,
-    plan: Plan,
+    plan: &Plan,
     opts: &Options,
     threads: usize,
     done: &(dyn Fn() + Sync),
-) -> Result<Vec<ManifestEntry>, Error> {
+) -> Result<Vec<usize>, Error> {
     let created = created_date(opts)?;
     let mode = if opts.force {
         Overwrite::Replace
@@ -296,9 +305,13 @@ pub fn write(
         Overwrite::Refuse
     };
     let next = AtomicUsize::new(0);
-    let mut written = Vec::with_capacity(plan.items.len());
-    let mut failed = Vec::new();
     let items = &plan.items;
+    // Per workbook only its digests are kept (no heap): the manifest entries are built from
+    // the plan one at a time while the manifest is written, so memory stays flat however long
+    // the roster.
+    let mut results: Vec<Option<Done>> = Vec::new();
+    results.resize_with(items.len(), || None);
+    let mut failed = Vec::new();
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Done, String>)>();
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, items.len().max(1)) {
@@ -306,8 +319,6 @@ pub fn write(
             let (next, created) = (&next, &created);
             s.spawn(move || {
                 // Work is taken one item at a time, and no thread holds more than one workbook.
-                // Workers keep nothing: what outlives a workbook (the manifest entry) is built
-                // on this thread, so their allocator arenas empty out and memory stays flat.
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
@@ -321,40 +332,31 @@ pub fn write(
         }
         drop(tx);
         for (i, outcome) in rx {
-            let item = &items[i];
             match outcome {
-                Ok(d) => written.push((
-                    ManifestEntry {
-                        provenance: item.prov.clone(),
-                        file: item
-                            .rel
-                            .iter()
-                            .map(|c| c.to_string_lossy())
-                            .collect::<Vec<_>>()
-                            .join("/"),
-                        locked_text_sha256: hex(&d.locked),
-                        file_sha256: hex(&d.file),
-                        competencies: d.competencies,
-                    },
-                    item.unchanged,
-                )),
-                Err(e) => failed.push((opts.out_dir.join(&item.rel), e)),
+                Ok(d) => results[i] = Some(d),
+                Err(e) => failed.push((opts.out_dir.join(&items[i].rel), e)),
             }
             done();
         }
     });
-    // The manifest lists the entries kept from earlier runs and the new ones, sorted by file
-    // (stable: a kept entry comes first). Entries are moved, never copied, and the JSON goes
-    // straight to the file: memory holds the entries once, however long the roster.
-    let mut all: Vec<(ManifestEntry, bool)> = plan.kept.into_iter().map(|e| (e, false)).collect();
-    all.extend(written.into_iter().map(|(e, unchanged)| (e, !unchanged)));
-    all.sort_by(|a, b| a.0.file.cmp(&b.0.file));
-    let (entries, fresh): (Vec<ManifestEntry>, Vec<bool>) = all.into_iter().unzip();
-    let manifest = Manifest::new(entries);
+    // The manifest lists the entries kept from earlier runs and the new ones, merged by file
+    // (both are sorted; a kept entry comes first on a tie), each built just before it is
+    // written and dropped after.
+    let mut new = items
+        .iter()
+        .zip(&results)
+        .filter_map(|(item, r)| r.as_ref().map(|d| manifest_entry(item, d)))
+        .peekable();
+    let mut kept = plan.kept.iter().peekable();
+    let merged = std::iter::from_fn(|| match (kept.peek(), new.peek()) {
+        (Some(k), Some(n)) if k.file <= n.file => kept.next().map(Cow::Borrowed),
+        (_, Some(_)) => new.next().map(Cow::Owned),
+        (_, None) => kept.next().map(Cow::Borrowed),
+    });
     let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
     let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
         let mut w = BufWriter::new(f);
-        serde_json::to_writer_pretty(&mut w, &manifest)?;
+        contract::write_manifest(&mut w, merged)?;
         w.write_all(b"\n")?;
         w.flush()
     });
@@ -363,15 +365,34 @@ pub fn write(
     }
     if failed.is_empty() {
         // Workbooks found complete from an earlier run are in the manifest, not in "written".
-        Ok(manifest
-            .reviews
-            .into_iter()
-            .zip(fresh)
-            .filter_map(|(e, fresh)| fresh.then_some(e))
+        Ok(results
+            .iter()
+            .enumerate()
+            .filter(|&(i, r)| r.is_some() && !items[i].unchanged)
+            .map(|(i, _)| i)
             .collect())
     } else {
         failed.sort();
         Err(Error::Write(failed))
+    }
+}
+
+/// The manifest's name of a workbook: its path in the output folder, `/`-separated.
+fn manifest_file(rel: &Path) -> String {
+    rel.iter()
+        .map(|c| c.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The manifest entry of a workbook written (or found complete).
+fn manifest_entry(item: &Planned, d: &Done) -> ManifestEntry {
+    ManifestEntry {
+        provenance: item.prov.clone(),
+        file: manifest_file(&item.rel),
+        locked_text_sha256: hex(&d.locked),
+        file_sha256: hex(&d.file),
+        competencies: d.competencies,
     }
 }
 
