@@ -49,11 +49,11 @@ pub struct Options {
     pub epoch: i64,
 }
 
-/// One workbook to write.
+/// One workbook to write. Its provenance is derived again where it is needed ([`provenance`]):
+/// kept for every review, it would be most of a long run's memory.
 #[derive(Debug)]
 pub struct Planned {
     pub review: Review,
-    pub prov: Provenance,
     /// Relative to the output folder.
     pub rel: PathBuf,
     /// The file is already there with exactly these bytes (an interrupted earlier run wrote
@@ -127,24 +127,11 @@ pub fn check_date(s: &str) -> Result<(), String> {
 /// be read. Nothing is written here.
 pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Plan, Error> {
     let mut diags = Vec::new();
-    let mut items = Vec::with_capacity(reviews.len());
-    // Case-folded path → (roster row, path): macOS and Windows ignore case.
-    let mut taken: HashMap<String, (usize, PathBuf)> = HashMap::new();
+    let mut items: Vec<Planned> = Vec::with_capacity(reviews.len());
+    // Case-folded path → index in `items`: macOS and Windows ignore case.
+    let mut taken: HashMap<String, usize> = HashMap::new();
     for review in reviews {
-        let prov = Provenance {
-            form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
-            schema_version: SCHEMA_VERSION,
-            ladder_id: ladder.meta.id.clone(),
-            ladder_fingerprint: ladder.meta.fingerprint.clone(),
-            ladder_version: ladder.meta.version.clone(),
-            employee_id: review.employee_id.clone(),
-            person_name: review.name.clone(),
-            current_level: review.current_level.clone(),
-            reviewer: review.reviewer.clone(),
-            reviewer_role: review.role,
-            cycle: opts.cycle.clone(),
-            due_date: opts.due.clone(),
-        };
+        let prov = provenance(ladder, &review, opts);
         let vars = NameVars {
             cycle: &opts.cycle,
             reviewer: &review.reviewer,
@@ -172,13 +159,14 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             }
         };
         let key = rel.to_string_lossy().to_lowercase();
-        if let Some((first, other)) = taken.get(&key) {
+        if let Some(first) = taken.get(&key).map(|&i| &items[i]) {
             diags.push(
                 Diagnostic::error(
                     "name-collision",
                     format!(
-                        "this review and the one in roster row {first} would both be written to `{}`",
-                        other.display()
+                        "this review and the one in roster row {} would both be written to `{}`",
+                        first.review.row,
+                        first.rel.display()
                     ),
                     Location::Cell {
                         file: opts.roster_name.clone(),
@@ -186,11 +174,13 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
                         cell: format!("row {}", review.row),
                     },
                 )
-                .with_hint("put `{{ form_id }}` in --name-pattern so every review gets its own file"),
+                .with_hint(
+                    "put `{{ form_id }}` in --name-pattern so every review gets its own file",
+                ),
             );
             continue;
         }
-        taken.insert(key, (review.row, rel.clone()));
+        taken.insert(key, items.len());
         // Rendered here only to report template errors before anything is written; workers
         // render again so no thread holds every text at once.
         if let Err(d) = render_instructions(ladder, &review, &prov, opts) {
@@ -199,7 +189,6 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
         }
         items.push(Planned {
             review,
-            prov,
             rel,
             unchanged: false,
         });
@@ -218,6 +207,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             }
         }
     }
+    drop(taken);
     let mut skipped = Vec::new();
     if opts.skip_existing && !opts.force {
         items.retain(|i| {
@@ -234,8 +224,10 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
     match std::fs::read(&manifest_path) {
         Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
             Ok(m) if m.format == contract::MANIFEST_FORMAT => {
-                let ours: std::collections::HashSet<&str> =
-                    items.iter().map(|i| i.prov.form_id.as_str()).collect();
+                let ours: std::collections::HashSet<String> = items
+                    .iter()
+                    .map(|i| form_id(&opts.cycle, &i.review.employee_id, &i.review.reviewer))
+                    .collect();
                 kept = m
                     .reviews
                     .into_iter()
@@ -345,7 +337,7 @@ pub fn write(
     let mut new = items
         .iter()
         .zip(&results)
-        .filter_map(|(item, r)| r.as_ref().map(|d| manifest_entry(item, d)))
+        .filter_map(|(item, r)| r.as_ref().map(|d| manifest_entry(ladder, item, opts, d)))
         .peekable();
     let mut kept = plan.kept.iter().peekable();
     let merged = std::iter::from_fn(|| match (kept.peek(), new.peek()) {
@@ -386,9 +378,9 @@ fn manifest_file(rel: &Path) -> String {
 }
 
 /// The manifest entry of a workbook written (or found complete).
-fn manifest_entry(item: &Planned, d: &Done) -> ManifestEntry {
+fn manifest_entry(ladder: &Ladder, item: &Planned, opts: &Options, d: &Done) -> ManifestEntry {
     ManifestEntry {
-        provenance: item.prov.clone(),
+        provenance: provenance(ladder, &item.review, opts),
         file: manifest_file(&item.rel),
         locked_text_sha256: hex(&d.locked),
         file_sha256: hex(&d.file),
@@ -401,6 +393,24 @@ struct Done {
     locked: [u8; 32],
     file: [u8; 32],
     competencies: usize,
+}
+
+/// The provenance recorded in a review's workbook and manifest entry.
+pub fn provenance(ladder: &Ladder, review: &Review, opts: &Options) -> Provenance {
+    Provenance {
+        form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
+        schema_version: SCHEMA_VERSION,
+        ladder_id: ladder.meta.id.clone(),
+        ladder_fingerprint: ladder.meta.fingerprint.clone(),
+        ladder_version: ladder.meta.version.clone(),
+        employee_id: review.employee_id.clone(),
+        person_name: review.name.clone(),
+        current_level: review.current_level.clone(),
+        reviewer: review.reviewer.clone(),
+        reviewer_role: review.role,
+        cycle: opts.cycle.clone(),
+        due_date: opts.due.clone(),
+    }
 }
 
 /// The instruction text of one review.
@@ -454,11 +464,12 @@ fn build(
     opts: &Options,
     created: &ExcelDateTime,
 ) -> Result<writer::Built, String> {
-    let text = render_instructions(ladder, &item.review, &item.prov, opts)
-        .map_err(|d| d.message.clone())?;
+    let prov = provenance(ladder, &item.review, opts);
+    let text =
+        render_instructions(ladder, &item.review, &prov, opts).map_err(|d| d.message.clone())?;
     writer::build(&writer::SheetInput {
         ladder,
-        prov: &item.prov,
+        prov: &prov,
         instructions: &text,
         created,
     })
