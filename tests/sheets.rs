@@ -494,6 +494,76 @@ fn existing_workbooks_are_never_overwritten_without_force() {
 }
 
 #[test]
+fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
+    use sha2::{Digest, Sha256};
+    // One reviewer, nine people, listed in reverse: file order is not roster order.
+    let roster = |ids: &[u32]| {
+        let mut csv = String::from("employee id,name,current level,reviewer,reviewer role\n");
+        for i in ids.iter().rev() {
+            let _ = writeln!(csv, "E0{i},Person {i},L2,Dana Reviewer,peer");
+        }
+        csv
+    };
+    let dir = tempdir();
+    let first = write(dir.path(), "first.csv", &roster(&[1, 3, 4, 6, 7, 8, 9]));
+    let o = sheets(dir.path(), &first, &[]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("wrote 7 review workbooks for 7 people (1 reviewer)"),
+        "{out}"
+    );
+    // The first six in manifest order, then a count.
+    assert!(
+        out.contains("  Dana Reviewer reviews Person 1 (as peer), Person 3 (as peer), Person 4 (as peer), Person 6 (as peer), Person 7 (as peer), Person 8 (as peer), and 1 more\n"),
+        "{out}"
+    );
+
+    let all = write(dir.path(), "all.csv", &roster(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    let o = sheets(dir.path(), &all, &["--skip-existing"]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("wrote 2 review workbooks for 2 people (1 reviewer)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  Dana Reviewer reviews Person 2 (as peer), Person 5 (as peer)\n"),
+        "{out}"
+    );
+
+    // The entries kept from the first run and the new ones, merged in file order, written
+    // entry by entry with the bytes of the whole manifest serialised at once.
+    let root = dir.path().join("out");
+    let text = std::fs::read_to_string(root.join(c::MANIFEST_FILE)).expect("manifest");
+    let m = manifest(&root);
+    let mut canonical = serde_json::to_string_pretty(&m).expect("serialises");
+    canonical.push('\n');
+    assert_eq!(text, canonical);
+    let ids: Vec<&str> = m
+        .reviews
+        .iter()
+        .map(|e| e.provenance.employee_id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "E01", "E02", "E03", "E04", "E05", "E06", "E07", "E08", "E09"
+        ]
+    );
+    assert!(m.reviews.windows(2).all(|w| w[0].file < w[1].file));
+    for e in &m.reviews {
+        let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
+        assert_eq!(
+            e.file_sha256,
+            format!("{:x}", Sha256::digest(&bytes)),
+            "{}",
+            e.file
+        );
+    }
+}
+
+#[test]
 fn a_failed_write_leaves_no_partial_file_and_exits_3() {
     let dir = tempdir();
     let ladder = common::bundled_ladder();

@@ -410,7 +410,7 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
     }
 
     let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
-    let mut reviews = Vec::new();
+    let mut reviews = Vec::with_capacity(t.rows.len());
     // employee id → (row, name, level) of its first row.
     let mut people: HashMap<String, (usize, String, String)> = HashMap::new();
     // (employee id, reviewer folded) → first row.
