@@ -606,7 +606,7 @@ mod tests {
             provenance: Provenance {
                 form_id: form_id("2026-H2", &format!("E{i}"), "Dana"),
                 person_name: format!("Zoë “{i}” \\ \u{1e}"),
-                due_date: (i % 2 == 0).then(|| "2026-12-01".into()),
+                due_date: i.is_multiple_of(2).then(|| "2026-12-01".into()),
                 ..prov()
             },
             file: format!("2026-H2/Dana/E{i}.xlsx"),
@@ -617,15 +617,16 @@ mod tests {
         for n in [0, 1, 3] {
             let entries: Vec<ManifestEntry> = (0..n).map(entry).collect();
             let mut want = Vec::new();
-            serde_json::to_writer_pretty(&mut want, &Manifest::new(entries.clone())).unwrap();
+            serde_json::to_writer_pretty(&mut want, &Manifest::new(entries.clone()))
+                .expect("serialises");
             let mut got = Vec::new();
-            write_manifest(&mut got, entries.iter()).unwrap();
+            write_manifest(&mut got, entries.iter()).expect("streams");
             assert_eq!(got, want, "borrowed entries");
             got.clear();
-            write_manifest(&mut got, entries.into_iter()).unwrap();
+            write_manifest(&mut got, entries.into_iter()).expect("streams");
             assert_eq!(
-                String::from_utf8(got).unwrap(),
-                String::from_utf8(want).unwrap()
+                String::from_utf8(got).expect("utf-8"),
+                String::from_utf8(want).expect("utf-8")
             );
         }
     }
