@@ -94,7 +94,18 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
     let (warning, missing_glyphs) = coverage::check(ladder, &fonts);
     let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
     let date = options::datetime(opts.timestamp)?;
-    let shared = Shared::new(fonts, layouts, ladder.to_json(), date);
+    let json = ladder.to_json();
+    // Glyph composition is skipped only where it provably has nothing to do: the bundled font,
+    // the built-in layouts, and ladder text without combining marks (see `coverage`).
+    let marks = if opts.layouts.is_none()
+        && opts.font_paths.is_empty()
+        && !coverage::may_need_composition(&json)
+    {
+        "none"
+    } else {
+        "maybe"
+    };
+    let shared = Shared::new(fonts, layouts, json, date, vec![("marks", marks)]);
     let names = file_names(ladder, &jobs);
 
     let context = Context {
