@@ -279,6 +279,13 @@ def main():
     print(f"(also in {work / 'results.md'})")
 
 
+def may_need_composition(text: str) -> bool:
+    """Mirror of `may_need_composition` in src/pdf/coverage.rs."""
+    ranges = [(0x0000, 0x02FF), (0x0370, 0x0482), (0x048A, 0x052F), (0x1E00, 0x1FFF),
+              (0x2000, 0x20CF), (0x2100, 0x2BFF)]
+    return not all(any(lo <= ord(c) <= hi for lo, hi in ranges) for c in text)
+
+
 def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
     """Copies the built-in layouts out (`rungs layouts init`, which also writes the ladder's
     data.json beside them) and writes the job list for the PyPI compiler: the matrix and one
@@ -293,10 +300,14 @@ def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
         return None
     ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
     fonts = [str(REPO / "fonts")]
-    jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts, "inputs": {}}]
+    # The inputs rungs gives the layouts: `marks` as src/pdf/coverage.rs decides it.
+    text = (work / "ladder.json").read_text(encoding="utf-8")
+    common = {"marks": "maybe" if may_need_composition(text) else "none"}
+    jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts,
+             "inputs": dict(common)}]
     for lv in ladder["levels"]:
         jobs.append({"main": "level.typ", "output": f"{lv['code']}.pdf", "font_paths": fonts,
-                     "inputs": {"level": lv["code"]}})
+                     "inputs": {**common, "level": lv["code"]}})
     (work / "typst-jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
     return [str(layouts), str(work / "ladder.json"), str(work / "typst-pdf")]
 

@@ -65,26 +65,26 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         timestamp,
     };
     let started = std::time::Instant::now();
-    let rendered = pdf::render(l, &options).map_err(Failure::Input)?;
+    // Each PDF is written as soon as it is made, while the others are still being typeset.
+    let write = |doc: &pdf::Document| {
+        let path = args.output.join(&doc.file_name);
+        rungs::atomic::write(&path, &doc.bytes, rungs::atomic::Overwrite::Replace).map_err(|e| {
+            format!(
+                "error: cannot write {}: {e}\n  = hint: check that the folder is writable, or pick another with -o DIR",
+                path.display()
+            )
+        })
+    };
+    let rendered = pdf::render(l, &options, &write).map_err(Failure::Input)?;
     let elapsed = started.elapsed();
     eprint!("{}", rungs::diag::render_all(&rendered.diagnostics));
-
-    let mut written = Vec::new();
-    for doc in &rendered.documents {
-        let path = args.output.join(&doc.file_name);
-        rungs::atomic::write(&path, &doc.bytes, rungs::atomic::Overwrite::Replace).map_err(
-            |e| {
-                Failure::Failed(format!(
-                    "error: cannot write {}: {e}\n  = hint: check that the folder is writable, or pick another with -o DIR",
-                    path.display()
-                ))
-            },
-        )?;
-        written.push(doc);
+    if !rendered.undelivered.is_empty() {
+        return Err(Failure::Failed(rendered.undelivered.join("\n")));
     }
+    let written = &rendered.documents;
     if !quiet && !written.is_empty() {
         use std::fmt::Write as _;
-        let width = written.iter().map(|d| d.file_name.len()).max().unwrap_or(0);
+        let width = written.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
         let mut out = format!(
             "wrote {} PDF{} to {} ({}, {:.0} ms):\n",
             written.len(),
@@ -93,13 +93,11 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             args.paper,
             elapsed.as_secs_f64() * 1000.0
         );
-        for d in &written {
+        for (name, pages) in written {
             let _ = writeln!(
                 out,
-                "  {:width$}  {} page{}",
-                d.file_name,
-                d.pages,
-                if d.pages == 1 { "" } else { "s" }
+                "  {name:width$}  {pages} page{}",
+                if *pages == 1 { "" } else { "s" }
             );
         }
         super::print_stdout(&out);

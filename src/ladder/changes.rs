@@ -1,6 +1,8 @@
 //! Compares each level's expectations with the level below: the "what changes at promotion"
 //! view, and the near-duplicate check behind the `repeated-expectations` warning.
 
+use std::collections::HashMap;
+
 use similar::{ChangeTag, TextDiff};
 
 use crate::model::{
@@ -37,6 +39,69 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Segment> {
 /// Similarity of two texts in 0..=1 (share of words in common).
 pub fn similarity(a: &str, b: &str) -> f32 {
     TextDiff::from_words(a, b).ratio()
+}
+
+/// The tokens `TextDiff::from_words` compares: runs of whitespace and runs of anything else.
+fn tokens(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut space = None;
+    for (i, c) in s.char_indices() {
+        let ws = c.is_whitespace();
+        if space.is_some_and(|prev| prev != ws) {
+            out.push(&s[start..i]);
+            start = i;
+        }
+        space = Some(ws);
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+/// How many of `new`'s tokens (whitespace runs too, or not) also occur in `old`, as multisets:
+/// no diff can match more, so this bounds `similarity` and `coverage` from above without one.
+fn shared_tokens(old: &str, new: &str, with_whitespace: bool) -> (usize, usize, usize) {
+    let keep = |t: &&str| with_whitespace || !t.trim().is_empty();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut old_len = 0;
+    for t in tokens(old).into_iter().filter(keep) {
+        *counts.entry(t).or_default() += 1;
+        old_len += 1;
+    }
+    let (mut shared, mut new_len) = (0, 0);
+    for t in tokens(new).into_iter().filter(keep) {
+        new_len += 1;
+        if let Some(n) = counts.get_mut(t).filter(|n| **n > 0) {
+            *n -= 1;
+            shared += 1;
+        }
+    }
+    (shared, old_len, new_len)
+}
+
+/// An upper bound of `similarity(a, b)`, a fraction of its cost.
+#[allow(clippy::cast_precision_loss)] // token counts of one bullet
+fn similarity_bound(a: &str, b: &str) -> f32 {
+    let (shared, la, lb) = shared_tokens(a, b, true);
+    // The same arithmetic as the diff's ratio, so the bound is never below it after rounding.
+    if la + lb == 0 {
+        1.0
+    } else {
+        2.0 * shared as f32 / (la + lb) as f32
+    }
+}
+
+/// An upper bound of `coverage(old, new)`, a fraction of its cost.
+#[allow(clippy::cast_precision_loss)] // token counts of one cell
+pub fn coverage_bound(old: &str, new: &str) -> f32 {
+    let (shared, _, total) = shared_tokens(old, new, false);
+    if total == 0 {
+        1.0
+    } else {
+        shared as f32 / total as f32
+    }
 }
 
 /// Share of `new`'s words that already appear, in order, in `old` (1.0: says nothing new).
@@ -113,14 +178,21 @@ pub fn compare(below: Option<&[Expectation]>, here: &[Expectation]) -> Change {
             });
             continue;
         }
-        let best = below
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !used[*i])
-            .map(|(i, b)| (i, similarity(&b.text, &e.text)))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        // The most similar unused bullet below (the first of equals) if it is similar enough.
+        // A bullet whose bound cannot reach the threshold, or beat the best so far, skips the diff.
+        let mut best: Option<(usize, f32)> = None;
+        for (i, b) in below.iter().enumerate().filter(|(i, _)| !used[*i]) {
+            let bound = similarity_bound(&b.text, &e.text);
+            if bound < REWORDED_RATIO || best.is_some_and(|(_, r)| bound <= r) {
+                continue;
+            }
+            let ratio = similarity(&b.text, &e.text);
+            if ratio >= REWORDED_RATIO && best.is_none_or(|(_, r)| ratio > r) {
+                best = Some((i, ratio));
+            }
+        }
         match best {
-            Some((i, ratio)) if ratio >= REWORDED_RATIO => {
+            Some((i, _)) => {
                 used[i] = true;
                 items.push(ItemChange {
                     status: ItemStatus::Reworded,
@@ -167,6 +239,27 @@ mod tests {
             text: t.into(),
             inlines: vec![],
         }
+    }
+
+    #[test]
+    fn bounds_are_never_below_the_diff() {
+        let texts = [
+            "",
+            "Works on small projects.",
+            "Works on  large projects, small ones too.",
+            "projects small on Works.",
+            "Leads incident reviews and owns the follow-ups",
+            "Owns the follow-ups; leads   incident reviews.",
+            "a a a b",
+            "b a a",
+        ];
+        for a in texts {
+            for b in texts {
+                assert!(similarity_bound(a, b) >= similarity(a, b), "{a:?} / {b:?}");
+                assert!(coverage_bound(a, b) >= coverage(a, b), "{a:?} / {b:?}");
+            }
+        }
+        assert_eq!(tokens(" a  bc\td "), [" ", "a", "  ", "bc", "\t", "d", " "]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Quality warnings nobody else checks: gaps, levels that repeat the level below, and
 //! competencies listed in a different order from one level to the next.
 
-use super::changes::coverage;
+use super::changes::{coverage, coverage_bound};
 use super::parse::RawLadder;
 use crate::diag::{Diagnostic, LineIndex};
 use crate::model::Ladder;
@@ -90,6 +90,10 @@ fn repeated(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec
                     comp.title, here.level, below.level
                 )
             } else {
+                // Most cells differ plainly: the bound settles them without a diff.
+                if coverage_bound(&old, &new) < REPEAT_COVERAGE {
+                    continue;
+                }
                 let cov = coverage(&old, &new);
                 if cov < REPEAT_COVERAGE {
                     continue;

@@ -59,12 +59,20 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
-/// The outcome of a run: the PDFs that compiled, and every warning and error.
+/// Where each finished PDF goes (e.g. written to a file). It is called on the thread that made
+/// the PDF as soon as it is made, so writing one overlaps typesetting the others; an `Err` is a
+/// message for the user.
+pub type Deliver<'a> = dyn Fn(&Document) -> Result<(), String> + Sync + 'a;
+
+/// The outcome of a run: the PDFs that were made and delivered, and every warning and error.
 #[derive(Debug)]
 pub struct Rendered {
-    pub documents: Vec<Document>,
+    /// Delivered documents (file name, pages), in the order they were asked for.
+    pub documents: Vec<(String, usize)>,
     /// Documents that could not be made (their file names); errors are in `diagnostics`.
     pub failed: Vec<String>,
+    /// Why documents that were made could not be delivered.
+    pub undelivered: Vec<String>,
     /// Warnings and errors, deduplicated (a broken `level.typ` fails the same way for every level).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -75,9 +83,10 @@ enum Job {
     Level(usize),
 }
 
-/// Typesets the selected documents. `Err` is a setup problem (fonts, layouts folder, options)
-/// already worded for the user; problems inside layouts come back in [`Rendered::diagnostics`].
-pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
+/// Typesets the selected documents and hands each to `deliver`. `Err` is a setup problem (fonts,
+/// layouts folder, options) already worded for the user; problems inside layouts come back in
+/// [`Rendered::diagnostics`].
+pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rendered, String> {
     let jobs = select(ladder, opts)?;
     let standards = options::standards(&opts.standards)?;
     let fonts = fonts::Fonts::load(&opts.font_paths)?;
@@ -94,7 +103,18 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
     let (warning, missing_glyphs) = coverage::check(ladder, &fonts);
     let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
     let date = options::datetime(opts.timestamp)?;
-    let shared = Shared::new(fonts, layouts, ladder.to_json(), date);
+    let json = ladder.to_json();
+    // Glyph composition is skipped only where it provably has nothing to do: the bundled font,
+    // the built-in layouts, and ladder text without combining marks (see `coverage`).
+    let marks = if opts.layouts.is_none()
+        && opts.font_paths.is_empty()
+        && !coverage::may_need_composition(&json)
+    {
+        "none"
+    } else {
+        "maybe"
+    };
+    let shared = Shared::new(fonts, layouts, json, date, vec![("marks", marks)]);
     let names = file_names(ladder, &jobs);
 
     let context = Context {
@@ -104,11 +124,13 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
         missing_glyphs: &missing_glyphs,
+        deliver,
     };
     let results = context.compile_all(&jobs, &names);
 
     let mut documents = Vec::new();
     let mut failed = Vec::new();
+    let mut undelivered = Vec::new();
     let mut seen = HashSet::new();
     for (compiled, name) in results.into_iter().zip(names) {
         for d in compiled.diagnostics {
@@ -116,18 +138,16 @@ pub fn render(ladder: &Ladder, opts: &Options) -> Result<Rendered, String> {
                 diagnostics.push(d);
             }
         }
-        match compiled.pdf {
-            Some((bytes, pages)) => documents.push(Document {
-                file_name: name,
-                pages,
-                bytes,
-            }),
-            None => failed.push(name),
+        match compiled.outcome {
+            Outcome::Delivered(pages) => documents.push((name, pages)),
+            Outcome::Undelivered(why) => undelivered.push(why),
+            Outcome::Failed => failed.push(name),
         }
     }
     Ok(Rendered {
         documents,
         failed,
+        undelivered,
         diagnostics,
     })
 }
@@ -221,19 +241,28 @@ struct Context<'a> {
     timestamp: Timestamp,
     /// Characters of the ladder no font has (reported once, before typesetting).
     missing_glyphs: &'a HashSet<char>,
+    deliver: &'a Deliver<'a>,
 }
 
-/// One document's outcome: the PDF and its page count, or nothing (then an error is among the
-/// diagnostics).
+/// One document's outcome, and its warnings and errors.
 struct Compiled {
-    pdf: Option<(Vec<u8>, usize)>,
+    outcome: Outcome,
     diagnostics: Vec<Diagnostic>,
+}
+
+enum Outcome {
+    /// Made and delivered: its page count.
+    Delivered(usize),
+    /// Made, but `deliver` said why it could not take it.
+    Undelivered(String),
+    /// Not made: an error is among the diagnostics.
+    Failed,
 }
 
 impl Compiled {
     fn crashed(file_name: &str) -> Self {
         Self {
-            pdf: None,
+            outcome: Outcome::Failed,
             diagnostics: vec![
                 Diagnostic::error(
                     "typst-crash",
@@ -312,7 +341,7 @@ impl Context<'_> {
             Err(errors) => {
                 diagnostics.extend(diagnostics::convert(&world, Stage::Layout, &errors));
                 return Compiled {
-                    pdf: None,
+                    outcome: Outcome::Failed,
                     diagnostics,
                 };
             }
@@ -335,14 +364,27 @@ impl Context<'_> {
             ..PdfOptions::default()
         };
         match typst_pdf::pdf(&doc, &pdf_options) {
-            Ok(bytes) => Compiled {
-                pdf: Some((bytes, doc.pages().len())),
-                diagnostics,
-            },
+            Ok(bytes) => {
+                let pages = doc.pages().len();
+                // The laid-out document is not needed any more: free it before writing.
+                drop(doc);
+                let made = Document {
+                    file_name: file_name.to_owned(),
+                    pages,
+                    bytes,
+                };
+                Compiled {
+                    outcome: match (self.deliver)(&made) {
+                        Ok(()) => Outcome::Delivered(pages),
+                        Err(why) => Outcome::Undelivered(why),
+                    },
+                    diagnostics,
+                }
+            }
             Err(errors) => {
                 diagnostics.extend(diagnostics::convert(&world, Stage::Export, &errors));
                 Compiled {
-                    pdf: None,
+                    outcome: Outcome::Failed,
                     diagnostics,
                 }
             }
