@@ -284,7 +284,7 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
     );
 
     // The tally workbook itself opens in calamine with its sheets.
-    let wb: calamine::Xlsx<_> =
+    let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook(s.path().join("t1/tally.xlsx")).expect("calamine opens it");
     assert_eq!(
         wb.sheet_names(),
@@ -313,6 +313,35 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
             .expect("valid JSON")
             .contains("median")
     );
+    // The Ratings sheet (streamed row by row) holds one row per person × competency, in the
+    // order of tally.json and with its values.
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let mut want: Vec<Vec<String>> = Vec::new();
+    for p in json["tally"]["people"].as_array().expect("valid JSON") {
+        for c in p["competencies"].as_array().expect("valid JSON") {
+            want.push(vec![
+                text(&p["name"]),
+                text(&p["employee_id"]),
+                text(&p["current_level"]),
+                text(&c["area"]),
+                text(&c["title"]),
+                text(&c["consensus_label"]),
+            ]);
+        }
+    }
+    let sheet = wb.worksheet_range("Ratings").expect("calamine reads it");
+    let got: Vec<Vec<String>> = sheet
+        .rows()
+        .skip(1)
+        .map(|r| {
+            [0, 1, 2, 3, 4, 8]
+                .iter()
+                .map(|&i| r.get(i).map(ToString::to_string).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    assert_eq!(got.len(), 6 * ladder_ids().len());
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -358,7 +387,12 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
         err.contains("returned/r02.xlsx") && err.contains("other/r02-v2.xlsx"),
         "{err}"
     );
-    assert!(err.contains("D13"), "{err}");
+    assert!(
+        ladder_ids()
+            .iter()
+            .any(|id| err.contains(&format!("D13 ({id}): rating differs"))),
+        "{err}"
+    );
     assert!(err.contains("no tally was written"), "{err}");
     assert!(!s.path().join("t2/tally.csv").exists());
 
