@@ -285,6 +285,11 @@ pub fn xlsx<W: Write + Send>(
         "Note",
     ];
     header(ws, 3, &cols, &head)?;
+    // Before the rows: in low-memory mode a row is final once the next one starts.
+    let centre = Format::new().set_align(FormatAlign::Center);
+    for col in 3..=8 {
+        ws.set_column_format(col, &centre)?;
+    }
     let signed = Format::new()
         .set_num_format("+0;-0;0")
         .set_align(FormatAlign::Center);
@@ -319,10 +324,6 @@ pub fn xlsx<W: Write + Send>(
         ws,
         &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
     )?;
-    let centre = Format::new().set_align(FormatAlign::Center);
-    for col in 3..=8 {
-        ws.set_column_format(col, &centre)?;
-    }
     ws.set_freeze_panes(4, 1)?;
 
     // Ratings: one row per person × competency.
@@ -353,9 +354,9 @@ pub fn xlsx<W: Write + Send>(
                     .filter(|g| g.role == role)
                     .map(|g| {
                         if role == "peer" {
-                            format!("{}: {}", g.reviewer, shown(&g.label))
+                            format!("{}: {}", g.reviewer, shown(g.label))
                         } else {
-                            shown(&g.label)
+                            shown(g.label)
                         }
                     })
                     .collect::<Vec<_>>()
