@@ -910,3 +910,29 @@ fn the_manifest_beside_the_workbooks_is_not_an_input() {
     assert!(out.contains("(0 complete, 15 incomplete)"), "{out}");
     assert!(!out.contains("ignored"), "{out}");
 }
+
+/// The tally's temporary files (the low-memory sheets of tally.xlsx, evidence texts) go to the
+/// temporary folder: when it cannot be written the command fails with exit 3, names the output
+/// it could not write, and leaves no partial file.
+#[test]
+fn an_unwritable_temporary_folder_fails_cleanly() {
+    let s = Setup::new();
+    let ladder = repo().join("ladder");
+    let o = common::rungs(s.path())
+        .env("TMPDIR", s.path().join("no-such-folder"))
+        .args([
+            "--ladder",
+            ladder.to_str().expect("UTF-8 path"),
+            "tally",
+            "sent",
+            "-o",
+            "t",
+        ])
+        .output()
+        .expect("the rungs binary runs");
+    assert_code(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("cannot write t/tally.xlsx"), "{err}");
+    assert!(err.contains("no-such-folder"), "{err}");
+    assert!(!s.path().join("t/tally.xlsx").exists());
+}

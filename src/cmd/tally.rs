@@ -133,8 +133,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         let path = args.out.join(name);
         atomic::write_with(&path, Overwrite::Replace, fill).map_err(|e| {
             Failure::Failed(format!(
-                "error: cannot write {}: {e}\n  = hint: check that the folder is writable; files already written are complete",
-                path.display()
+                "error: cannot write {}: {e}\n  = hint: check that the folder and the temporary folder ({}, where tally.xlsx's long sheets are staged) are writable; files already written are complete",
+                path.display(),
+                std::env::temp_dir().display()
             ))
         })?;
         written.push(path);
