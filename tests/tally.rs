@@ -284,7 +284,7 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
     );
 
     // The tally workbook itself opens in calamine with its sheets.
-    let wb: calamine::Xlsx<_> =
+    let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook(s.path().join("t1/tally.xlsx")).expect("calamine opens it");
     assert_eq!(
         wb.sheet_names(),
@@ -313,6 +313,35 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
             .expect("valid JSON")
             .contains("median")
     );
+    // The Ratings sheet (streamed row by row) holds one row per person × competency, in the
+    // order of tally.json and with its values.
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let mut want: Vec<Vec<String>> = Vec::new();
+    for p in json["tally"]["people"].as_array().expect("valid JSON") {
+        for c in p["competencies"].as_array().expect("valid JSON") {
+            want.push(vec![
+                text(&p["name"]),
+                text(&p["employee_id"]),
+                text(&p["current_level"]),
+                text(&c["area"]),
+                text(&c["title"]),
+                text(&c["consensus_label"]),
+            ]);
+        }
+    }
+    let sheet = wb.worksheet_range("Ratings").expect("calamine reads it");
+    let got: Vec<Vec<String>> = sheet
+        .rows()
+        .skip(1)
+        .map(|r| {
+            [0, 1, 2, 3, 4, 8]
+                .iter()
+                .map(|&i| r.get(i).map(ToString::to_string).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    assert_eq!(got.len(), 6 * ladder_ids().len());
+    assert_eq!(got, want);
 }
 
 #[test]
@@ -358,7 +387,12 @@ fn duplicates_conflicts_prefer_lock_files_and_not_returned() {
         err.contains("returned/r02.xlsx") && err.contains("other/r02-v2.xlsx"),
         "{err}"
     );
-    assert!(err.contains("D13"), "{err}");
+    assert!(
+        ladder_ids()
+            .iter()
+            .any(|id| err.contains(&format!("D13 ({id}): rating differs"))),
+        "{err}"
+    );
     assert!(err.contains("no tally was written"), "{err}");
     assert!(!s.path().join("t2/tally.csv").exists());
 
@@ -875,4 +909,30 @@ fn the_manifest_beside_the_workbooks_is_not_an_input() {
     let out = stdout(&o);
     assert!(out.contains("(0 complete, 15 incomplete)"), "{out}");
     assert!(!out.contains("ignored"), "{out}");
+}
+
+/// The tally's temporary files (the low-memory sheets of tally.xlsx, evidence texts) go to the
+/// temporary folder: when it cannot be written the command fails with exit 3, names the output
+/// it could not write, and leaves no partial file.
+#[test]
+fn an_unwritable_temporary_folder_fails_cleanly() {
+    let s = Setup::new();
+    let ladder = repo().join("ladder");
+    let o = common::rungs(s.path())
+        .env("TMPDIR", s.path().join("no-such-folder"))
+        .args([
+            "--ladder",
+            ladder.to_str().expect("UTF-8 path"),
+            "tally",
+            "sent",
+            "-o",
+            "t",
+        ])
+        .output()
+        .expect("the rungs binary runs");
+    assert_code(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("cannot write t/tally.xlsx"), "{err}");
+    assert!(err.contains("no-such-folder"), "{err}");
+    assert!(!s.path().join("t/tally.xlsx").exists());
 }

@@ -64,7 +64,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         prefer: args.prefer.clone(),
         cycle: args.cycle.as_ref().map(|c| c.trim().to_owned()),
     };
-    let import = tally::import(ladder, manifest.as_ref(), &found.files, &opts);
+    let import = tally::import(ladder, manifest.as_ref(), &found.files, &opts).map_err(|e| {
+        Failure::Failed(format!(
+            "error: cannot set the evidence texts aside in a temporary file: {e}\n  = hint: check that the temporary folder ({}) is writable and has space, or set TMPDIR to one that is",
+            std::env::temp_dir().display()
+        ))
+    })?;
 
     // Problems first, all of them.
     for (_, diags) in &import.rejected {
@@ -100,6 +105,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     }
 
     let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
+    // The import took what it needs from the manifest (reviews not returned); at 10,000 reviews
+    // the rest is megabytes the outputs do not need.
+    drop(manifest);
     // One output at a time, each written to its file as it is produced: memory holds none of
     // them whole, however many reviews there are.
     let [xlsx_name, csv_name, json_name] = tally::OUTPUT_FILES;
@@ -125,8 +133,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         let path = args.out.join(name);
         atomic::write_with(&path, Overwrite::Replace, fill).map_err(|e| {
             Failure::Failed(format!(
-                "error: cannot write {}: {e}\n  = hint: check that the folder is writable; files already written are complete",
-                path.display()
+                "error: cannot write {}: {e}\n  = hint: check that the folder and the temporary folder ({}, where tally.xlsx's long sheets are staged) are writable; files already written are complete",
+                path.display(),
+                std::env::temp_dir().display()
             ))
         })?;
         written.push(path);

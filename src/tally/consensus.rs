@@ -2,11 +2,11 @@
 //! level by the rule in [`RULE`]; and the calibration views (distribution, disagreement,
 //! self-vs-manager gaps, reviewer leniency).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::read::{Rating, Returned};
+use super::read::{self, Rating, Returned};
 use crate::model::{Ladder, ScaleKind};
 use crate::sheets::contract::{Manifest, ReviewerRole};
 
@@ -22,35 +22,35 @@ pub const RULE: &str = "Consensus per competency: the median of the ratings by r
 
 /// One rating in the tally.
 #[derive(Debug, Clone, Serialize)]
-pub struct Given {
-    pub reviewer: String,
+pub struct Given<'a> {
+    pub reviewer: &'a str,
     pub role: &'static str,
     /// Label as on the scale, `not observed` text, or empty for blank.
-    pub label: String,
+    pub label: &'a str,
     /// Option value (level index, or offset on a relative scale) when rated.
     pub value: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CompetencyTally {
-    pub id: String,
-    pub area: String,
-    pub title: String,
-    pub ratings: Vec<Given>,
+pub struct CompetencyTally<'a> {
+    pub id: &'a str,
+    pub area: &'a str,
+    pub title: &'a str,
+    pub ratings: Vec<Given<'a>>,
     /// Consensus value (a level index, or an offset on a relative scale).
     pub consensus: Option<i32>,
     /// The consensus as a label of the scale.
-    pub consensus_label: Option<String>,
+    pub consensus_label: Option<&'a str>,
     /// The consensus rests on the self-rating alone.
     pub self_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ReviewSummary {
-    pub form_id: String,
-    pub reviewer: String,
+pub struct ReviewSummary<'a> {
+    pub form_id: &'a str,
+    pub reviewer: &'a str,
     pub role: &'static str,
-    pub file: String,
+    pub file: &'a str,
     pub rated: usize,
     pub not_observed: usize,
     pub blank: usize,
@@ -58,18 +58,18 @@ pub struct ReviewSummary {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Person {
-    pub employee_id: String,
-    pub name: String,
-    pub current_level: String,
+pub struct Person<'a> {
+    pub employee_id: &'a str,
+    pub name: &'a str,
+    pub current_level: &'a str,
     pub current_index: usize,
-    pub reviews: Vec<ReviewSummary>,
+    pub reviews: Vec<ReviewSummary<'a>>,
     /// From the manifest, when given.
     pub reviews_expected: Option<usize>,
     /// Reviews with every competency answered (a rating or "not observed").
     pub reviews_complete: usize,
-    pub competencies: Vec<CompetencyTally>,
-    pub suggested_level: Option<String>,
+    pub competencies: Vec<CompetencyTally<'a>>,
+    pub suggested_level: Option<&'a str>,
     pub suggested_index: Option<usize>,
     /// Why there is no suggestion.
     pub no_suggestion: Option<String>,
@@ -78,42 +78,42 @@ pub struct Person {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Disagreement {
-    pub employee_id: String,
-    pub person: String,
-    pub competency: String,
+pub struct Disagreement<'a> {
+    pub employee_id: &'a str,
+    pub person: &'a str,
+    pub competency: &'a str,
     pub spread: i32,
     pub ratings: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SelfGap {
-    pub employee_id: String,
-    pub person: String,
-    pub competency: String,
-    pub self_label: String,
-    pub manager_label: String,
+pub struct SelfGap<'a> {
+    pub employee_id: &'a str,
+    pub person: &'a str,
+    pub competency: &'a str,
+    pub self_label: &'a str,
+    pub manager_label: &'a str,
     /// Self minus manager, in steps of the scale.
     pub gap: i32,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Leniency {
-    pub reviewer: String,
+pub struct Leniency<'a> {
+    pub reviewer: &'a str,
     pub ratings: usize,
     /// Mean of (rating − consensus) over the competencies they rated that have a consensus.
     pub mean_offset: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Tally {
+pub struct Tally<'a> {
     pub scale: &'static str,
-    pub people: Vec<Person>,
+    pub people: Vec<Person<'a>>,
     /// Rows: current level code; columns: suggested level code (or `none`) → count.
-    pub distribution: Vec<(String, Vec<(String, usize)>)>,
-    pub disagreements: Vec<Disagreement>,
-    pub self_gaps: Vec<SelfGap>,
-    pub leniency: Vec<Leniency>,
+    pub distribution: Vec<(&'a str, Vec<(&'a str, usize)>)>,
+    pub disagreements: Vec<Disagreement<'a>>,
+    pub self_gaps: Vec<SelfGap<'a>>,
+    pub leniency: Vec<Leniency<'a>>,
 }
 
 fn role_str(r: ReviewerRole) -> &'static str {
@@ -134,27 +134,39 @@ fn median(values: &mut [i32]) -> Option<i32> {
     Some(values[(values.len() - 1) / 2])
 }
 
-/// Computes the tally from the accepted reviews (sorted by person, then reviewer).
-pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest>) -> Tally {
+/// Computes the tally from the accepted reviews (sorted by person, then reviewer). Text is
+/// borrowed from the ladder and the reviews, never copied per person × competency.
+pub fn compute<'a>(
+    ladder: &'a Ladder,
+    reviews: &'a [Returned],
+    manifest: Option<&Manifest>,
+) -> Tally<'a> {
     let scale = &ladder.rating;
     let label_of = |v: i32| {
         scale
             .options
             .iter()
             .find(|o| o.value == v)
-            .map(|o| o.label.clone())
+            .map(|o| o.label.as_str())
     };
-    let mut by_person: BTreeMap<(String, String), Vec<&Returned>> = BTreeMap::new();
+    // Reviews expected per (employee id, cycle), counted once rather than per person.
+    let mut expected: HashMap<(&str, &str), usize> = HashMap::new();
+    for e in manifest.map_or(&[][..], |m| m.reviews.as_slice()) {
+        *expected
+            .entry((&e.provenance.employee_id, &e.provenance.cycle))
+            .or_default() += 1;
+    }
+    let mut by_person: BTreeMap<(&str, &str), Vec<&Returned>> = BTreeMap::new();
     for r in reviews {
         by_person
-            .entry((r.prov.person_name.clone(), r.prov.employee_id.clone()))
+            .entry((&r.prov.person_name, &r.prov.employee_id))
             .or_default()
             .push(r);
     }
     let mut people = Vec::new();
     for ((name, employee_id), rs) in by_person {
-        let current_level = rs[0].prov.current_level.clone();
-        let current_index = ladder.level(&current_level).map_or(0, |l| l.index);
+        let current_level = rs[0].prov.current_level.as_str();
+        let current_index = ladder.level(current_level).map_or(0, |l| l.index);
         let reviews: Vec<ReviewSummary> = rs
             .iter()
             .map(|r| {
@@ -162,10 +174,10 @@ pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest
                     |f: fn(&Rating) -> bool| r.answers.iter().filter(|a| f(&a.rating)).count();
                 let blank = count(|x| *x == Rating::Blank);
                 ReviewSummary {
-                    form_id: r.prov.form_id.clone(),
-                    reviewer: r.prov.reviewer.clone(),
+                    form_id: &r.prov.form_id,
+                    reviewer: &r.prov.reviewer,
                     role: role_str(r.prov.reviewer_role),
-                    file: r.file.clone(),
+                    file: &r.file,
                     rated: count(|x| matches!(x, Rating::Option(_))),
                     not_observed: count(|x| *x == Rating::NotObserved),
                     blank,
@@ -174,60 +186,56 @@ pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest
             })
             .collect();
         let mut competencies = Vec::new();
-        for area in &ladder.areas {
-            for comp in &area.competencies {
-                let mut ratings = Vec::new();
-                let mut others = Vec::new();
-                let mut selfs = Vec::new();
-                for r in &rs {
-                    let Some(a) = r.answers.iter().find(|a| a.competency_id == comp.id) else {
-                        continue;
-                    };
-                    let (label, value) = match a.rating {
-                        Rating::Blank => (String::new(), None),
-                        Rating::NotObserved => (scale.not_observed.clone(), None),
-                        Rating::Option(i) => {
-                            (scale.options[i].label.clone(), Some(scale.options[i].value))
-                        }
-                    };
-                    if let Some(v) = value {
-                        if r.prov.reviewer_role == ReviewerRole::SelfReview {
-                            selfs.push(v);
-                        } else {
-                            others.push(v);
-                        }
-                    }
-                    ratings.push(Given {
-                        reviewer: r.prov.reviewer.clone(),
-                        role: role_str(r.prov.reviewer_role),
-                        label,
-                        value,
-                    });
-                }
-                let (consensus, self_only) = match median(&mut others) {
-                    Some(m) => (Some(m), false),
-                    None => (median(&mut selfs), !selfs.is_empty()),
+        for (k, (area, comp)) in read::in_order(ladder).enumerate() {
+            let mut ratings = Vec::with_capacity(rs.len());
+            let mut others = Vec::new();
+            let mut selfs = Vec::new();
+            for r in &rs {
+                let Some(a) = r.answers.iter().find(|a| a.competency == k) else {
+                    continue;
                 };
-                competencies.push(CompetencyTally {
-                    id: comp.id.clone(),
-                    area: area.title.clone(),
-                    title: comp.title.clone(),
-                    ratings,
-                    consensus,
-                    consensus_label: consensus.and_then(label_of),
-                    self_only,
+                let (label, value) = match a.rating {
+                    Rating::Blank => ("", None),
+                    Rating::NotObserved => (scale.not_observed.as_str(), None),
+                    Rating::Option(i) => (
+                        scale.options[i].label.as_str(),
+                        Some(scale.options[i].value),
+                    ),
+                };
+                if let Some(v) = value {
+                    if r.prov.reviewer_role == ReviewerRole::SelfReview {
+                        selfs.push(v);
+                    } else {
+                        others.push(v);
+                    }
+                }
+                ratings.push(Given {
+                    reviewer: &r.prov.reviewer,
+                    role: role_str(r.prov.reviewer_role),
+                    label,
+                    value,
                 });
             }
+            let (consensus, self_only) = match median(&mut others) {
+                Some(m) => (Some(m), false),
+                None => (median(&mut selfs), !selfs.is_empty()),
+            };
+            competencies.push(CompetencyTally {
+                id: &comp.id,
+                area: &area.title,
+                title: &comp.title,
+                ratings,
+                consensus,
+                consensus_label: consensus.and_then(label_of),
+                self_only,
+            });
         }
         let (suggested_index, no_suggestion) = suggest(ladder, current_index, &competencies);
-        let reviews_expected = manifest.map(|m| {
-            m.reviews
-                .iter()
-                .filter(|e| {
-                    e.provenance.employee_id == employee_id
-                        && e.provenance.cycle == rs[0].prov.cycle
-                })
-                .count()
+        let reviews_expected = manifest.map(|_| {
+            expected
+                .get(&(employee_id, rs[0].prov.cycle.as_str()))
+                .copied()
+                .unwrap_or(0)
         });
         people.push(Person {
             employee_id,
@@ -238,7 +246,7 @@ pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest
             reviews,
             reviews_expected,
             competencies,
-            suggested_level: suggested_index.map(|i| ladder.levels[i].code.clone()),
+            suggested_level: suggested_index.map(|i| ladder.levels[i].code.as_str()),
             suggested_index,
             no_suggestion,
             gap: suggested_index.map(|s| to_i32(s) - to_i32(current_index)),
@@ -262,7 +270,7 @@ pub fn compute(ladder: &Ladder, reviews: &[Returned], manifest: Option<&Manifest
 fn suggest(
     ladder: &Ladder,
     current: usize,
-    comps: &[CompetencyTally],
+    comps: &[CompetencyTally<'_>],
 ) -> (Option<usize>, Option<String>) {
     let mut values: Vec<i32> = comps.iter().filter_map(|c| c.consensus).collect();
     let n = comps.len();
@@ -288,7 +296,10 @@ fn suggest(
     (Some(index as usize), None)
 }
 
-fn distribution(ladder: &Ladder, people: &[Person]) -> Vec<(String, Vec<(String, usize)>)> {
+fn distribution<'a>(
+    ladder: &'a Ladder,
+    people: &[Person<'_>],
+) -> Vec<(&'a str, Vec<(&'a str, usize)>)> {
     ladder
         .levels
         .iter()
@@ -301,25 +312,25 @@ fn distribution(ladder: &Ladder, people: &[Person]) -> Vec<(String, Vec<(String,
                         .iter()
                         .filter(|p| {
                             p.current_level == cur.code
-                                && p.suggested_level.as_deref() == Some(s.code.as_str())
+                                && p.suggested_level == Some(s.code.as_str())
                         })
                         .count();
-                    (s.code.clone(), n)
+                    (s.code.as_str(), n)
                 })
                 .chain(std::iter::once((
-                    "none".to_owned(),
+                    "none",
                     people
                         .iter()
                         .filter(|p| p.current_level == cur.code && p.suggested_level.is_none())
                         .count(),
                 )))
                 .collect();
-            (cur.code.clone(), row)
+            (cur.code.as_str(), row)
         })
         .collect()
 }
 
-fn disagreements(people: &[Person]) -> Vec<Disagreement> {
+fn disagreements<'a>(people: &[Person<'a>]) -> Vec<Disagreement<'a>> {
     let mut out = Vec::new();
     for p in people {
         for c in &p.competencies {
@@ -329,9 +340,9 @@ fn disagreements(people: &[Person]) -> Vec<Disagreement> {
             };
             if hi - lo >= DISAGREEMENT_SPREAD {
                 out.push(Disagreement {
-                    employee_id: p.employee_id.clone(),
-                    person: p.name.clone(),
-                    competency: c.title.clone(),
+                    employee_id: p.employee_id,
+                    person: p.name,
+                    competency: c.title,
                     spread: hi - lo,
                     ratings: c
                         .ratings
@@ -347,7 +358,7 @@ fn disagreements(people: &[Person]) -> Vec<Disagreement> {
     out
 }
 
-fn self_gaps(people: &[Person]) -> Vec<SelfGap> {
+fn self_gaps<'a>(people: &[Person<'a>]) -> Vec<SelfGap<'a>> {
     let mut out = Vec::new();
     for p in people {
         for c in &p.competencies {
@@ -360,11 +371,11 @@ fn self_gaps(people: &[Person]) -> Vec<SelfGap> {
                 let gap = s.value.unwrap_or(0) - m.value.unwrap_or(0);
                 if gap != 0 {
                     out.push(SelfGap {
-                        employee_id: p.employee_id.clone(),
-                        person: p.name.clone(),
-                        competency: c.title.clone(),
-                        self_label: s.label.clone(),
-                        manager_label: m.label.clone(),
+                        employee_id: p.employee_id,
+                        person: p.name,
+                        competency: c.title,
+                        self_label: s.label,
+                        manager_label: m.label,
                         gap,
                     });
                 }
@@ -374,8 +385,8 @@ fn self_gaps(people: &[Person]) -> Vec<SelfGap> {
     out
 }
 
-fn leniency(people: &[Person]) -> Vec<Leniency> {
-    let mut sums: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+fn leniency<'a>(people: &[Person<'a>]) -> Vec<Leniency<'a>> {
+    let mut sums: BTreeMap<&'a str, (i64, usize)> = BTreeMap::new();
     for p in people {
         for c in &p.competencies {
             let Some(consensus) = c.consensus else {
@@ -386,7 +397,7 @@ fn leniency(people: &[Person]) -> Vec<Leniency> {
                     continue;
                 }
                 if let Some(v) = g.value {
-                    let e = sums.entry(g.reviewer.clone()).or_default();
+                    let e = sums.entry(g.reviewer).or_default();
                     e.0 += i64::from(v - consensus);
                     e.1 += 1;
                 }

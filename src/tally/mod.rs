@@ -7,6 +7,7 @@
 //! ([`consensus`]) and write it ([`output`]).
 
 pub mod consensus;
+pub mod evidence;
 pub mod output;
 pub mod precheck;
 pub mod rating;
@@ -208,6 +209,8 @@ pub struct Import {
     pub not_returned: Vec<ManifestEntry>,
     /// Cycles seen, when more than one and no `--cycle` picked one.
     pub mixed_cycles: Vec<String>,
+    /// The evidence texts of the reviews (see [`read::Answer::stored`]).
+    pub evidence: evidence::Evidence,
 }
 
 impl Import {
@@ -217,13 +220,14 @@ impl Import {
     }
 }
 
-/// Reads every file (in parallel) and settles duplicates and conflicts.
+/// Reads every file (in parallel) and settles duplicates and conflicts. Fails only when the
+/// temporary file for evidence texts cannot be written.
 pub fn import(
     ladder: &Ladder,
     manifest: Option<&Manifest>,
     files: &[PathBuf],
     opts: &Options,
-) -> Import {
+) -> std::io::Result<Import> {
     let ctx = Context::new(ladder, manifest, opts.cycle.as_deref());
     let mut out = Import::default();
     // Files are read in parallel, a chunk at a time, and repeats dropped as they come: memory
@@ -240,7 +244,10 @@ pub fn import(
                 }
             };
             // Identical returns count once: the first by file name is kept.
-            let distinct = by_form.entry(r.prov.form_id.clone()).or_default();
+            // Most reviews come once: room for one, not the four a first push reserves.
+            let distinct = by_form
+                .entry(r.prov.form_id.clone())
+                .or_insert_with(|| Vec::with_capacity(1));
             if let Some(same) = distinct.iter().find(|d| d.sha256 == r.sha256) {
                 out.duplicates
                     .push((r.file, same.file.clone(), "the same file"));
@@ -248,10 +255,17 @@ pub fn import(
                 out.duplicates
                     .push((r.file, same.file.clone(), "the same answers"));
             } else {
+                // Kept: its evidence texts go to the store, only their place stays.
+                let mut r = r;
+                for a in &mut r.answers {
+                    a.stored = out.evidence.put(&a.evidence)?;
+                    a.evidence = String::new();
+                }
                 distinct.push(r);
             }
         }
     }
+    out.evidence.flush()?;
     let is_preferred = |f: &str| opts.prefer.iter().any(|p| same_path(p, f));
     for (_, mut distinct) in by_form {
         if distinct.len() == 1 {
@@ -269,7 +283,7 @@ pub fn import(
             out.reviews.push(keep);
             continue;
         }
-        out.conflicts.push(conflict(&distinct));
+        out.conflicts.push(conflict(&ctx, &distinct));
     }
     // A --prefer that settles nothing is probably a typo: say so rather than ignore it.
     for p in &opts.prefer {
@@ -326,7 +340,7 @@ pub fn import(
             .cloned()
             .collect();
     }
-    out
+    Ok(out)
 }
 
 /// Whether `f` (a path as listed) is the file `p` names, literally or after resolving links
@@ -340,7 +354,7 @@ fn same_path(p: &Path, f: &str) -> bool {
 }
 
 /// Two or more returns of one review that differ: lists the files and every differing cell.
-fn conflict(returns: &[Returned]) -> Diagnostic {
+fn conflict(ctx: &Context<'_>, returns: &[Returned]) -> Diagnostic {
     let first = &returns[0];
     let mut lines = Vec::new();
     for other in &returns[1..] {
@@ -351,7 +365,11 @@ fn conflict(returns: &[Returned]) -> Diagnostic {
                 } else {
                     "rating differs"
                 };
-                lines.push(format!("{} ({}): {what}", a.cell(), a.competency_id));
+                let id = ctx
+                    .expected
+                    .get(a.competency)
+                    .map_or("", |e| e.competency_id.as_str());
+                lines.push(format!("{} ({id}): {what}", a.cell()));
             }
         }
     }

@@ -143,20 +143,12 @@ pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv
         "evidence",
         "file",
     ])?;
-    let area_of = |id: &str| {
-        ladder
-            .areas
-            .iter()
-            .find(|a| a.competencies.iter().any(|c| c.id == id))
-            .map(|a| a.title.clone())
-            .unwrap_or_default()
-    };
+    let comps: Vec<_> = super::read::in_order(ladder).collect();
     for r in &import.reviews {
         for a in &r.answers {
-            let title = ladder
-                .competency(&a.competency_id)
-                .map(|c| c.title.clone())
-                .unwrap_or_default();
+            let Some((area, comp)) = comps.get(a.competency) else {
+                continue;
+            };
             let (status, label, value) = match a.rating {
                 super::read::Rating::Blank => ("blank", String::new(), String::new()),
                 super::read::Rating::NotObserved => (
@@ -178,13 +170,13 @@ pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv
                 r.prov.reviewer.clone(),
                 r.prov.reviewer_role.as_str().to_owned(),
                 r.prov.form_id.clone(),
-                area_of(&a.competency_id),
-                a.competency_id.clone(),
-                title,
+                area.title.clone(),
+                comp.id.clone(),
+                comp.title.clone(),
                 status.to_owned(),
                 label,
                 value,
-                a.evidence.clone(),
+                import.evidence.get(a.stored)?,
                 r.file.clone(),
             ];
             w.write_record(fields.iter().map(|f| csv_safe(f)))?;
@@ -209,7 +201,7 @@ struct JsonOut<'a> {
     ladder: JsonLadder<'a>,
     cycles: Vec<String>,
     rule: &'static str,
-    tally: &'a Tally,
+    tally: &'a Tally<'a>,
     problems: Vec<Problem>,
 }
 
@@ -249,6 +241,10 @@ pub fn xlsx<W: Write + Send>(
     tally: &Tally,
     epoch: i64,
 ) -> Result<(), XlsxError> {
+    // Every sheet whose length grows with the reviews is written in rust_xlsxwriter's low-memory
+    // mode: each row goes to a temporary file once the next starts, instead of a map of every
+    // cell kept until the save (at 10,000 reviews that map and the sheet's XML were ~100 MB).
+    // Rows must therefore be written top to bottom, as they are here.
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
     wb.set_properties(
@@ -267,7 +263,7 @@ pub fn xlsx<W: Write + Send>(
     let title = Format::new().set_bold().set_font_size(14);
 
     // People.
-    let ws = wb.add_worksheet().set_name("People")?;
+    let ws = wb.add_worksheet_with_low_memory()?.set_name("People")?;
     ws.write_string_with_format(
         0,
         0,
@@ -289,6 +285,11 @@ pub fn xlsx<W: Write + Send>(
         "Note",
     ];
     header(ws, 3, &cols, &head)?;
+    // Before the rows: in low-memory mode a row is final once the next one starts.
+    let centre = Format::new().set_align(FormatAlign::Center);
+    for col in 3..=8 {
+        ws.set_column_format(col, &centre)?;
+    }
     let signed = Format::new()
         .set_num_format("+0;-0;0")
         .set_align(FormatAlign::Center);
@@ -298,9 +299,9 @@ pub fn xlsx<W: Write + Send>(
             .iter()
             .filter(|c| c.consensus.is_some())
             .count();
-        ws.write_string(r, 0, &p.name)?;
-        ws.write_string(r, 1, &p.employee_id)?;
-        ws.write_string(r, 2, &p.current_level)?;
+        ws.write_string(r, 0, p.name)?;
+        ws.write_string(r, 1, p.employee_id)?;
+        ws.write_string(r, 2, p.current_level)?;
         ws.write_number(r, 3, p.reviews.len() as f64)?;
         match p.reviews_expected {
             Some(n) => ws.write_number(r, 4, n as f64)?,
@@ -312,7 +313,7 @@ pub fn xlsx<W: Write + Send>(
             6,
             format!("{with_consensus} of {}", p.competencies.len()),
         )?;
-        ws.write_string(r, 7, p.suggested_level.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 7, p.suggested_level.unwrap_or(""))?;
         match p.gap {
             Some(g) => ws.write_number_with_format(r, 8, f64::from(g), &signed)?,
             None => ws.write_string(r, 8, "")?,
@@ -323,14 +324,10 @@ pub fn xlsx<W: Write + Send>(
         ws,
         &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
     )?;
-    let centre = Format::new().set_align(FormatAlign::Center);
-    for col in 3..=8 {
-        ws.set_column_format(col, &centre)?;
-    }
     ws.set_freeze_panes(4, 1)?;
 
     // Ratings: one row per person × competency.
-    let ws = wb.add_worksheet().set_name("Ratings")?;
+    let ws = wb.add_worksheet_with_low_memory()?.set_name("Ratings")?;
     header(
         ws,
         0,
@@ -357,23 +354,23 @@ pub fn xlsx<W: Write + Send>(
                     .filter(|g| g.role == role)
                     .map(|g| {
                         if role == "peer" {
-                            format!("{}: {}", g.reviewer, shown(&g.label))
+                            format!("{}: {}", g.reviewer, shown(g.label))
                         } else {
-                            shown(&g.label)
+                            shown(g.label)
                         }
                     })
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            ws.write_string(r, 0, &p.name)?;
-            ws.write_string(r, 1, &p.employee_id)?;
-            ws.write_string(r, 2, &p.current_level)?;
-            ws.write_string(r, 3, &c.area)?;
-            ws.write_string(r, 4, &c.title)?;
+            ws.write_string(r, 0, p.name)?;
+            ws.write_string(r, 1, p.employee_id)?;
+            ws.write_string(r, 2, p.current_level)?;
+            ws.write_string(r, 3, c.area)?;
+            ws.write_string(r, 4, c.title)?;
             ws.write_string(r, 5, by_role("self"))?;
             ws.write_string(r, 6, by_role("manager"))?;
             ws.write_string(r, 7, by_role("peer"))?;
-            ws.write_string(r, 8, c.consensus_label.as_deref().unwrap_or(""))?;
+            ws.write_string(r, 8, c.consensus_label.unwrap_or(""))?;
             ws.write_string(
                 r,
                 9,
@@ -405,12 +402,12 @@ pub fn xlsx<W: Write + Send>(
     )?;
     let mut cols = vec!["Current \\ suggested"];
     if let Some((_, first)) = tally.distribution.first() {
-        cols.extend(first.iter().map(|(code, _)| code.as_str()));
+        cols.extend(first.iter().map(|(code, _)| *code));
     }
     header(ws, 2, &cols, &head)?;
     for (i, (cur, row)) in tally.distribution.iter().enumerate() {
         let rr = 3 + i as u32;
-        ws.write_string_with_format(rr, 0, cur, &bold)?;
+        ws.write_string_with_format(rr, 0, *cur, &bold)?;
         for (j, (_, n)) in row.iter().enumerate() {
             ws.write_number(rr, j as u16 + 1, *n as f64)?;
         }
@@ -418,7 +415,9 @@ pub fn xlsx<W: Write + Send>(
     ws.set_column_width(0, 20)?;
 
     // Disagreement.
-    let ws = wb.add_worksheet().set_name("Disagreement")?;
+    let ws = wb
+        .add_worksheet_with_low_memory()?
+        .set_name("Disagreement")?;
     header(
         ws,
         0,
@@ -433,16 +432,18 @@ pub fn xlsx<W: Write + Send>(
     )?;
     for (i, d) in tally.disagreements.iter().enumerate() {
         let rr = 1 + i as u32;
-        ws.write_string(rr, 0, &d.person)?;
-        ws.write_string(rr, 1, &d.employee_id)?;
-        ws.write_string(rr, 2, &d.competency)?;
+        ws.write_string(rr, 0, d.person)?;
+        ws.write_string(rr, 1, d.employee_id)?;
+        ws.write_string(rr, 2, d.competency)?;
         ws.write_number(rr, 3, f64::from(d.spread))?;
         ws.write_string(rr, 4, &d.ratings)?;
     }
     widths(ws, &[24.0, 12.0, 26.0, 10.0, 70.0])?;
 
     // Self vs manager.
-    let ws = wb.add_worksheet().set_name("Self vs manager")?;
+    let ws = wb
+        .add_worksheet_with_low_memory()?
+        .set_name("Self vs manager")?;
     header(
         ws,
         0,
@@ -458,17 +459,17 @@ pub fn xlsx<W: Write + Send>(
     )?;
     for (i, g) in tally.self_gaps.iter().enumerate() {
         let rr = 1 + i as u32;
-        ws.write_string(rr, 0, &g.person)?;
-        ws.write_string(rr, 1, &g.employee_id)?;
-        ws.write_string(rr, 2, &g.competency)?;
-        ws.write_string(rr, 3, &g.self_label)?;
-        ws.write_string(rr, 4, &g.manager_label)?;
+        ws.write_string(rr, 0, g.person)?;
+        ws.write_string(rr, 1, g.employee_id)?;
+        ws.write_string(rr, 2, g.competency)?;
+        ws.write_string(rr, 3, g.self_label)?;
+        ws.write_string(rr, 4, g.manager_label)?;
         ws.write_number(rr, 5, f64::from(g.gap))?;
     }
     widths(ws, &[24.0, 12.0, 26.0, 12.0, 12.0, 12.0])?;
 
     // Leniency.
-    let ws = wb.add_worksheet().set_name("Leniency")?;
+    let ws = wb.add_worksheet_with_low_memory()?.set_name("Leniency")?;
     header(
         ws,
         0,
@@ -481,14 +482,14 @@ pub fn xlsx<W: Write + Send>(
     )?;
     for (i, l) in tally.leniency.iter().enumerate() {
         let rr = 1 + i as u32;
-        ws.write_string(rr, 0, &l.reviewer)?;
+        ws.write_string(rr, 0, l.reviewer)?;
         ws.write_number(rr, 1, l.ratings as f64)?;
         ws.write_number(rr, 2, l.mean_offset)?;
     }
     widths(ws, &[26.0, 14.0, 18.0])?;
 
     // Problems.
-    let ws = wb.add_worksheet().set_name("Problems")?;
+    let ws = wb.add_worksheet_with_low_memory()?.set_name("Problems")?;
     header(
         ws,
         0,

@@ -7,12 +7,13 @@ use std::io::Cursor;
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError, XlsxFormulaMetadata};
 
+use super::evidence::{self, Stored};
 use super::rating::{self, Parsed};
 use crate::diag::{Diagnostic, Location};
-use crate::model::Ladder;
+use crate::model::{Area, Competency, Ladder};
 use crate::sheets::contract::{
-    self as c, LockedRow, Manifest, Provenance, ProvenanceError, form_id, level_cell_text,
-    locked_text_hash,
+    self as c, LockedRow, Manifest, ManifestEntry, Provenance, ProvenanceError, form_id,
+    level_cell_text, locked_text_hash,
 };
 
 /// What a valid returned workbook holds.
@@ -32,12 +33,18 @@ pub struct Returned {
 /// The reviewer's answer for one competency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    pub competency_id: String,
+    /// Index of the competency in ladder order ([`in_order`]): an index rather than its id, so
+    /// that 10,000 reviews do not hold 100,000 copies of a handful of ids.
+    pub competency: usize,
     /// Row (0-based) the rating was read from; the column is the contract's rating column.
     pub row: u32,
     pub rating: Rating,
-    /// The evidence text (trimmed).
+    /// The evidence text (trimmed) as read; emptied once the import has stored it (`stored`).
     pub evidence: String,
+    /// Where the import stored the evidence text.
+    pub stored: Stored,
+    /// Digest of the evidence text, to compare returns without it.
+    pub evidence_digest: [u8; 16],
 }
 
 /// A rating as read.
@@ -59,9 +66,9 @@ impl Answer {
 
     /// The same rating and evidence for the same competency, wherever the row is.
     pub fn same(&self, other: &Self) -> bool {
-        self.competency_id == other.competency_id
+        self.competency == other.competency
             && self.rating == other.rating
-            && self.evidence == other.evidence
+            && self.evidence_digest == other.evidence_digest
     }
 }
 
@@ -77,6 +84,14 @@ impl Returned {
     }
 }
 
+/// The competencies with their areas, in ladder order: what [`Answer::competency`] indexes.
+pub fn in_order(ladder: &Ladder) -> impl Iterator<Item = (&Area, &Competency)> {
+    ladder
+        .areas
+        .iter()
+        .flat_map(|a| a.competencies.iter().map(move |c| (a, c)))
+}
+
 /// What the reader checks each workbook against.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -84,6 +99,8 @@ pub struct Context<'a> {
     /// The locked rows `rungs sheets` writes for this ladder, in ladder order.
     pub expected: Vec<LockedRow>,
     pub manifest: Option<&'a Manifest>,
+    /// The manifest's entries by form id (the first of each), looked up once per file.
+    entries: HashMap<&'a str, &'a ManifestEntry>,
     pub cycle: Option<&'a str>,
 }
 
@@ -105,12 +122,22 @@ impl<'a> Context<'a> {
                 })
             })
             .collect();
+        let mut entries = HashMap::new();
+        for e in manifest.map_or(&[][..], |m| m.reviews.as_slice()) {
+            entries.entry(e.provenance.form_id.as_str()).or_insert(e);
+        }
         Self {
             ladder,
             expected,
             manifest,
+            entries,
             cycle,
         }
+    }
+
+    /// The manifest's entry of a form id, as [`Manifest::entry`] finds it.
+    pub fn entry(&self, form_id: &str) -> Option<&'a ManifestEntry> {
+        self.entries.get(form_id).copied()
     }
 
     /// Last column (0-based) the Review sheet uses.
@@ -566,7 +593,7 @@ fn provenance(
             .map(|(_, v, _)| v.clone())
     };
     if let Some(id) = get(c::KEY_FORM_ID) {
-        if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&id)) {
+        if let Some(entry) = ctx.entry(&id) {
             rep.warnings.push(
                 Diagnostic::warning(
                     "provenance-from-manifest",
@@ -708,8 +735,8 @@ fn check_identity(rep: &mut Report<'_>, ctx: &Context<'_>, prov: &Provenance) {
             .with_hint("the sheet was made from another ladder: pass --ladder the ladder the sheets were made from"),
         );
     }
-    if let Some(m) = ctx.manifest {
-        match m.entry(&prov.form_id) {
+    if ctx.manifest.is_some() {
+        match ctx.entry(&prov.form_id) {
             None => rep.error(
                 Diagnostic::error(
                     "not-in-manifest",
@@ -921,7 +948,7 @@ fn read_rows(
     }
 
     // The manifest's hash covers the provenance and every locked cell as sent.
-    if let Some(entry) = ctx.manifest.and_then(|m| m.entry(&prov.form_id))
+    if let Some(entry) = ctx.entry(&prov.form_id)
         && rep.errors.is_empty()
     {
         let mut ordered = returned_rows.clone();
@@ -942,9 +969,10 @@ fn read_rows(
         }
     }
 
-    // Ratings, in ladder order.
-    let mut answers = Vec::new();
-    for e in &ctx.expected {
+    // Ratings, in ladder order. Sized once: kept for every review, a doubled Vec would waste
+    // up to half of it 10,000 times over.
+    let mut answers = Vec::with_capacity(ctx.expected.len());
+    for (k, e) in ctx.expected.iter().enumerate() {
         let Some(&row) = found.get(e.competency_id.as_str()) else {
             continue;
         };
@@ -982,10 +1010,12 @@ fn read_rows(
             },
         };
         answers.push(Answer {
-            competency_id: e.competency_id.clone(),
+            competency: k,
             row,
             rating,
+            evidence_digest: evidence::digest(&evidence),
             evidence,
+            stored: Stored::default(),
         });
     }
     answers
