@@ -84,7 +84,11 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let written = &rendered.documents;
     if !quiet && !written.is_empty() {
         use std::fmt::Write as _;
-        let width = written.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+        let width = written
+            .iter()
+            .map(|(name, _)| name.len())
+            .max()
+            .unwrap_or(0);
         let mut out = format!(
             "wrote {} PDF{} to {} ({}, {:.0} ms):\n",
             written.len(),
