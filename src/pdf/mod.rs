@@ -114,13 +114,14 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     } else {
         "maybe"
     };
-    let shared = Shared::new(fonts, layouts, json, date, vec![("marks", marks)]);
+    let shared = Shared::new(fonts, layouts, json, date);
     let names = file_names(ladder, &jobs);
 
     let context = Context {
         ladder,
         shared: &shared,
         paper: &opts.paper,
+        marks,
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
         missing_glyphs: &missing_glyphs,
@@ -237,6 +238,8 @@ struct Context<'a> {
     ladder: &'a Ladder,
     shared: &'a Shared,
     paper: &'a Paper,
+    /// `sys.inputs.marks`: `none` when glyph composition has nothing to do, else `maybe`.
+    marks: &'static str,
     standards: &'a PdfStandards,
     timestamp: Timestamp,
     /// Characters of the ladder no font has (reported once, before typesetting).
@@ -329,7 +332,7 @@ impl Context<'_> {
             Job::Level(i) => (layouts::LEVEL, Some(self.ladder.levels[*i].code.as_str())),
         };
         let id = Shared::id(main).expect("a valid built-in path");
-        let mut inputs = vec![("paper", self.paper.name())];
+        let mut inputs = vec![("paper", self.paper.name()), ("marks", self.marks)];
         if let Some(code) = level {
             inputs.push(("level", code));
         }

@@ -22,8 +22,6 @@ pub struct Shared {
     pub layouts: Layouts,
     /// The ladder's JSON (`rungs export json`).
     data: Bytes,
-    /// `sys.inputs` every document gets besides its own (e.g. `marks`).
-    common_inputs: Vec<(&'static str, &'static str)>,
     /// `datetime.today()`: the same fixed date as the PDF's creation date.
     today: Datetime,
     /// Files read so far, so each is read and parsed once per run however many documents use it.
@@ -32,18 +30,11 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(
-        fonts: Fonts,
-        layouts: Layouts,
-        data: String,
-        today: Datetime,
-        common_inputs: Vec<(&'static str, &'static str)>,
-    ) -> Self {
+    pub fn new(fonts: Fonts, layouts: Layouts, data: String, today: Datetime) -> Self {
         Self {
             fonts,
             layouts,
             data: Bytes::from_string(data),
-            common_inputs,
             today,
             sources: Mutex::default(),
             files: Mutex::default(),
@@ -130,7 +121,7 @@ pub struct DocWorld<'a> {
 impl<'a> DocWorld<'a> {
     pub fn new(shared: &'a Shared, main: FileId, inputs: &[(&str, &str)]) -> Self {
         let mut dict = Dict::new();
-        for (key, value) in shared.common_inputs.iter().chain(inputs) {
+        for (key, value) in inputs {
             dict.insert((*key).into(), Value::Str((*value).into()));
         }
         let library = Library::builder().with_inputs(dict).build();
@@ -186,7 +177,7 @@ mod tests {
             Layouts::with_dir(d).expect("layouts dir")
         });
         let today = Datetime::from_ymd(1980, 1, 1).expect("date");
-        Shared::new(fonts, layouts, "{\"x\": 1}".into(), today, Vec::new())
+        Shared::new(fonts, layouts, "{\"x\": 1}".into(), today)
     }
 
     #[test]
