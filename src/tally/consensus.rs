@@ -116,10 +116,6 @@ pub struct Tally<'a> {
     pub leniency: Vec<Leniency<'a>>,
 }
 
-fn role_str(r: ReviewerRole) -> &'static str {
-    r.as_str()
-}
-
 /// Level indexes are tiny; saturate rather than wrap if one were not.
 fn to_i32(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -176,7 +172,7 @@ pub fn compute<'a>(
                 ReviewSummary {
                     form_id: &r.prov.form_id,
                     reviewer: &r.prov.reviewer,
-                    role: role_str(r.prov.reviewer_role),
+                    role: r.prov.reviewer_role.as_str(),
                     file: &r.file,
                     rated: count(|x| matches!(x, Rating::Option(_))),
                     not_observed: count(|x| *x == Rating::NotObserved),
@@ -211,7 +207,7 @@ pub fn compute<'a>(
                 }
                 ratings.push(Given {
                     reviewer: &r.prov.reviewer,
-                    role: role_str(r.prov.reviewer_role),
+                    role: r.prov.reviewer_role.as_str(),
                     label,
                     value,
                 });
