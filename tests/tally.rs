@@ -911,9 +911,9 @@ fn the_manifest_beside_the_workbooks_is_not_an_input() {
     assert!(!out.contains("ignored"), "{out}");
 }
 
-/// The tally's temporary files (the low-memory sheets of tally.xlsx, evidence texts) go to the
-/// temporary folder: when it cannot be written the command fails with exit 3, names the output
-/// it could not write, and leaves no partial file.
+/// The tally's temporary files (the constant-memory sheets of tally.xlsx, evidence texts) go to
+/// the temporary folder: when it cannot be written the command fails with exit 3, names the
+/// output it could not write, and leaves no partial file.
 #[test]
 fn an_unwritable_temporary_folder_fails_cleanly() {
     let s = Setup::new();

@@ -70,6 +70,11 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             std::env::temp_dir().display()
         ))
     })?;
+    // The import took what it needs from the manifest (locked-text hashes, reviews not
+    // returned); the tally needs only a count per person. At 10,000 reviews the rest is
+    // megabytes, so it goes before the tally is built.
+    let expected = manifest.as_ref().map(consensus::Expected::from_manifest);
+    drop(manifest);
 
     // Problems first, all of them.
     for (_, diags) in &import.rejected {
@@ -104,10 +109,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         )));
     }
 
-    let t = consensus::compute(ladder, &import.reviews, manifest.as_ref());
-    // The import took what it needs from the manifest (reviews not returned); at 10,000 reviews
-    // the rest is megabytes the outputs do not need.
-    drop(manifest);
+    let t = consensus::compute(ladder, &import.reviews, expected.as_ref());
     // One output at a time, each written to its file as it is produced: memory holds none of
     // them whole, however many reviews there are.
     let [xlsx_name, csv_name, json_name] = tally::OUTPUT_FILES;

@@ -10,6 +10,31 @@ use super::read::{self, Rating, Returned};
 use crate::model::{Ladder, ScaleKind};
 use crate::sheets::contract::{Manifest, ReviewerRole};
 
+/// Reviews sent per person, from the manifest: (employee id, cycle) → count. Small (one entry a
+/// person), so the manifest itself can be dropped before the tally is built.
+#[derive(Debug, Clone, Default)]
+pub struct Expected(HashMap<(String, String), usize>);
+
+impl Expected {
+    /// Counts the reviews the manifest lists, per person and cycle.
+    pub fn from_manifest(manifest: &Manifest) -> Self {
+        let mut counts: HashMap<(String, String), usize> = HashMap::new();
+        for e in &manifest.reviews {
+            let key = (e.provenance.employee_id.clone(), e.provenance.cycle.clone());
+            *counts.entry(key).or_default() += 1;
+        }
+        Self(counts)
+    }
+
+    fn get(&self, employee_id: &str, cycle: &str) -> usize {
+        // Keyed by owned pairs; a lookup builds one pair a person, not one a review.
+        self.0
+            .get(&(employee_id.to_owned(), cycle.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// Share of the rated competencies that must reach a level for it to be suggested.
 pub const REACH_PERCENT: usize = 80;
 /// Share of the competencies that need a consensus before a level is suggested at all.
@@ -20,7 +45,8 @@ pub const DISAGREEMENT_SPREAD: i32 = 2;
 /// The rule, as printed in the workbook and the README.
 pub const RULE: &str = "Consensus per competency: the median of the ratings by reviewers other than the person (manager and peers; the lower middle value when their number is even). Only when no one else rated it does the self-rating count, marked \"self only\". Blank and \"not observed\" ratings are never counted, never as zero. Suggested level: the highest level that at least 80 % of the competencies with a consensus reach (on a relative scale: the current level plus the highest step that 80 % reach), given only when at least half the competencies have a consensus. Gap: suggested level minus current level, in levels.";
 
-/// One rating in the tally.
+/// One rating in the tally, as the outputs show it (built when shown, never stored: see
+/// [`Person::competencies`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Given<'a> {
     pub reviewer: &'a str,
@@ -31,6 +57,7 @@ pub struct Given<'a> {
     pub value: Option<i32>,
 }
 
+/// One competency of one person, as the outputs show it (built when shown).
 #[derive(Debug, Clone, Serialize)]
 pub struct CompetencyTally<'a> {
     pub id: &'a str,
@@ -57,7 +84,20 @@ pub struct ReviewSummary<'a> {
     pub complete: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What the tally keeps of one person's competency: 12 bytes rather than a [`CompetencyTally`]
+/// with its ratings, which at 10,000 reviews took ~10 MB. The rest is read from the reviews
+/// when shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consensus {
+    /// Consensus value (a level index, or an offset on a relative scale).
+    pub value: Option<i32>,
+    /// The consensus rests on the self-rating alone.
+    pub self_only: bool,
+}
+
+/// One person in the tally. Serialised by hand (see [`Serialize for Person`](#impl-Serialize-for-Person<'_>))
+/// so that `competencies` can be built one at a time from the reviews.
+#[derive(Debug, Clone)]
 pub struct Person<'a> {
     pub employee_id: &'a str,
     pub name: &'a str,
@@ -68,13 +108,27 @@ pub struct Person<'a> {
     pub reviews_expected: Option<usize>,
     /// Reviews with every competency answered (a rating or "not observed").
     pub reviews_complete: usize,
-    pub competencies: Vec<CompetencyTally<'a>>,
+    /// One per competency in ladder order ([`read::in_order`]).
+    pub consensus: Vec<Consensus>,
+    /// The returns in the order of `reviews`: the ratings are read from them when shown.
+    sources: Vec<&'a Returned>,
+    ladder: &'a Ladder,
     pub suggested_level: Option<&'a str>,
     pub suggested_index: Option<usize>,
     /// Why there is no suggestion.
     pub no_suggestion: Option<String>,
     /// Suggested minus current, in levels.
     pub gap: Option<i32>,
+}
+
+/// A competency of a person that the calibration views list (disagreement, self vs manager):
+/// stored as indexes, shown as [`Disagreement`] or [`SelfGap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flagged {
+    /// Index into [`Tally::people`].
+    pub person: u32,
+    /// Index of the competency in ladder order.
+    pub competency: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -105,15 +159,184 @@ pub struct Leniency<'a> {
     pub mean_offset: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The tally. Serialised by hand so that the long lists are built one entry at a time.
+#[derive(Debug, Clone)]
 pub struct Tally<'a> {
     pub scale: &'static str,
     pub people: Vec<Person<'a>>,
     /// Rows: current level code; columns: suggested level code (or `none`) → count.
     pub distribution: Vec<(&'a str, Vec<(&'a str, usize)>)>,
-    pub disagreements: Vec<Disagreement<'a>>,
-    pub self_gaps: Vec<SelfGap<'a>>,
+    /// Competencies rated two steps or more apart; see [`Tally::disagreements`].
+    disagreements: Vec<Flagged>,
+    /// Competencies where self and manager differ; see [`Tally::self_gaps`].
+    self_gaps: Vec<Flagged>,
     pub leniency: Vec<Leniency<'a>>,
+}
+
+impl<'a> Person<'a> {
+    /// The person's competencies with every reviewer's rating, in ladder order.
+    pub fn competencies(&self) -> impl Iterator<Item = CompetencyTally<'a>> + '_ {
+        let n = self.consensus.len();
+        read::in_order(self.ladder)
+            .take(n)
+            .enumerate()
+            .map(|(k, (area, comp))| CompetencyTally {
+                id: &comp.id,
+                area: &area.title,
+                title: &comp.title,
+                ratings: self.ratings(k).collect(),
+                consensus: self.consensus[k].value,
+                consensus_label: self.consensus[k]
+                    .value
+                    .and_then(|v| label_of(self.ladder, v)),
+                self_only: self.consensus[k].self_only,
+            })
+    }
+
+    /// Every reviewer's rating of competency `k` (ladder order), in the order of the reviews.
+    pub fn ratings(&self, k: usize) -> impl Iterator<Item = Given<'a>> + '_ {
+        let scale = &self.ladder.rating;
+        self.sources.iter().filter_map(move |r| {
+            let a = r.answers.iter().find(|a| a.competency as usize == k)?;
+            let (label, value) = match a.rating {
+                Rating::Blank => ("", None),
+                Rating::NotObserved => (scale.not_observed.as_str(), None),
+                Rating::Option(i) => {
+                    let o = scale.options.get(i as usize)?;
+                    (o.label.as_str(), Some(o.value))
+                }
+            };
+            Some(Given {
+                reviewer: &r.prov.reviewer,
+                role: r.prov.reviewer_role.as_str(),
+                label,
+                value,
+            })
+        })
+    }
+
+    /// Competencies with a consensus.
+    pub fn with_consensus(&self) -> usize {
+        self.consensus.iter().filter(|c| c.value.is_some()).count()
+    }
+
+    fn competency_title(&self, k: usize) -> &'a str {
+        read::in_order(self.ladder)
+            .nth(k)
+            .map_or("", |(_, c)| c.title.as_str())
+    }
+}
+
+impl<'a> Tally<'a> {
+    /// Competencies rated two steps or more apart ([`DISAGREEMENT_SPREAD`]).
+    pub fn disagreements(&self) -> impl ExactSizeIterator<Item = Disagreement<'a>> + '_ {
+        self.disagreements.iter().map(|f| {
+            let p = &self.people[f.person as usize];
+            let k = f.competency as usize;
+            let rated: Vec<Given<'a>> = p.ratings(k).filter(|g| g.value.is_some()).collect();
+            let values = rated.iter().filter_map(|g| g.value);
+            let spread = values.clone().max().unwrap_or(0) - values.min().unwrap_or(0);
+            Disagreement {
+                employee_id: p.employee_id,
+                person: p.name,
+                competency: p.competency_title(k),
+                spread,
+                ratings: rated
+                    .iter()
+                    .map(|g| format!("{} ({}): {}", g.reviewer, g.role, g.label))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+        })
+    }
+
+    /// Competencies where the self-rating and the manager's differ.
+    pub fn self_gaps(&self) -> impl ExactSizeIterator<Item = SelfGap<'a>> + '_ {
+        self.self_gaps.iter().map(|f| {
+            let p = &self.people[f.person as usize];
+            let k = f.competency as usize;
+            let (s, m) = self_and_manager(p, k).unwrap_or_default();
+            SelfGap {
+                employee_id: p.employee_id,
+                person: p.name,
+                competency: p.competency_title(k),
+                self_label: s.0,
+                manager_label: m.0,
+                gap: s.1 - m.1,
+            }
+        })
+    }
+}
+
+/// A rating given: its label and value.
+type Rated<'a> = (&'a str, i32);
+
+/// The first self-rating and the first manager rating of competency `k`, when both rated it.
+fn self_and_manager<'a>(p: &Person<'a>, k: usize) -> Option<(Rated<'a>, Rated<'a>)> {
+    let find = |role: &str| {
+        p.ratings(k)
+            .find(|g| g.role == role && g.value.is_some())
+            .map(|g| (g.label, g.value.unwrap_or(0)))
+    };
+    Some((find("self")?, find("manager")?))
+}
+
+/// Serialises the items of an iterator as a sequence, one at a time.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for Person<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Person", 12)?;
+        st.serialize_field("employee_id", self.employee_id)?;
+        st.serialize_field("name", self.name)?;
+        st.serialize_field("current_level", self.current_level)?;
+        st.serialize_field("current_index", &self.current_index)?;
+        st.serialize_field("reviews", &self.reviews)?;
+        st.serialize_field("reviews_expected", &self.reviews_expected)?;
+        st.serialize_field("reviews_complete", &self.reviews_complete)?;
+        st.serialize_field("competencies", &Seq(|| self.competencies()))?;
+        st.serialize_field("suggested_level", &self.suggested_level)?;
+        st.serialize_field("suggested_index", &self.suggested_index)?;
+        st.serialize_field("no_suggestion", &self.no_suggestion)?;
+        st.serialize_field("gap", &self.gap)?;
+        st.end()
+    }
+}
+
+impl Serialize for Tally<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Tally", 6)?;
+        st.serialize_field("scale", self.scale)?;
+        st.serialize_field("people", &self.people)?;
+        st.serialize_field("distribution", &self.distribution)?;
+        st.serialize_field("disagreements", &Seq(|| self.disagreements()))?;
+        st.serialize_field("self_gaps", &Seq(|| self.self_gaps()))?;
+        st.serialize_field("leniency", &self.leniency)?;
+        st.end()
+    }
+}
+
+/// The label of a scale value.
+fn label_of(ladder: &Ladder, v: i32) -> Option<&str> {
+    ladder
+        .rating
+        .options
+        .iter()
+        .find(|o| o.value == v)
+        .map(|o| o.label.as_str())
 }
 
 /// Level indexes are tiny; saturate rather than wrap if one were not.
@@ -135,23 +358,8 @@ fn median(values: &mut [i32]) -> Option<i32> {
 pub fn compute<'a>(
     ladder: &'a Ladder,
     reviews: &'a [Returned],
-    manifest: Option<&Manifest>,
+    expected: Option<&Expected>,
 ) -> Tally<'a> {
-    let scale = &ladder.rating;
-    let label_of = |v: i32| {
-        scale
-            .options
-            .iter()
-            .find(|o| o.value == v)
-            .map(|o| o.label.as_str())
-    };
-    // Reviews expected per (employee id, cycle), counted once rather than per person.
-    let mut expected: HashMap<(&str, &str), usize> = HashMap::new();
-    for e in manifest.map_or(&[][..], |m| m.reviews.as_slice()) {
-        *expected
-            .entry((&e.provenance.employee_id, &e.provenance.cycle))
-            .or_default() += 1;
-    }
     let mut by_person: BTreeMap<(&str, &str), Vec<&Returned>> = BTreeMap::new();
     for r in reviews {
         by_person
@@ -159,7 +367,8 @@ pub fn compute<'a>(
             .or_default()
             .push(r);
     }
-    let mut people = Vec::new();
+    let n_competencies = read::in_order(ladder).count();
+    let mut people = Vec::with_capacity(by_person.len());
     for ((name, employee_id), rs) in by_person {
         let current_level = rs[0].prov.current_level.as_str();
         let current_index = ladder.level(current_level).map_or(0, |l| l.index);
@@ -181,59 +390,8 @@ pub fn compute<'a>(
                 }
             })
             .collect();
-        let mut competencies = Vec::new();
-        for (k, (area, comp)) in read::in_order(ladder).enumerate() {
-            let mut ratings = Vec::with_capacity(rs.len());
-            let mut others = Vec::new();
-            let mut selfs = Vec::new();
-            for r in &rs {
-                let Some(a) = r.answers.iter().find(|a| a.competency == k) else {
-                    continue;
-                };
-                let (label, value) = match a.rating {
-                    Rating::Blank => ("", None),
-                    Rating::NotObserved => (scale.not_observed.as_str(), None),
-                    Rating::Option(i) => (
-                        scale.options[i].label.as_str(),
-                        Some(scale.options[i].value),
-                    ),
-                };
-                if let Some(v) = value {
-                    if r.prov.reviewer_role == ReviewerRole::SelfReview {
-                        selfs.push(v);
-                    } else {
-                        others.push(v);
-                    }
-                }
-                ratings.push(Given {
-                    reviewer: &r.prov.reviewer,
-                    role: r.prov.reviewer_role.as_str(),
-                    label,
-                    value,
-                });
-            }
-            let (consensus, self_only) = match median(&mut others) {
-                Some(m) => (Some(m), false),
-                None => (median(&mut selfs), !selfs.is_empty()),
-            };
-            competencies.push(CompetencyTally {
-                id: &comp.id,
-                area: &area.title,
-                title: &comp.title,
-                ratings,
-                consensus,
-                consensus_label: consensus.and_then(label_of),
-                self_only,
-            });
-        }
-        let (suggested_index, no_suggestion) = suggest(ladder, current_index, &competencies);
-        let reviews_expected = manifest.map(|_| {
-            expected
-                .get(&(employee_id, rs[0].prov.cycle.as_str()))
-                .copied()
-                .unwrap_or(0)
-        });
-        people.push(Person {
+        let reviews_expected = expected.map(|e| e.get(employee_id, &rs[0].prov.cycle));
+        let mut person = Person {
             employee_id,
             name,
             current_level,
@@ -241,16 +399,42 @@ pub fn compute<'a>(
             reviews_complete: reviews.iter().filter(|r| r.complete).count(),
             reviews,
             reviews_expected,
-            competencies,
-            suggested_level: suggested_index.map(|i| ladder.levels[i].code.as_str()),
-            suggested_index,
-            no_suggestion,
-            gap: suggested_index.map(|s| to_i32(s) - to_i32(current_index)),
-        });
+            consensus: Vec::with_capacity(n_competencies),
+            sources: rs,
+            ladder,
+            suggested_level: None,
+            suggested_index: None,
+            no_suggestion: None,
+            gap: None,
+        };
+        for k in 0..n_competencies {
+            let mut others = Vec::new();
+            let mut selfs = Vec::new();
+            for g in person.ratings(k) {
+                if let Some(v) = g.value {
+                    if g.role == ReviewerRole::SelfReview.as_str() {
+                        selfs.push(v);
+                    } else {
+                        others.push(v);
+                    }
+                }
+            }
+            let (value, self_only) = match median(&mut others) {
+                Some(m) => (Some(m), false),
+                None => (median(&mut selfs), !selfs.is_empty()),
+            };
+            person.consensus.push(Consensus { value, self_only });
+        }
+        let (suggested_index, no_suggestion) = suggest(ladder, current_index, &person.consensus);
+        person.suggested_level = suggested_index.map(|i| ladder.levels[i].code.as_str());
+        person.suggested_index = suggested_index;
+        person.no_suggestion = no_suggestion;
+        person.gap = suggested_index.map(|s| to_i32(s) - to_i32(current_index));
+        people.push(person);
     }
 
     Tally {
-        scale: match scale.kind {
+        scale: match ladder.rating.kind {
             ScaleKind::Levels => "levels",
             ScaleKind::Relative => "relative",
         },
@@ -266,9 +450,9 @@ pub fn compute<'a>(
 fn suggest(
     ladder: &Ladder,
     current: usize,
-    comps: &[CompetencyTally<'_>],
+    comps: &[Consensus],
 ) -> (Option<usize>, Option<String>) {
-    let mut values: Vec<i32> = comps.iter().filter_map(|c| c.consensus).collect();
+    let mut values: Vec<i32> = comps.iter().filter_map(|c| c.value).collect();
     let n = comps.len();
     if values.is_empty() || values.len() * 100 < n * COVERAGE_PERCENT {
         return (
@@ -326,27 +510,27 @@ fn distribution<'a>(
         .collect()
 }
 
-fn disagreements<'a>(people: &[Person<'a>]) -> Vec<Disagreement<'a>> {
+/// Index of a person or competency in a [`Flagged`]; both are bounded by memory long before.
+fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// Competencies whose ratings are [`DISAGREEMENT_SPREAD`] steps or more apart.
+fn disagreements(people: &[Person<'_>]) -> Vec<Flagged> {
     let mut out = Vec::new();
-    for p in people {
-        for c in &p.competencies {
-            let values: Vec<i32> = c.ratings.iter().filter_map(|g| g.value).collect();
-            let (Some(lo), Some(hi)) = (values.iter().min(), values.iter().max()) else {
+    for (i, p) in people.iter().enumerate() {
+        for k in 0..p.consensus.len() {
+            let (lo, hi) = p
+                .ratings(k)
+                .filter_map(|g| g.value)
+                .fold((i32::MAX, i32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            if lo > hi {
                 continue;
-            };
+            }
             if hi - lo >= DISAGREEMENT_SPREAD {
-                out.push(Disagreement {
-                    employee_id: p.employee_id,
-                    person: p.name,
-                    competency: c.title,
-                    spread: hi - lo,
-                    ratings: c
-                        .ratings
-                        .iter()
-                        .filter(|g| g.value.is_some())
-                        .map(|g| format!("{} ({}): {}", g.reviewer, g.role, g.label))
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                out.push(Flagged {
+                    person: index_u32(i),
+                    competency: index_u32(k),
                 });
             }
         }
@@ -354,27 +538,18 @@ fn disagreements<'a>(people: &[Person<'a>]) -> Vec<Disagreement<'a>> {
     out
 }
 
-fn self_gaps<'a>(people: &[Person<'a>]) -> Vec<SelfGap<'a>> {
+/// Competencies where the self-rating and the manager's differ.
+fn self_gaps(people: &[Person<'_>]) -> Vec<Flagged> {
     let mut out = Vec::new();
-    for p in people {
-        for c in &p.competencies {
-            let find = |role: &str| {
-                c.ratings
-                    .iter()
-                    .find(|g| g.role == role && g.value.is_some())
-            };
-            if let (Some(s), Some(m)) = (find("self"), find("manager")) {
-                let gap = s.value.unwrap_or(0) - m.value.unwrap_or(0);
-                if gap != 0 {
-                    out.push(SelfGap {
-                        employee_id: p.employee_id,
-                        person: p.name,
-                        competency: c.title,
-                        self_label: s.label,
-                        manager_label: m.label,
-                        gap,
-                    });
-                }
+    for (i, p) in people.iter().enumerate() {
+        for k in 0..p.consensus.len() {
+            if let Some((s, m)) = self_and_manager(p, k)
+                && s.1 != m.1
+            {
+                out.push(Flagged {
+                    person: index_u32(i),
+                    competency: index_u32(k),
+                });
             }
         }
     }
@@ -384,11 +559,11 @@ fn self_gaps<'a>(people: &[Person<'a>]) -> Vec<SelfGap<'a>> {
 fn leniency<'a>(people: &[Person<'a>]) -> Vec<Leniency<'a>> {
     let mut sums: BTreeMap<&'a str, (i64, usize)> = BTreeMap::new();
     for p in people {
-        for c in &p.competencies {
-            let Some(consensus) = c.consensus else {
+        for (k, c) in p.consensus.iter().enumerate() {
+            let Some(consensus) = c.value else {
                 continue;
             };
-            for g in &c.ratings {
+            for g in p.ratings(k) {
                 if g.role == "self" {
                     continue;
                 }

@@ -257,16 +257,18 @@ pub fn import(
             } else {
                 // Kept: its evidence texts go to the store, only their place stays.
                 let mut r = r;
-                for a in &mut r.answers {
-                    a.stored = out.evidence.put(&a.evidence)?;
-                    a.evidence = String::new();
+                for (a, text) in r.answers.iter_mut().zip(&r.evidence) {
+                    a.stored = out.evidence.put(text)?;
                 }
+                r.evidence = Vec::new();
                 distinct.push(r);
             }
         }
     }
     out.evidence.flush()?;
     let is_preferred = |f: &str| opts.prefer.iter().any(|p| same_path(p, f));
+    // Sized once: a doubled Vec of 10,000 reviews would leave megabytes unused.
+    out.reviews.reserve_exact(by_form.len());
     for (_, mut distinct) in by_form {
         if distinct.len() == 1 {
             out.reviews.extend(distinct);
@@ -367,7 +369,7 @@ fn conflict(ctx: &Context<'_>, returns: &[Returned]) -> Diagnostic {
                 };
                 let id = ctx
                     .expected
-                    .get(a.competency)
+                    .get(a.competency as usize)
                     .map_or("", |e| e.competency_id.as_str());
                 lines.push(format!("{} ({id}): {what}", a.cell()));
             }

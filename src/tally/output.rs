@@ -146,7 +146,7 @@ pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv
     let comps: Vec<_> = super::read::in_order(ladder).collect();
     for r in &import.reviews {
         for a in &r.answers {
-            let Some((area, comp)) = comps.get(a.competency) else {
+            let Some((area, comp)) = comps.get(a.competency as usize) else {
                 continue;
             };
             let (status, label, value) = match a.rating {
@@ -158,8 +158,8 @@ pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv
                 ),
                 super::read::Rating::Option(i) => (
                     "rated",
-                    ladder.rating.options[i].label.clone(),
-                    ladder.rating.options[i].value.to_string(),
+                    ladder.rating.options[i as usize].label.clone(),
+                    ladder.rating.options[i as usize].value.to_string(),
                 ),
             };
             let fields = [
@@ -241,10 +241,12 @@ pub fn xlsx<W: Write + Send>(
     tally: &Tally,
     epoch: i64,
 ) -> Result<(), XlsxError> {
-    // Every sheet whose length grows with the reviews is written in rust_xlsxwriter's low-memory
-    // mode: each row goes to a temporary file once the next starts, instead of a map of every
-    // cell kept until the save (at 10,000 reviews that map and the sheet's XML were ~100 MB).
-    // Rows must therefore be written top to bottom, as they are here.
+    // Every sheet whose length grows with the reviews is written in rust_xlsxwriter's
+    // constant-memory mode: each row goes to a temporary file once the next starts, instead of a
+    // map of every cell kept until the save (at 10,000 reviews that map and the sheet's XML were
+    // ~100 MB), and strings are written inline rather than into a shared-string table, which at
+    // 10,000 reviews held another 4 MB (the table and its XML) until the save. Rows must
+    // therefore be written top to bottom, as they are here.
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
     wb.set_properties(
@@ -263,7 +265,9 @@ pub fn xlsx<W: Write + Send>(
     let title = Format::new().set_bold().set_font_size(14);
 
     // People.
-    let ws = wb.add_worksheet_with_low_memory()?.set_name("People")?;
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("People")?;
     ws.write_string_with_format(
         0,
         0,
@@ -285,7 +289,7 @@ pub fn xlsx<W: Write + Send>(
         "Note",
     ];
     header(ws, 3, &cols, &head)?;
-    // Before the rows: in low-memory mode a row is final once the next one starts.
+    // Before the rows: in constant-memory mode a row is final once the next one starts.
     let centre = Format::new().set_align(FormatAlign::Center);
     for col in 3..=8 {
         ws.set_column_format(col, &centre)?;
@@ -294,11 +298,7 @@ pub fn xlsx<W: Write + Send>(
         .set_num_format("+0;-0;0")
         .set_align(FormatAlign::Center);
     for (r, p) in (4..).zip(&tally.people) {
-        let with_consensus = p
-            .competencies
-            .iter()
-            .filter(|c| c.consensus.is_some())
-            .count();
+        let with_consensus = p.with_consensus();
         ws.write_string(r, 0, p.name)?;
         ws.write_string(r, 1, p.employee_id)?;
         ws.write_string(r, 2, p.current_level)?;
@@ -308,11 +308,7 @@ pub fn xlsx<W: Write + Send>(
             None => ws.write_string(r, 4, "")?,
         };
         ws.write_number(r, 5, p.reviews_complete as f64)?;
-        ws.write_string(
-            r,
-            6,
-            format!("{with_consensus} of {}", p.competencies.len()),
-        )?;
+        ws.write_string(r, 6, format!("{with_consensus} of {}", p.consensus.len()))?;
         ws.write_string(r, 7, p.suggested_level.unwrap_or(""))?;
         match p.gap {
             Some(g) => ws.write_number_with_format(r, 8, f64::from(g), &signed)?,
@@ -327,7 +323,9 @@ pub fn xlsx<W: Write + Send>(
     ws.set_freeze_panes(4, 1)?;
 
     // Ratings: one row per person × competency.
-    let ws = wb.add_worksheet_with_low_memory()?.set_name("Ratings")?;
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Ratings")?;
     header(
         ws,
         0,
@@ -347,7 +345,7 @@ pub fn xlsx<W: Write + Send>(
     )?;
     let mut r = 1;
     for p in &tally.people {
-        for c in &p.competencies {
+        for c in p.competencies() {
             let by_role = |role: &str| {
                 c.ratings
                     .iter()
@@ -416,7 +414,7 @@ pub fn xlsx<W: Write + Send>(
 
     // Disagreement.
     let ws = wb
-        .add_worksheet_with_low_memory()?
+        .add_worksheet_with_constant_memory()?
         .set_name("Disagreement")?;
     header(
         ws,
@@ -430,7 +428,7 @@ pub fn xlsx<W: Write + Send>(
         ],
         &head,
     )?;
-    for (i, d) in tally.disagreements.iter().enumerate() {
+    for (i, d) in tally.disagreements().enumerate() {
         let rr = 1 + i as u32;
         ws.write_string(rr, 0, d.person)?;
         ws.write_string(rr, 1, d.employee_id)?;
@@ -442,7 +440,7 @@ pub fn xlsx<W: Write + Send>(
 
     // Self vs manager.
     let ws = wb
-        .add_worksheet_with_low_memory()?
+        .add_worksheet_with_constant_memory()?
         .set_name("Self vs manager")?;
     header(
         ws,
@@ -457,7 +455,7 @@ pub fn xlsx<W: Write + Send>(
         ],
         &head,
     )?;
-    for (i, g) in tally.self_gaps.iter().enumerate() {
+    for (i, g) in tally.self_gaps().enumerate() {
         let rr = 1 + i as u32;
         ws.write_string(rr, 0, g.person)?;
         ws.write_string(rr, 1, g.employee_id)?;
@@ -469,7 +467,9 @@ pub fn xlsx<W: Write + Send>(
     widths(ws, &[24.0, 12.0, 26.0, 12.0, 12.0, 12.0])?;
 
     // Leniency.
-    let ws = wb.add_worksheet_with_low_memory()?.set_name("Leniency")?;
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Leniency")?;
     header(
         ws,
         0,
@@ -489,7 +489,9 @@ pub fn xlsx<W: Write + Send>(
     widths(ws, &[26.0, 14.0, 18.0])?;
 
     // Problems.
-    let ws = wb.add_worksheet_with_low_memory()?.set_name("Problems")?;
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Problems")?;
     header(
         ws,
         0,

@@ -26,6 +26,10 @@ pub struct Returned {
     pub prov: Provenance,
     /// One answer per competency of the ladder, in ladder order.
     pub answers: Vec<Answer>,
+    /// The evidence texts (trimmed) as read, one per answer; emptied once the import has stored
+    /// them (see [`Answer::stored`]). Apart from the answers, so that the 10 answers of each of
+    /// 10,000 kept reviews do not carry an empty `String` each.
+    pub evidence: Vec<String>,
     /// Problems that do not invalidate the review.
     pub warnings: Vec<Diagnostic>,
 }
@@ -35,12 +39,10 @@ pub struct Returned {
 pub struct Answer {
     /// Index of the competency in ladder order ([`in_order`]): an index rather than its id, so
     /// that 10,000 reviews do not hold 100,000 copies of a handful of ids.
-    pub competency: usize,
+    pub competency: u32,
     /// Row (0-based) the rating was read from; the column is the contract's rating column.
     pub row: u32,
     pub rating: Rating,
-    /// The evidence text (trimmed) as read; emptied once the import has stored it (`stored`).
-    pub evidence: String,
     /// Where the import stored the evidence text.
     pub stored: Stored,
     /// Digest of the evidence text, to compare returns without it.
@@ -54,8 +56,8 @@ pub enum Rating {
     Blank,
     /// The scale's "not observed" choice.
     NotObserved,
-    /// Index into `ladder.rating.options`.
-    Option(usize),
+    /// Index into `ladder.rating.options` (`u32`: half the size of an answer's rating).
+    Option(u32),
 }
 
 impl Answer {
@@ -369,13 +371,14 @@ pub fn read(
     };
     check_identity(&mut rep, ctx, &prov);
 
-    let answers = read_rows(&mut rep, ctx, &review_sheet, &prov, &cells);
+    let (answers, evidence) = read_rows(&mut rep, ctx, &review_sheet, &prov, &cells);
     if rep.errors.is_empty() {
         Ok(Returned {
             file: file.to_owned(),
             sha256,
             prov,
             answers,
+            evidence,
             warnings: rep.warnings,
         })
     } else {
@@ -785,7 +788,7 @@ fn read_rows(
     sheet: &str,
     prov: &Provenance,
     cells: &BTreeMap<(u32, u32), Read>,
-) -> Vec<Answer> {
+) -> (Vec<Answer>, Vec<String>) {
     let id_col = u32::from(c::COL_COMPETENCY_ID);
     let rating_col = u32::from(c::COL_RATING);
     let evidence_col = u32::from(c::COL_EVIDENCE);
@@ -972,6 +975,7 @@ fn read_rows(
     // Ratings, in ladder order. Sized once: kept for every review, a doubled Vec would waste
     // up to half of it 10,000 times over.
     let mut answers = Vec::with_capacity(ctx.expected.len());
+    let mut texts = Vec::with_capacity(ctx.expected.len());
     for (k, e) in ctx.expected.iter().enumerate() {
         let Some(&row) = found.get(e.competency_id.as_str()) else {
             continue;
@@ -982,7 +986,7 @@ fn read_rows(
             Some(v) => match parse_value(ctx.ladder, v) {
                 Parsed::Blank => Rating::Blank,
                 Parsed::NotObserved => Rating::NotObserved,
-                Parsed::Option(i) => Rating::Option(i),
+                Parsed::Option(i) => Rating::Option(index_u32(i)),
                 Parsed::Invalid => {
                     rep.error(
                         Diagnostic::error(
@@ -1010,15 +1014,21 @@ fn read_rows(
             },
         };
         answers.push(Answer {
-            competency: k,
+            competency: index_u32(k),
             row,
             rating,
             evidence_digest: evidence::digest(&evidence),
-            evidence,
             stored: Stored::default(),
         });
+        texts.push(evidence);
     }
-    answers
+    (answers, texts)
+}
+
+/// An index of a competency or scale option as stored in an [`Answer`]. Both are bounded by the
+/// ladder (a handful to hundreds), so the saturation never happens; it keeps this total.
+fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 fn parse_value(ladder: &Ladder, v: &Value) -> Parsed {
