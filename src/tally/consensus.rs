@@ -95,8 +95,8 @@ pub struct Consensus {
     pub self_only: bool,
 }
 
-/// One person in the tally. Serialised by hand (see [`Serialize for Person`](#impl-Serialize-for-Person<'_>))
-/// so that `competencies` can be built one at a time from the reviews.
+/// One person in the tally. Serialised by hand, in the field order of its JSON, so that
+/// `competencies` are built one at a time from the reviews.
 #[derive(Debug, Clone)]
 pub struct Person<'a> {
     pub employee_id: &'a str,
@@ -354,7 +354,7 @@ fn median(values: &mut [i32]) -> Option<i32> {
 }
 
 /// Computes the tally from the accepted reviews (sorted by person, then reviewer). Text is
-/// borrowed from the ladder and the reviews, never copied per person × competency.
+/// borrowed from the ladder and the reviews; per person and competency only the consensus is kept.
 pub fn compute<'a>(
     ladder: &'a Ladder,
     reviews: &'a [Returned],
