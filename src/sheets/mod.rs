@@ -373,8 +373,9 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
     })
 }
 
-/// Builds and writes every planned workbook on `threads` threads, then the manifest.
-/// `done` is called after each workbook (for a progress bar). Returns the indices in
+/// Builds and writes every planned workbook on `threads` threads (the calling one among
+/// them), then the manifest. `done` is called after each workbook, from the thread that
+/// wrote it (for a progress bar). Returns the indices in
 /// `plan.items` of the workbooks this run wrote (not those found complete from an earlier
 /// run), in manifest order.
 pub fn write(
@@ -398,34 +399,43 @@ pub fn write(
     let mut results: Vec<Option<Done>> = Vec::new();
     results.resize_with(items.len(), || None);
     let mut failed = Vec::new();
+    // Takes the next workbook, builds and writes it; `None` when all are taken. Work is taken
+    // one item at a time, and no thread holds more than one workbook.
+    let work = || -> Option<(usize, Result<Done, String>)> {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let item = items.get(i)?;
+        let path = plan.path(opts, item);
+        let review = plan.item_review(item);
+        let outcome = write_one(ladder, review, item.unchanged, opts, &created, &path, mode);
+        done();
+        Some((i, outcome))
+    };
+    let mut record = |(i, outcome): (usize, Result<Done, String>)| match outcome {
+        Ok(d) => results[i] = Some(d),
+        Err(e) => failed.push((plan.path(opts, &items[i]), e)),
+    };
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Done, String>)>();
     std::thread::scope(|s| {
-        for _ in 0..threads.clamp(1, items.len().max(1)) {
+        let work = &work;
+        for _ in 1..threads.clamp(1, items.len().max(1)) {
             let tx = tx.clone();
-            let (next, created) = (&next, &created);
             s.spawn(move || {
-                // Work is taken one item at a time, and no thread holds more than one workbook.
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let path = plan.path(opts, item);
-                    let review = plan.item_review(item);
-                    let outcome =
-                        write_one(ladder, review, item.unchanged, opts, created, &path, mode);
-                    if tx.send((i, outcome)).is_err() {
+                while let Some(r) = work() {
+                    if tx.send(r).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        for (i, outcome) in rx {
-            match outcome {
-                Ok(d) => results[i] = Some(d),
-                Err(e) => failed.push((plan.path(opts, &items[i]), e)),
-            }
-            done();
+        // This thread writes workbooks too: the memory it freed after reading the roster is
+        // reused for them (with jemalloc, freed pages stay with the thread's arena, and an idle
+        // arena keeps them resident).
+        while let Some(r) = work() {
+            record(r);
+            rx.try_iter().for_each(&mut record);
         }
+        rx.iter().for_each(&mut record);
     });
     // The manifest lists the entries kept from earlier runs and the new ones, merged by file
     // (both are sorted; a kept entry comes first on a tie), each built just before it is
