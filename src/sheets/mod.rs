@@ -74,7 +74,7 @@ pub struct Plan {
     /// Sorted by manifest file name, the manifest's order.
     items: Vec<Planned>,
     /// The file names of all items, one after the other.
-    files: String,
+    files: Box<str>,
     /// Entries of an earlier manifest in the same folder that this run does not replace,
     /// sorted by file name (stable: as they were listed).
     pub kept: Vec<ManifestEntry>,
@@ -363,11 +363,12 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
     // In manifest order now, so that `write` can stream the manifest without sorting entries
     // (file names are unique: collisions were refused above).
     items.sort_unstable_by(|a, b| file_of(&files, a).cmp(file_of(&files, b)));
+    items.shrink_to_fit();
     kept.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(Plan {
         reviews,
         items,
-        files,
+        files: files.into_boxed_str(),
         kept,
         skipped,
     })
@@ -499,7 +500,7 @@ fn manifest_entry(
         file: plan.file(item).to_owned(),
         locked_text_sha256: hex(&d.locked),
         file_sha256: hex(&d.file),
-        competencies: d.competencies,
+        competencies: d.competencies as usize,
     }
 }
 
@@ -507,7 +508,7 @@ fn manifest_entry(
 struct Done {
     locked: [u8; 32],
     file: [u8; 32],
-    competencies: usize,
+    competencies: u32,
 }
 
 /// The provenance recorded in a review's workbook and manifest entry.
@@ -612,7 +613,7 @@ fn write_one(
     Ok(Done {
         locked: built.locked_digest,
         file: Sha256::digest(&built.bytes).into(),
-        competencies: built.competencies,
+        competencies: u32::try_from(built.competencies).unwrap_or(u32::MAX),
     })
 }
 

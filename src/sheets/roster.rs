@@ -25,7 +25,7 @@ use std::path::Path;
 use crate::diag::{Diagnostic, Location};
 use crate::model::Ladder;
 use crate::sheets::contract::ReviewerRole;
-use crate::sheets::strings::{Strings, Sym};
+use crate::sheets::strings::{Frozen, Strings, Sym};
 
 /// One review to send: a person under review and one reviewer (a view into [`Reviews`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +45,8 @@ pub struct Review<'a> {
 /// The reviews of a roster, in roster order. Stored compactly (every distinct text once, a
 /// review a few numbers): a roster of 10,000 reviews is held in well under a megabyte.
 pub struct Reviews {
-    entries: Vec<Entry>,
-    strings: Strings,
+    entries: Box<[Entry]>,
+    strings: Frozen,
 }
 
 /// One review as symbols of [`Reviews::strings`]; `email` and `team` are empty when absent.
@@ -666,7 +666,10 @@ fn check(
     }
     if errors.is_empty() {
         Ok(Roster {
-            reviews: Reviews { entries, strings },
+            reviews: Reviews {
+                entries: entries.into_boxed_slice(),
+                strings: strings.freeze(),
+            },
             warnings,
         })
     } else {

@@ -64,6 +64,29 @@ impl Strings {
     pub fn get(&self, sym: Sym) -> &str {
         span(&self.text, &self.ends, sym)
     }
+
+    /// The strings without the index that finds them, in memory of exactly their size: for
+    /// keeping once all strings are in.
+    pub fn freeze(self) -> Frozen {
+        Frozen {
+            text: self.text.into_boxed_str(),
+            ends: self.ends.into_boxed_slice(),
+        }
+    }
+}
+
+/// Interned strings that can be read but no longer added to.
+#[derive(Debug)]
+pub struct Frozen {
+    text: Box<str>,
+    ends: Box<[usize]>,
+}
+
+impl Frozen {
+    /// The text of a symbol (empty for a symbol the table did not give out).
+    pub fn get(&self, sym: Sym) -> &str {
+        span(&self.text, &self.ends, sym)
+    }
 }
 
 fn span<'a>(text: &'a str, ends: &[usize], sym: Sym) -> &'a str {
@@ -103,5 +126,8 @@ mod tests {
             assert_eq!(s.get(*sym), format!("é{i}"));
             assert_eq!(s.intern(&format!("é{i}")), Some(*sym));
         }
+        let frozen = s.freeze();
+        assert_eq!((frozen.get(a), frozen.get(syms[4999])), ("Ada", "é4999"));
+        assert_eq!(frozen.get(Strings::EMPTY), "");
     }
 }
