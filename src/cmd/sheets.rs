@@ -106,9 +106,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         epoch,
     };
     let plan = sheets::plan(ladder, roster.reviews, &opts).map_err(failure)?;
-    let total = plan.items.len();
+    let total = plan.len();
     let skipped = plan.skipped.len();
-    let unchanged = plan.items.iter().filter(|i| i.unchanged).count();
+    let unchanged = plan.unchanged();
     let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(
@@ -153,13 +153,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
 fn print_summary(plan: &sheets::Plan, written: &[usize], out: &Path) {
     const SHOWN: usize = 20;
     const NAMES: usize = 6;
-    let reviews = || written.iter().map(|&i| &plan.items[i].review);
-    let people: std::collections::BTreeSet<&str> =
-        reviews().map(|r| r.employee_id.as_str()).collect();
+    let reviews = || written.iter().filter_map(|&i| plan.review(i));
+    let people: std::collections::BTreeSet<&str> = reviews().map(|r| r.employee_id).collect();
     // Reviewer → (workbooks, the first few reviews in manifest order).
-    let mut by_reviewer: BTreeMap<&str, (usize, Vec<&sheets::roster::Review>)> = BTreeMap::new();
+    let mut by_reviewer: BTreeMap<&str, (usize, Vec<sheets::roster::Review>)> = BTreeMap::new();
     for r in reviews() {
-        let (n, first) = by_reviewer.entry(&r.reviewer).or_default();
+        let (n, first) = by_reviewer.entry(r.reviewer).or_default();
         *n += 1;
         if first.len() < NAMES {
             first.push(r);

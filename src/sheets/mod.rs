@@ -9,14 +9,16 @@ pub mod contract;
 pub mod instructions;
 pub mod names;
 pub mod roster;
+mod strings;
 pub mod writer;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use hashbrown::HashTable;
 use rust_xlsxwriter::ExcelDateTime;
 use sha2::{Digest, Sha256};
 
@@ -26,7 +28,7 @@ use crate::model::Ladder;
 use contract::{Manifest, ManifestEntry, Provenance, SCHEMA_VERSION, form_id, hex};
 use instructions::Instructions;
 use names::{NamePattern, NameVars};
-use roster::Review;
+use roster::{Review, Reviews};
 
 /// Creation date used when `SOURCE_DATE_EPOCH` is not set: fixed, so reruns give the same bytes.
 pub const DEFAULT_EPOCH: i64 = 315_532_800; // 1980-01-01T00:00:00Z, the zip format's epoch
@@ -49,28 +51,98 @@ pub struct Options {
     pub epoch: i64,
 }
 
-/// One workbook to write. Its provenance is derived again where it is needed ([`provenance`]):
-/// kept for every review, it would be most of a long run's memory.
+/// One workbook to write: numbers only. Its provenance is derived again where it is needed
+/// ([`provenance`]) and its file name is kept in [`Plan::files`]: a long run's memory stays
+/// a few dozen bytes a review.
 #[derive(Debug)]
-pub struct Planned {
-    pub review: Review,
-    /// Relative to the output folder.
-    pub rel: PathBuf,
+struct Planned {
+    /// Index in [`Plan::reviews`].
+    review: usize,
+    /// The manifest's name of the file (its path in the output folder, `/`-separated): a
+    /// range of [`Plan::files`].
+    start: usize,
+    end: usize,
     /// The file is already there with exactly these bytes (an interrupted earlier run wrote
     /// it): nothing to write, nothing that could hold answers is touched.
-    pub unchanged: bool,
+    unchanged: bool,
 }
 
 /// Everything ready to write.
 #[derive(Debug)]
 pub struct Plan {
+    reviews: Reviews,
     /// Sorted by manifest file name, the manifest's order.
-    pub items: Vec<Planned>,
+    items: Vec<Planned>,
+    /// The file names of all items, one after the other.
+    files: Box<str>,
     /// Entries of an earlier manifest in the same folder that this run does not replace,
     /// sorted by file name (stable: as they were listed).
     pub kept: Vec<ManifestEntry>,
     /// Workbooks that exist and were left alone (`skip_existing`).
     pub skipped: Vec<PathBuf>,
+}
+
+impl Plan {
+    /// Workbooks in the plan (written, or found complete from an earlier run).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Workbooks found complete from an earlier run (nothing to write).
+    pub fn unchanged(&self) -> usize {
+        self.items.iter().filter(|i| i.unchanged).count()
+    }
+
+    /// The review of the `i`-th workbook (in manifest order).
+    pub fn review(&self, i: usize) -> Option<Review<'_>> {
+        self.items
+            .get(i)
+            .and_then(|item| self.reviews.get(item.review))
+    }
+
+    fn item_review(&self, item: &Planned) -> Review<'_> {
+        review_of(&self.reviews, item)
+    }
+
+    fn file(&self, item: &Planned) -> &str {
+        file_of(&self.files, item)
+    }
+
+    /// The workbook's path in the output folder.
+    fn path(&self, opts: &Options, item: &Planned) -> PathBuf {
+        path_of(opts, self.file(item))
+    }
+}
+
+fn review_of<'a>(reviews: &'a Reviews, item: &Planned) -> Review<'a> {
+    // Items are made from the reviews they index.
+    reviews.get(item.review).unwrap_or(EMPTY_REVIEW)
+}
+
+const EMPTY_REVIEW: Review<'static> = Review {
+    row: 0,
+    employee_id: "",
+    name: "",
+    current_level: "",
+    reviewer: "",
+    role: contract::ReviewerRole::Manager,
+    email: None,
+    team: None,
+};
+
+fn file_of<'a>(files: &'a str, item: &Planned) -> &'a str {
+    files.get(item.start..item.end).unwrap_or_default()
+}
+
+/// A workbook's path in the output folder from its manifest name (components never hold `/`).
+fn path_of(opts: &Options, file: &str) -> PathBuf {
+    let mut path = opts.out_dir.clone();
+    path.extend(file.split('/'));
+    path
 }
 
 /// Why the run stopped before or while writing.
@@ -125,25 +197,29 @@ pub fn check_date(s: &str) -> Result<(), String> {
 /// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`;
 /// with `skip_existing` existing ones are left out of the plan), the manifest beside them can
 /// be read. Nothing is written here.
-pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Plan, Error> {
+pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, Error> {
     let mut diags = Vec::new();
     let mut items: Vec<Planned> = Vec::with_capacity(reviews.len());
-    // Case-folded path → index in `items`: macOS and Windows ignore case.
-    let mut taken: HashMap<String, usize> = HashMap::new();
-    for review in reviews {
-        let prov = provenance(ladder, &review, opts);
+    let mut files = String::new();
+    // Items by the hash of their case-folded file name (macOS and Windows ignore case),
+    // compared folded: no second copy of every name.
+    let hasher = RandomState::new();
+    let folded = |files: &str, item: &Planned| file_of(files, item).to_lowercase();
+    let mut taken: HashTable<usize> = HashTable::new();
+    for (index, review) in reviews.iter().enumerate() {
+        let prov = provenance(ladder, review, opts);
         let vars = NameVars {
             cycle: &opts.cycle,
-            reviewer: &review.reviewer,
-            employee_id: &review.employee_id,
-            name: &review.name,
-            level: &review.current_level,
+            reviewer: review.reviewer,
+            employee_id: review.employee_id,
+            name: review.name,
+            level: review.current_level,
             role: review.role.as_str(),
-            team: review.team.as_deref().unwrap_or(""),
+            team: review.team.unwrap_or(""),
             form_id: &prov.form_id,
         };
-        let rel = match opts.pattern.render(&vars) {
-            Ok(p) => p,
+        let file = match opts.pattern.render(&vars) {
+            Ok(p) => manifest_file(&p),
             Err(e) => {
                 diags.push(
                     Diagnostic::error(
@@ -158,15 +234,22 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
                 break;
             }
         };
-        let key = rel.to_string_lossy().to_lowercase();
-        if let Some(first) = taken.get(&key).map(|&i| &items[i]) {
+        let key = file.to_lowercase();
+        let hash = hasher.hash_one(key.as_str());
+        if let Some(first) = taken
+            .find(hash, |&i| folded(&files, &items[i]) == key)
+            .map(|&i| &items[i])
+        {
             diags.push(
                 Diagnostic::error(
                     "name-collision",
                     format!(
                         "this review and the one in roster row {} would both be written to `{}`",
-                        first.review.row,
-                        first.rel.display()
+                        review_of(&reviews, first).row,
+                        file_of(&files, first)
+                            .split('/')
+                            .collect::<PathBuf>()
+                            .display()
                     ),
                     Location::Cell {
                         file: opts.roster_name.clone(),
@@ -180,38 +263,44 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             );
             continue;
         }
-        taken.insert(key, items.len());
         // Rendered here only to report template errors before anything is written; workers
         // render again so no thread holds every text at once.
-        if let Err(d) = render_instructions(ladder, &review, &prov, opts) {
+        if let Err(d) = render_instructions(ladder, review, &prov, opts) {
             diags.push(*d);
             break;
         }
+        let start = files.len();
+        files.push_str(&file);
         items.push(Planned {
-            review,
-            rel,
+            review: index,
+            start,
+            end: files.len(),
             unchanged: false,
         });
+        taken.insert_unique(hash, items.len() - 1, |&i| {
+            hasher.hash_one(folded(&files, &items[i]).as_str())
+        });
     }
+    drop(taken);
     // A workbook identical to the one this run would write holds no answers: it is what an
     // interrupted earlier run left, so re-running the same command completes the batch, and
     // the manifest lists it.
     if !opts.force {
         let created = created_date(opts)?;
         for item in &mut items {
-            let path = opts.out_dir.join(&item.rel);
+            let path = path_of(opts, file_of(&files, item));
             if std::fs::symlink_metadata(&path).is_ok() {
+                let review = review_of(&reviews, item);
                 item.unchanged = std::fs::read(&path).ok().is_some_and(|old| {
-                    build(ladder, item, opts, &created).is_ok_and(|b| b.bytes == old)
+                    build(ladder, review, opts, &created).is_ok_and(|b| b.bytes == old)
                 });
             }
         }
     }
-    drop(taken);
     let mut skipped = Vec::new();
     if opts.skip_existing && !opts.force {
         items.retain(|i| {
-            let path = opts.out_dir.join(&i.rel);
+            let path = path_of(opts, file_of(&files, i));
             let exists = !i.unchanged && std::fs::symlink_metadata(&path).is_ok();
             if exists {
                 skipped.push(path);
@@ -226,7 +315,10 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
             Ok(m) if m.format == contract::MANIFEST_FORMAT => {
                 let ours: std::collections::HashSet<String> = items
                     .iter()
-                    .map(|i| form_id(&opts.cycle, &i.review.employee_id, &i.review.reviewer))
+                    .map(|i| {
+                        let r = review_of(&reviews, i);
+                        form_id(&opts.cycle, r.employee_id, r.reviewer)
+                    })
                     .collect();
                 kept = m
                     .reviews
@@ -261,7 +353,7 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
         let existing: Vec<PathBuf> = items
             .iter()
             .filter(|i| !i.unchanged)
-            .map(|i| opts.out_dir.join(&i.rel))
+            .map(|i| path_of(opts, file_of(&files, i)))
             .filter(|p| std::fs::symlink_metadata(p).is_ok())
             .collect();
         if !existing.is_empty() {
@@ -270,17 +362,21 @@ pub fn plan(ladder: &Ladder, reviews: Vec<Review>, opts: &Options) -> Result<Pla
     }
     // In manifest order now, so that `write` can stream the manifest without sorting entries
     // (file names are unique: collisions were refused above).
-    items.sort_by_cached_key(|i| manifest_file(&i.rel));
+    items.sort_unstable_by(|a, b| file_of(&files, a).cmp(file_of(&files, b)));
+    items.shrink_to_fit();
     kept.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(Plan {
+        reviews,
         items,
+        files: files.into_boxed_str(),
         kept,
         skipped,
     })
 }
 
-/// Builds and writes every planned workbook on `threads` threads, then the manifest.
-/// `done` is called after each workbook (for a progress bar). Returns the indices in
+/// Builds and writes every planned workbook on `threads` threads (the calling one among
+/// them), then the manifest. `done` is called after each workbook, from the thread that
+/// wrote it (for a progress bar). Returns the indices in
 /// `plan.items` of the workbooks this run wrote (not those found complete from an earlier
 /// run), in manifest order.
 pub fn write(
@@ -304,32 +400,43 @@ pub fn write(
     let mut results: Vec<Option<Done>> = Vec::new();
     results.resize_with(items.len(), || None);
     let mut failed = Vec::new();
+    // Takes the next workbook, builds and writes it; `None` when all are taken. Work is taken
+    // one item at a time, and no thread holds more than one workbook.
+    let work = || -> Option<(usize, Result<Done, String>)> {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let item = items.get(i)?;
+        let path = plan.path(opts, item);
+        let review = plan.item_review(item);
+        let outcome = write_one(ladder, review, item.unchanged, opts, &created, &path, mode);
+        done();
+        Some((i, outcome))
+    };
+    let mut record = |(i, outcome): (usize, Result<Done, String>)| match outcome {
+        Ok(d) => results[i] = Some(d),
+        Err(e) => failed.push((plan.path(opts, &items[i]), e)),
+    };
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Done, String>)>();
     std::thread::scope(|s| {
-        for _ in 0..threads.clamp(1, items.len().max(1)) {
+        let work = &work;
+        for _ in 1..threads.clamp(1, items.len().max(1)) {
             let tx = tx.clone();
-            let (next, created) = (&next, &created);
             s.spawn(move || {
-                // Work is taken one item at a time, and no thread holds more than one workbook.
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let path = opts.out_dir.join(&item.rel);
-                    let outcome = write_one(ladder, item, opts, created, &path, mode);
-                    if tx.send((i, outcome)).is_err() {
+                while let Some(r) = work() {
+                    if tx.send(r).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        for (i, outcome) in rx {
-            match outcome {
-                Ok(d) => results[i] = Some(d),
-                Err(e) => failed.push((opts.out_dir.join(&items[i].rel), e)),
-            }
-            done();
+        // This thread writes workbooks too: the memory it freed after reading the roster is
+        // reused for them (with jemalloc, freed pages stay with the thread's arena, and an idle
+        // arena keeps them resident).
+        while let Some(r) = work() {
+            record(r);
+            rx.try_iter().for_each(&mut record);
         }
+        rx.iter().for_each(&mut record);
     });
     // The manifest lists the entries kept from earlier runs and the new ones, merged by file
     // (both are sorted; a kept entry comes first on a tie), each built just before it is
@@ -337,7 +444,10 @@ pub fn write(
     let mut new = items
         .iter()
         .zip(&results)
-        .filter_map(|(item, r)| r.as_ref().map(|d| manifest_entry(ladder, item, opts, d)))
+        .filter_map(|(item, r)| {
+            r.as_ref()
+                .map(|d| manifest_entry(ladder, plan, item, opts, d))
+        })
         .peekable();
     let mut kept = plan.kept.iter().peekable();
     let merged = std::iter::from_fn(|| match (kept.peek(), new.peek()) {
@@ -370,7 +480,7 @@ pub fn write(
 }
 
 /// The manifest's name of a workbook: its path in the output folder, `/`-separated.
-fn manifest_file(rel: &Path) -> String {
+fn manifest_file(rel: &std::path::Path) -> String {
     rel.iter()
         .map(|c| c.to_string_lossy())
         .collect::<Vec<_>>()
@@ -378,13 +488,19 @@ fn manifest_file(rel: &Path) -> String {
 }
 
 /// The manifest entry of a workbook written (or found complete).
-fn manifest_entry(ladder: &Ladder, item: &Planned, opts: &Options, d: &Done) -> ManifestEntry {
+fn manifest_entry(
+    ladder: &Ladder,
+    plan: &Plan,
+    item: &Planned,
+    opts: &Options,
+    d: &Done,
+) -> ManifestEntry {
     ManifestEntry {
-        provenance: provenance(ladder, &item.review, opts),
-        file: manifest_file(&item.rel),
+        provenance: provenance(ladder, plan.item_review(item), opts),
+        file: plan.file(item).to_owned(),
         locked_text_sha256: hex(&d.locked),
         file_sha256: hex(&d.file),
-        competencies: d.competencies,
+        competencies: d.competencies as usize,
     }
 }
 
@@ -392,21 +508,21 @@ fn manifest_entry(ladder: &Ladder, item: &Planned, opts: &Options, d: &Done) -> 
 struct Done {
     locked: [u8; 32],
     file: [u8; 32],
-    competencies: usize,
+    competencies: u32,
 }
 
 /// The provenance recorded in a review's workbook and manifest entry.
-pub fn provenance(ladder: &Ladder, review: &Review, opts: &Options) -> Provenance {
+pub fn provenance(ladder: &Ladder, review: Review<'_>, opts: &Options) -> Provenance {
     Provenance {
-        form_id: form_id(&opts.cycle, &review.employee_id, &review.reviewer),
+        form_id: form_id(&opts.cycle, review.employee_id, review.reviewer),
         schema_version: SCHEMA_VERSION,
         ladder_id: ladder.meta.id.clone(),
         ladder_fingerprint: ladder.meta.fingerprint.clone(),
         ladder_version: ladder.meta.version.clone(),
-        employee_id: review.employee_id.clone(),
-        person_name: review.name.clone(),
-        current_level: review.current_level.clone(),
-        reviewer: review.reviewer.clone(),
+        employee_id: review.employee_id.to_owned(),
+        person_name: review.name.to_owned(),
+        current_level: review.current_level.to_owned(),
+        reviewer: review.reviewer.to_owned(),
         reviewer_role: review.role,
         cycle: opts.cycle.clone(),
         due_date: opts.due.clone(),
@@ -416,12 +532,12 @@ pub fn provenance(ladder: &Ladder, review: &Review, opts: &Options) -> Provenanc
 /// The instruction text of one review.
 fn render_instructions(
     ladder: &Ladder,
-    review: &Review,
+    review: Review<'_>,
     prov: &Provenance,
     opts: &Options,
 ) -> Result<String, Box<Diagnostic>> {
     let level_title = ladder
-        .level(&review.current_level)
+        .level(review.current_level)
         .map_or("", |l| l.title.as_str());
     let ctx = instructions::Context {
         ladder: instructions::LadderCtx {
@@ -431,15 +547,15 @@ fn render_instructions(
         },
         rating: &ladder.rating,
         person: instructions::PersonCtx {
-            name: &review.name,
-            employee_id: &review.employee_id,
-            current_level: &review.current_level,
+            name: review.name,
+            employee_id: review.employee_id,
+            current_level: review.current_level,
             current_level_title: level_title,
-            email: review.email.as_deref(),
-            team: review.team.as_deref(),
+            email: review.email,
+            team: review.team,
         },
         reviewer: instructions::ReviewerCtx {
-            name: &review.reviewer,
+            name: review.reviewer,
             role: review.role.as_str(),
         },
         cycle: &opts.cycle,
@@ -460,13 +576,12 @@ fn created_date(opts: &Options) -> Result<ExcelDateTime, Error> {
 /// The workbook of one review, in memory.
 fn build(
     ladder: &Ladder,
-    item: &Planned,
+    review: Review<'_>,
     opts: &Options,
     created: &ExcelDateTime,
 ) -> Result<writer::Built, String> {
-    let prov = provenance(ladder, &item.review, opts);
-    let text =
-        render_instructions(ladder, &item.review, &prov, opts).map_err(|d| d.message.clone())?;
+    let prov = provenance(ladder, review, opts);
+    let text = render_instructions(ladder, review, &prov, opts).map_err(|d| d.message.clone())?;
     writer::build(&writer::SheetInput {
         ladder,
         prov: &prov,
@@ -478,14 +593,15 @@ fn build(
 
 fn write_one(
     ladder: &Ladder,
-    item: &Planned,
+    review: Review<'_>,
+    unchanged: bool,
     opts: &Options,
     created: &ExcelDateTime,
-    path: &Path,
+    path: &std::path::Path,
     mode: Overwrite,
 ) -> Result<Done, String> {
-    let built = build(ladder, item, opts, created)?;
-    if !item.unchanged {
+    let built = build(ladder, review, opts, created)?;
+    if !unchanged {
         atomic::write(path, &built.bytes, mode).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 "it appeared while rungs was running; it was left as it is".to_owned()
@@ -497,7 +613,7 @@ fn write_one(
     Ok(Done {
         locked: built.locked_digest,
         file: Sha256::digest(&built.bytes).into(),
-        competencies: built.competencies,
+        competencies: u32::try_from(built.competencies).unwrap_or(u32::MAX),
     })
 }
 

@@ -18,31 +18,94 @@
 //! id), else `manager`.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Location};
 use crate::model::Ladder;
 use crate::sheets::contract::ReviewerRole;
+use crate::sheets::strings::{Frozen, Strings, Sym};
 
-/// One review to send: a person under review and one reviewer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Review {
+/// One review to send: a person under review and one reviewer (a view into [`Reviews`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Review<'a> {
     /// 1-based row in the roster (the header is row 1), for messages.
     pub row: usize,
-    pub employee_id: String,
-    pub name: String,
+    pub employee_id: &'a str,
+    pub name: &'a str,
     /// A level code of the ladder.
-    pub current_level: String,
-    pub reviewer: String,
+    pub current_level: &'a str,
+    pub reviewer: &'a str,
     pub role: ReviewerRole,
-    pub email: Option<String>,
-    pub team: Option<String>,
+    pub email: Option<&'a str>,
+    pub team: Option<&'a str>,
+}
+
+/// The reviews of a roster, in roster order. Stored compactly (every distinct text once, a
+/// review a few numbers): a roster of 10,000 reviews is held in well under a megabyte.
+pub struct Reviews {
+    entries: Box<[Entry]>,
+    strings: Frozen,
+}
+
+/// One review as symbols of [`Reviews::strings`]; `email` and `team` are empty when absent.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    row: u32,
+    employee_id: Sym,
+    name: Sym,
+    level: Sym,
+    reviewer: Sym,
+    email: Sym,
+    team: Sym,
+    role: ReviewerRole,
+}
+
+impl Reviews {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The review at index `i` (in roster order).
+    pub fn get(&self, i: usize) -> Option<Review<'_>> {
+        self.entries.get(i).map(|e| self.view(e))
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Review<'_>> {
+        self.entries.iter().map(|e| self.view(e))
+    }
+
+    fn view(&self, e: &Entry) -> Review<'_> {
+        let s = |sym| self.strings.get(sym);
+        let opt = |sym| (sym != Strings::EMPTY).then(|| s(sym));
+        Review {
+            row: e.row as usize,
+            employee_id: s(e.employee_id),
+            name: s(e.name),
+            current_level: s(e.level),
+            reviewer: s(e.reviewer),
+            role: e.role,
+            email: opt(e.email),
+            team: opt(e.team),
+        }
+    }
+}
+
+impl fmt::Debug for Reviews {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// A roster that passed all checks.
 #[derive(Debug)]
 pub struct Roster {
-    pub reviews: Vec<Review>,
+    pub reviews: Reviews,
     /// Non-fatal findings (unused columns).
     pub warnings: Vec<Diagnostic>,
 }
@@ -130,25 +193,23 @@ pub fn col_letters(mut col: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-/// The raw table: header cells and data rows, all as trimmed strings.
-struct Table {
-    file: String,
+/// The header of the roster's table, for messages.
+struct Table<'a> {
+    file: &'a str,
     sheet: Option<String>,
     /// 1-based row of the header.
     header_row: usize,
     header: Vec<String>,
-    /// Data rows with their 1-based row numbers as the file shows them.
-    rows: Vec<(usize, Vec<String>)>,
 }
 
-impl Table {
+impl Table<'_> {
     fn loc(&self, row: usize, col: Option<usize>) -> Location {
         let cell = match col {
             Some(c) => format!("{}{row} (column `{}`)", col_letters(c), self.header_at(c)),
             None => format!("row {row}"),
         };
         Location::Cell {
-            file: self.file.clone(),
+            file: self.file.to_owned(),
             sheet: self.sheet.clone(),
             cell,
         }
@@ -159,19 +220,13 @@ impl Table {
     }
 }
 
-/// Reads and checks a roster file against the ladder.
+/// One row of the file: its 1-based row number as the file shows it, and its trimmed cells.
+/// A file that cannot be read gives one diagnostic, reported alone.
+type Record = Result<(usize, Vec<String>), Box<Diagnostic>>;
+
+/// Reads and checks a roster file against the ladder. Rows are checked as they are read:
+/// only the reviews that passed are kept, not the file's table.
 pub fn read(path: &Path, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
-    let table = load_table(path).map_err(|d| vec![*d])?;
-    check(&table, ladder)
-}
-
-/// Reads and checks a CSV roster held in memory (`file` names it in messages).
-pub fn read_csv(file: &str, bytes: &[u8], ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
-    let table = csv_table(file, bytes).map_err(|d| vec![*d])?;
-    check(&table, ladder)
-}
-
-fn load_table(path: &Path) -> Result<Table, Box<Diagnostic>> {
     let file = path.display().to_string();
     let ext = path
         .extension()
@@ -180,35 +235,54 @@ fn load_table(path: &Path) -> Result<Table, Box<Diagnostic>> {
     let file_loc = || Location::File { file: file.clone() };
     match ext.as_str() {
         "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Diagnostic::error(
-                    "roster-unreadable",
-                    format!("cannot read the roster: {e}"),
-                    file_loc(),
-                )
-                .with_hint("check the path given to --roster")
-            })?;
-            csv_table(&file, &bytes)
+            let unreadable = |e: std::io::Error| {
+                vec![
+                    Diagnostic::error(
+                        "roster-unreadable",
+                        format!("cannot read the roster: {e}"),
+                        file_loc(),
+                    )
+                    .with_hint("check the path given to --roster"),
+                ]
+            };
+            let mut reader = BufReader::new(std::fs::File::open(path).map_err(unreadable)?);
+            // The first line decides the separator; the CSV reader then reads it again.
+            let mut first = Vec::new();
+            reader.read_until(b'\n', &mut first).map_err(unreadable)?;
+            let delimiter = sniff_delimiter(&first);
+            let records = csv_records(&file, delimiter, std::io::Cursor::new(first).chain(reader));
+            check(&file, None, records, ladder)
         }
-        "xlsx" | "xlsm" | "xls" | "ods" => sheet_table(path, &file),
-        _ => Err(Diagnostic::error(
-            "roster-format",
-            format!("cannot tell the roster's format from its name (`.{ext}`)"),
-            file_loc(),
-        )
-        .with_hint("give a `.csv`, `.xlsx` or `.ods` file")
-        .into()),
+        "xlsx" | "xlsm" | "xls" | "ods" => sheet_roster(path, &file, ladder),
+        _ => Err(vec![
+            Diagnostic::error(
+                "roster-format",
+                format!("cannot tell the roster's format from its name (`.{ext}`)"),
+                file_loc(),
+            )
+            .with_hint("give a `.csv`, `.xlsx` or `.ods` file"),
+        ]),
     }
 }
 
-fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Box<Diagnostic>> {
-    let mut rdr = csv::ReaderBuilder::new()
+/// Reads and checks a CSV roster held in memory (`file` names it in messages).
+pub fn read_csv(file: &str, bytes: &[u8], ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+    let records = csv_records(file, sniff_delimiter(bytes), bytes);
+    check(file, None, records, ladder)
+}
+
+/// The records of a CSV file, one at a time.
+fn csv_records<'a, R: Read + 'a>(
+    file: &'a str,
+    delimiter: u8,
+    reader: R,
+) -> impl Iterator<Item = Record> + 'a {
+    let rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(bytes))
-        .from_reader(bytes);
-    let mut records = Vec::new();
-    for (i, rec) in rdr.byte_records().enumerate() {
+        .delimiter(delimiter)
+        .from_reader(reader);
+    rdr.into_byte_records().enumerate().map(move |(i, rec)| {
         let row = i + 1;
         let loc = Location::Cell {
             file: file.to_owned(),
@@ -244,9 +318,8 @@ fn csv_table(file: &str, bytes: &[u8]) -> Result<Table, Box<Diagnostic>> {
             })?;
             fields.push(s.trim().to_owned());
         }
-        records.push(fields);
-    }
-    split_header(file, None, 0, records)
+        Ok((row, fields))
+    })
 }
 
 /// Excel saves CSV with `;` in many European locales, and some tools use tabs: the separator
@@ -261,80 +334,83 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     )
 }
 
-fn sheet_table(path: &Path, file: &str) -> Result<Table, Box<Diagnostic>> {
+fn sheet_roster(path: &Path, file: &str, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
     use calamine::{Data, Reader, open_workbook_auto};
     let fail = |e: String| {
-        Diagnostic::error(
-            "roster-unreadable",
-            format!("cannot read the roster workbook: {e}"),
-            Location::File {
-                file: file.to_owned(),
-            },
-        )
-        .with_hint("check the path given to --roster; the roster is read from the first sheet")
+        vec![
+            Diagnostic::error(
+                "roster-unreadable",
+                format!("cannot read the roster workbook: {e}"),
+                Location::File {
+                    file: file.to_owned(),
+                },
+            )
+            .with_hint("check the path given to --roster; the roster is read from the first sheet"),
+        ]
     };
     let mut wb = open_workbook_auto(path).map_err(|e| fail(e.to_string()))?;
     let Some(sheet) = wb.sheet_names().first().cloned() else {
-        return Err(fail("it has no sheets".into()).into());
+        return Err(fail("it has no sheets".into()));
     };
     let range = wb
         .worksheet_range(&sheet)
         .map_err(|e| fail(e.to_string()))?;
-    let records = range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|d| match d {
-                    Data::Empty => String::new(),
-                    // Ids typed as numbers come back as floats: `1001.0` means `1001`.
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    other => other.to_string().trim().to_owned(),
-                })
-                .collect()
-        })
-        .collect();
     // The range may start below row 1: keep row numbers as the application shows them.
     let (start_row, _) = range.start().unwrap_or((0, 0));
-    split_header(file, Some(sheet), start_row as usize, records)
+    let records = range.rows().enumerate().map(|(i, r)| {
+        let cells = r
+            .iter()
+            .map(|d| match d {
+                Data::Empty => String::new(),
+                // Ids typed as numbers come back as floats: `1001.0` means `1001`.
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    format!("{}", *f as i64)
+                }
+                other => other.to_string().trim().to_owned(),
+            })
+            .collect();
+        Ok((start_row as usize + i + 1, cells))
+    });
+    check(file, Some(sheet.clone()), records, ladder)
 }
 
-fn split_header(
+/// Checks the records of a roster as they come: the header first (blank rows before it are
+/// tolerated), then every review. All problems are reported at once; a file that cannot be
+/// read is reported alone.
+fn check(
     file: &str,
     sheet: Option<String>,
-    offset: usize,
-    records: Vec<Vec<String>>,
-) -> Result<Table, Box<Diagnostic>> {
-    let mut numbered = records
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| (offset + i + 1, r))
-        // Blank lines before the header are tolerated; row numbers stay true.
-        .skip_while(|(_, r)| r.iter().all(String::is_empty));
-    let Some((header_row, header)) = numbered.next() else {
-        return Err(Diagnostic::error(
-            "roster-empty",
-            "the roster is empty",
-            Location::File {
-                file: file.to_owned(),
-            },
-        )
-        .with_hint(
-            "put a header row (employee id, name, current level, reviewer) and one row per review",
-        )
-        .into());
+    mut records: impl Iterator<Item = Record>,
+    ladder: &Ladder,
+) -> Result<Roster, Vec<Diagnostic>> {
+    let mut header = None;
+    for rec in records.by_ref() {
+        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        if !cells.iter().all(String::is_empty) {
+            header = Some((row, cells));
+            break;
+        }
+    }
+    let Some((header_row, header)) = header else {
+        return Err(vec![
+            Diagnostic::error(
+                "roster-empty",
+                "the roster is empty",
+                Location::File {
+                    file: file.to_owned(),
+                },
+            )
+            .with_hint(
+                "put a header row (employee id, name, current level, reviewer) and one row per review",
+            ),
+        ]);
     };
-    Ok(Table {
-        file: file.to_owned(),
+    let t = Table {
+        file,
         sheet,
         header_row,
         header,
-        rows: numbered.collect(),
-    })
-}
-
-fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+    };
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let header_row = t.header_row;
@@ -405,27 +481,41 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
         }
     }
     if !errors.is_empty() {
+        // The rest is not checked, but a file that cannot be read is still reported alone.
+        for rec in records {
+            rec.map_err(|d| vec![*d])?;
+        }
         errors.extend(warnings);
         return Err(errors);
     }
 
     let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
-    let mut reviews = Vec::with_capacity(t.rows.len());
+    let mut strings = Strings::new();
+    let mut entries = Vec::new();
+    let mut too_many = false;
+    let mut sym = |strings: &mut Strings, s: &str| {
+        strings.intern(s).unwrap_or_else(|| {
+            too_many = true;
+            Strings::EMPTY
+        })
+    };
     // employee id → (row, name, level) of its first row.
-    let mut people: HashMap<String, (usize, String, String)> = HashMap::new();
-    // (employee id, reviewer folded) → first row.
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    for &(row, ref r) in &t.rows {
+    let mut people: HashMap<Sym, (usize, Sym, Sym)> = HashMap::new();
+    // (employee id, reviewer folded) → first row; the folded names are needed only here.
+    let mut folded = Strings::new();
+    let mut seen: HashMap<(Sym, Sym), usize> = HashMap::new();
+    for rec in records {
+        let (row, r) = rec.map_err(|d| vec![*d])?;
         if r.iter().all(String::is_empty) {
             continue;
         }
-        let get = |f: Field| -> (Option<usize>, String) {
-            cols.get(&f).map_or((None, String::new()), |&c| {
-                (Some(c), r.get(c).cloned().unwrap_or_default())
+        let get = |f: Field| -> (Option<usize>, &str) {
+            cols.get(&f).map_or((None, ""), |&c| {
+                (Some(c), r.get(c).map_or("", String::as_str))
             })
         };
         let mut row_ok = true;
-        let mut required = |f: Field, errors: &mut Vec<Diagnostic>| -> String {
+        let mut required = |f: Field, errors: &mut Vec<Diagnostic>| -> &str {
             let (c, v) = get(f);
             if v.is_empty() {
                 row_ok = false;
@@ -445,10 +535,7 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
         let level = required(Field::Level, &mut errors);
         let reviewer = required(Field::Reviewer, &mut errors);
         let (level_col, _) = get(Field::Level);
-        let matched_level = codes
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(&level))
-            .map(|c| (*c).to_owned());
+        let matched_level = codes.iter().find(|c| c.eq_ignore_ascii_case(level));
         let level = if level.is_empty() {
             level
         } else if let Some(code) = matched_level {
@@ -472,7 +559,7 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
             } else {
                 ReviewerRole::Manager
             }
-        } else if let Some(role) = ReviewerRole::parse(&role_text) {
+        } else if let Some(role) = ReviewerRole::parse(role_text) {
             role
         } else {
             row_ok = false;
@@ -486,10 +573,15 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
             );
             ReviewerRole::Manager
         };
+        let id_sym = sym(&mut strings, employee_id);
+        let name_sym = sym(&mut strings, name);
+        let level_sym = sym(&mut strings, level);
         if !employee_id.is_empty() {
-            match people.get(&employee_id) {
-                Some((first, first_name, first_level)) => {
-                    if !name.is_empty() && *first_name != name {
+            match people.get(&id_sym) {
+                Some(&(first, first_name, first_level)) => {
+                    let first_name = strings.get(first_name);
+                    let first_level = strings.get(first_level);
+                    if !name.is_empty() && first_name != name {
                         row_ok = false;
                         errors.push(
                             Diagnostic::error(
@@ -502,7 +594,7 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
                             .with_hint("use the same name on every row of one employee id, or fix the id"),
                         );
                     }
-                    if !level.is_empty() && *first_level != level {
+                    if !level.is_empty() && first_level != level {
                         row_ok = false;
                         errors.push(
                             Diagnostic::error(
@@ -517,11 +609,11 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
                     }
                 }
                 None => {
-                    people.insert(employee_id.clone(), (row, name.clone(), level.clone()));
+                    people.insert(id_sym, (row, name_sym, level_sym));
                 }
             }
             if !reviewer.is_empty() {
-                let key = (employee_id.clone(), reviewer.to_lowercase());
+                let key = (id_sym, sym(&mut folded, &reviewer.to_lowercase()));
                 if let Some(first) = seen.get(&key) {
                     row_ok = false;
                     errors.push(
@@ -539,21 +631,30 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
                 }
             }
         }
-        let opt = |f: Field| Some(get(f).1).filter(|s| !s.is_empty());
         if row_ok {
-            reviews.push(Review {
-                row,
-                employee_id,
-                name,
-                current_level: level,
-                reviewer,
+            entries.push(Entry {
+                row: u32::try_from(row).unwrap_or(u32::MAX),
+                employee_id: id_sym,
+                name: name_sym,
+                level: level_sym,
+                reviewer: sym(&mut strings, reviewer),
+                email: sym(&mut strings, get(Field::Email).1),
+                team: sym(&mut strings, get(Field::Team).1),
                 role,
-                email: opt(Field::Email),
-                team: opt(Field::Team),
             });
         }
     }
-    if errors.is_empty() && reviews.is_empty() {
+    if too_many {
+        errors.push(
+            Diagnostic::error(
+                "roster-too-large",
+                "the roster has more different names and ids than rungs can hold",
+                t.loc(header_row, None),
+            )
+            .with_hint("split the roster into several files and run rungs sheets on each"),
+        );
+    }
+    if errors.is_empty() && entries.is_empty() {
         errors.push(
             Diagnostic::error(
                 "roster-empty",
@@ -564,7 +665,13 @@ fn check(t: &Table, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
         );
     }
     if errors.is_empty() {
-        Ok(Roster { reviews, warnings })
+        Ok(Roster {
+            reviews: Reviews {
+                entries: entries.into_boxed_slice(),
+                strings: strings.freeze(),
+            },
+            warnings,
+        })
     } else {
         errors.extend(warnings);
         Err(errors)
@@ -599,12 +706,17 @@ mod tests {
         let csv = "\u{feff}Employee_ID, Full Name ,LEVEL,Reviewed-By,Team\r\n\
                    e1,Ada,l2,Ada,Ops\r\ne1,Ada,L2,Bob,\r\n";
         let r = read_csv("r.csv", csv.as_bytes(), &ladder()).expect("valid");
-        assert_eq!(r.reviews.len(), 2);
-        assert_eq!(r.reviews[0].role, ReviewerRole::SelfReview);
-        assert_eq!(r.reviews[0].current_level, "L2");
-        assert_eq!(r.reviews[1].role, ReviewerRole::Manager);
-        assert_eq!(r.reviews[0].team.as_deref(), Some("Ops"));
-        assert_eq!(r.reviews[1].row, 3);
+        let reviews: Vec<Review<'_>> = r.reviews.iter().collect();
+        assert_eq!(reviews.len(), 2);
+        assert_eq!(reviews[0].role, ReviewerRole::SelfReview);
+        assert_eq!(reviews[0].current_level, "L2");
+        assert_eq!(reviews[1].role, ReviewerRole::Manager);
+        assert_eq!(reviews[0].team, Some("Ops"));
+        assert_eq!(reviews[1].team, None);
+        assert_eq!(reviews[0].email, None);
+        assert_eq!(reviews[1].row, 3);
+        assert_eq!(r.reviews.get(1), Some(reviews[1]));
+        assert_eq!(r.reviews.get(2), None);
     }
 
     #[test]
@@ -614,7 +726,7 @@ mod tests {
             "id\tname\tlevel\treviewer\nE1\tAda, Jr.\tL1\tBob\n",
         ] {
             let r = read_csv("r.csv", csv.as_bytes(), &ladder()).expect("valid");
-            assert_eq!(r.reviews[0].name, "Ada, Jr.");
+            assert_eq!(r.reviews.get(0).map(|r| r.name), Some("Ada, Jr."));
         }
     }
 
@@ -641,6 +753,24 @@ mod tests {
         let d = r.expect_err("invalid");
         assert_eq!(d[0].position(), "r.csv: C2 (column `level`)");
         assert_eq!(d[3].position(), "r.csv: D5 (column `reviewer`)");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_reported_alone() {
+        // Rows are checked as they are read; problems found before the unreadable row are
+        // dropped, as the unreadable file is what needs fixing first.
+        let csv = b"id,name,level,reviewer\ne1,Ada,L9,Bob\ne2,\xff,L1,Bob\n";
+        let r = read_csv("r.csv", csv, &ladder());
+        assert_eq!(codes(&r), ["roster-encoding"]);
+        let csv = b"id,name,level\ne1,Ada,L9\ne2,\xff,L1\n";
+        assert_eq!(
+            codes(&read_csv("r.csv", csv, &ladder())),
+            ["roster-encoding"]
+        );
+        assert_eq!(
+            codes(&read_csv("r.csv", b"\n,,\n", &ladder())),
+            ["roster-empty"]
+        );
     }
 
     #[test]
