@@ -563,6 +563,55 @@ fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
     }
 }
 
+/// `--force` with a name pattern without the cycle writes over another cycle's workbooks: the
+/// manifest then lists each file once, as it now is, not also the review it held before.
+#[test]
+fn forced_rerun_over_another_cycles_files_lists_each_file_once() {
+    use sha2::{Digest, Sha256};
+    let dir = tempdir();
+    let roster = write(
+        dir.path(),
+        "team.csv",
+        "employee id,name,current level,reviewer,reviewer role\nE1,Ana,L2,Dana,manager\nE2,Bo,L3,Dana,manager\n",
+    );
+    let ladder = common::bundled_ladder();
+    let run_cycle = |cycle: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--ladder",
+            ladder.to_str().expect("utf-8 path"),
+            "sheets",
+            "--roster",
+            roster.to_str().expect("utf-8 path"),
+            "--cycle",
+            cycle,
+            "-o",
+            "out",
+            "--name-pattern",
+            "{{ reviewer }}/{{ employee_id }}.xlsx",
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    assert_code(&run_cycle("2026-H1", &[]), 0);
+    assert_code(&run_cycle("2026-H2", &[]), 1);
+    assert_code(&run_cycle("2026-H2", &["--force"]), 0);
+    let root = dir.path().join("out");
+    let m = manifest(&root);
+    let listed: Vec<(&str, &str)> = m
+        .reviews
+        .iter()
+        .map(|e| (e.file.as_str(), e.provenance.cycle.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [("Dana/E1.xlsx", "2026-H2"), ("Dana/E2.xlsx", "2026-H2")]
+    );
+    for e in &m.reviews {
+        let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
+        assert_eq!(e.file_sha256, format!("{:x}", Sha256::digest(&bytes)));
+    }
+}
+
 #[test]
 fn a_failed_write_leaves_no_partial_file_and_exits_3() {
     let dir = tempdir();

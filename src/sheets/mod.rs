@@ -320,10 +320,18 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
                         form_id(&opts.cycle, r.employee_id, r.reviewer)
                     })
                     .collect();
+                // An earlier entry is replaced when this run sends the same review, or writes
+                // its file (with --force, a pattern without the cycle or form id can name
+                // another cycle's workbook): one entry per file, describing the file as it is.
+                let our_files: std::collections::HashSet<&str> =
+                    items.iter().map(|i| file_of(&files, i)).collect();
                 kept = m
                     .reviews
                     .into_iter()
-                    .filter(|e| !ours.contains(e.provenance.form_id.as_str()))
+                    .filter(|e| {
+                        !ours.contains(e.provenance.form_id.as_str())
+                            && !our_files.contains(e.file.as_str())
+                    })
                     .collect();
             }
             _ => diags.push(
