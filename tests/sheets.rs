@@ -16,8 +16,13 @@ fn example_roster() -> PathBuf {
     repo().join("examples/roster.csv")
 }
 
-/// Runs `rungs sheets` on `roster` into `dir/out` with the bundled ladder.
+/// Runs `rungs sheets` on `roster` for the cycle 2026-H2 into `dir/out` with the bundled ladder.
 fn sheets(dir: &Path, roster: &Path, extra: &[&str]) -> std::process::Output {
+    sheets_for(dir, roster, "2026-H2", extra)
+}
+
+/// Runs `rungs sheets` on `roster` for `cycle` into `dir/out` with the bundled ladder.
+fn sheets_for(dir: &Path, roster: &Path, cycle: &str, extra: &[&str]) -> std::process::Output {
     let ladder = common::bundled_ladder();
     let mut args = vec![
         "--ladder",
@@ -26,7 +31,7 @@ fn sheets(dir: &Path, roster: &Path, extra: &[&str]) -> std::process::Output {
         "--roster",
         roster.to_str().expect("utf-8 path"),
         "--cycle",
-        "2026-H2",
+        cycle,
         "-o",
         "out",
     ];
@@ -574,27 +579,17 @@ fn forced_rerun_over_another_cycles_files_lists_each_file_once() {
         "team.csv",
         "employee id,name,current level,reviewer,reviewer role\nE1,Ana,L2,Dana,manager\nE2,Bo,L3,Dana,manager\n",
     );
-    let ladder = common::bundled_ladder();
-    let run_cycle = |cycle: &str, extra: &[&str]| {
-        let mut args = vec![
-            "--ladder",
-            ladder.to_str().expect("utf-8 path"),
-            "sheets",
-            "--roster",
-            roster.to_str().expect("utf-8 path"),
-            "--cycle",
-            cycle,
-            "-o",
-            "out",
-            "--name-pattern",
-            "{{ reviewer }}/{{ employee_id }}.xlsx",
-        ];
-        args.extend_from_slice(extra);
-        run(dir.path(), &args)
+    let pattern = ["--name-pattern", "{{ reviewer }}/{{ employee_id }}.xlsx"];
+    let run_cycle = |cycle: &str, force: bool| {
+        let mut extra = pattern.to_vec();
+        if force {
+            extra.push("--force");
+        }
+        sheets_for(dir.path(), &roster, cycle, &extra)
     };
-    assert_code(&run_cycle("2026-H1", &[]), 0);
-    assert_code(&run_cycle("2026-H2", &[]), 1);
-    assert_code(&run_cycle("2026-H2", &["--force"]), 0);
+    assert_code(&run_cycle("2026-H1", false), 0);
+    assert_code(&run_cycle("2026-H2", false), 1);
+    assert_code(&run_cycle("2026-H2", true), 0);
     let root = dir.path().join("out");
     let m = manifest(&root);
     let listed: Vec<(&str, &str)> = m
