@@ -458,13 +458,6 @@ impl Manifest {
             reviews,
         }
     }
-
-    /// Finds the entry of a form id.
-    pub fn entry(&self, form_id: &str) -> Option<&ManifestEntry> {
-        self.reviews
-            .iter()
-            .find(|e| e.provenance.form_id == form_id)
-    }
 }
 
 /// Writes a [`Manifest`] holding `reviews` as pretty JSON, with the same bytes as

@@ -233,16 +233,14 @@ impl<'a> Tally<'a> {
         self.disagreements.iter().map(|f| {
             let p = &self.people[f.person as usize];
             let k = f.competency as usize;
-            let rated: Vec<Given<'a>> = p.ratings(k).filter(|g| g.value.is_some()).collect();
-            let values = rated.iter().filter_map(|g| g.value);
-            let spread = values.clone().max().unwrap_or(0) - values.min().unwrap_or(0);
             Disagreement {
                 employee_id: p.employee_id,
                 person: p.name,
                 competency: p.competency_title(k),
-                spread,
-                ratings: rated
-                    .iter()
+                spread: spread(p, k).unwrap_or(0),
+                ratings: p
+                    .ratings(k)
+                    .filter(|g| g.value.is_some())
                     .map(|g| format!("{} ({}): {}", g.reviewer, g.role, g.label))
                     .collect::<Vec<_>>()
                     .join("; "),
@@ -266,6 +264,15 @@ impl<'a> Tally<'a> {
             }
         })
     }
+}
+
+/// Highest minus lowest rating of competency `k`, when anyone rated it.
+fn spread(p: &Person<'_>, k: usize) -> Option<i32> {
+    let (lo, hi) = p
+        .ratings(k)
+        .filter_map(|g| g.value)
+        .fold((i32::MAX, i32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    (lo <= hi).then(|| hi - lo)
 }
 
 /// A rating given: its label and value.
@@ -510,27 +517,15 @@ fn distribution<'a>(
         .collect()
 }
 
-/// Index of a person or competency in a [`Flagged`]; both are bounded by memory long before.
-fn index_u32(i: usize) -> u32 {
-    u32::try_from(i).unwrap_or(u32::MAX)
-}
-
 /// Competencies whose ratings are [`DISAGREEMENT_SPREAD`] steps or more apart.
 fn disagreements(people: &[Person<'_>]) -> Vec<Flagged> {
     let mut out = Vec::new();
     for (i, p) in people.iter().enumerate() {
         for k in 0..p.consensus.len() {
-            let (lo, hi) = p
-                .ratings(k)
-                .filter_map(|g| g.value)
-                .fold((i32::MAX, i32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-            if lo > hi {
-                continue;
-            }
-            if hi - lo >= DISAGREEMENT_SPREAD {
+            if spread(p, k).is_some_and(|s| s >= DISAGREEMENT_SPREAD) {
                 out.push(Flagged {
-                    person: index_u32(i),
-                    competency: index_u32(k),
+                    person: read::index_u32(i),
+                    competency: read::index_u32(k),
                 });
             }
         }
@@ -547,8 +542,8 @@ fn self_gaps(people: &[Person<'_>]) -> Vec<Flagged> {
                 && s.1 != m.1
             {
                 out.push(Flagged {
-                    person: index_u32(i),
-                    competency: index_u32(k),
+                    person: read::index_u32(i),
+                    competency: read::index_u32(k),
                 });
             }
         }

@@ -137,7 +137,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The manifest's entry of a form id, as [`Manifest::entry`] finds it.
+    /// The manifest's entry of a form id (the first, should it list one twice).
     pub fn entry(&self, form_id: &str) -> Option<&'a ManifestEntry> {
         self.entries.get(form_id).copied()
     }
@@ -1025,9 +1025,10 @@ fn read_rows(
     (answers, texts)
 }
 
-/// An index of a competency or scale option as stored in an [`Answer`]. Both are bounded by the
-/// ladder (a handful to hundreds), so the saturation never happens; it keeps this total.
-fn index_u32(i: usize) -> u32 {
+/// An index as stored in an [`Answer`] or a tally (competency, scale option, person). Each is
+/// bounded by the ladder or by memory long before `u32::MAX`, so the saturation never happens;
+/// it keeps this total.
+pub(crate) fn index_u32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
