@@ -23,6 +23,7 @@ fn main() {
     let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("layouts.rs");
     fs::write(dest, out).expect("write layouts.rs into OUT_DIR");
     relative_relocations();
+    hot_code_first(&root);
 }
 
 /// On Linux with glibc, packs the binary's ~100,000 relative relocations into a compact table
@@ -33,6 +34,56 @@ fn relative_relocations() {
     if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
         println!("cargo::rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
+}
+
+/// Where rust-lld links (`x86_64` Linux with glibc, the default there since Rust 1.90), lays out the
+/// functions the main jobs run (`benches/hot-code.txt`, made by `benches/hot-code.py`) side by
+/// side at the start of the code. They are 2 MB of 28 MB, and scattered: the kernel maps code in
+/// 64 KB blocks around each page touched, so `rungs pdf` held 17 MB of code in memory. Names the
+/// list has but the binary lacks are skipped, so a stale list costs memory, never correctness.
+/// Skipped when another linker is chosen (it may not know the option), or with
+/// `RUNGS_NO_HOT_CODE` set.
+fn hot_code_first(root: &Path) {
+    println!("cargo::rerun-if-env-changed=RUNGS_NO_HOT_CODE");
+    println!("cargo::rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
+    let list = root.join("benches").join("hot-code.txt");
+    println!("cargo::rerun-if-changed={}", list.display());
+    let var = |name: &str| env::var(name).unwrap_or_default();
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    let default_linker = var("TARGET") == "x86_64-unknown-linux-gnu"
+        && var("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_empty()
+        && !flags.contains("linker")
+        && !flags.contains("link-self-contained");
+    if env::var_os("RUNGS_NO_HOT_CODE").is_some()
+        || !default_linker
+        || !list.is_file()
+        || !rustc_links_with_lld()
+    {
+        return;
+    }
+    println!(
+        "cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
+        list.display()
+    );
+    println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+}
+
+/// Whether this rustc links `x86_64` Linux binaries with its own lld by default (1.90 and later).
+fn rustc_links_with_lld() -> bool {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(out) = std::process::Command::new(rustc).arg("-V").output() else {
+        return false;
+    };
+    let version = String::from_utf8_lossy(&out.stdout);
+    // "rustc 1.95.0 (59807616e 2026-04-14)"
+    let mut parts = version
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (1, 90)
 }
 
 /// Kinds of file a layout can load. Anything else (rendered previews, PDFs, editor backups) stays
