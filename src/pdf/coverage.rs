@@ -154,17 +154,32 @@ fn is_invisible(c: char) -> bool {
 /// running it costs about a sixth of the typesetting time, so rungs turns it off when this says
 /// it has nothing to do. Anything else keeps it on.
 pub fn may_need_composition(text: &str) -> bool {
-    !text.chars().all(|c| {
-        matches!(
-            u32::from(c),
-            0x0000..=0x02FF // Latin, IPA, spacing modifier letters
-                | 0x0370..=0x0482 // Greek and Coptic, Cyrillic (combining 0483–0489 excluded)
-                | 0x048A..=0x052F // Cyrillic, Cyrillic supplement
-                | 0x1E00..=0x1FFF // Latin extended additional, Greek extended
-                | 0x2000..=0x20CF // punctuation, super- and subscripts, currency
-                | 0x2100..=0x2BFF // letterlike, arrows, maths, technical, shapes, symbols
-        )
-    })
+    // ASCII needs no composition: only the other characters are decoded and looked at (the
+    // ladder's JSON is mostly ASCII, and this runs before typesetting starts).
+    let mut rest = text;
+    while let Some(i) = rest.bytes().position(|b| !b.is_ascii()) {
+        let Some(c) = rest[i..].chars().next() else {
+            break;
+        };
+        if needs_composition(c) {
+            return true;
+        }
+        rest = &rest[i + c.len_utf8()..];
+    }
+    false
+}
+
+/// Whether `c` is outside the blocks where the bundled Inter composes nothing.
+fn needs_composition(c: char) -> bool {
+    !matches!(
+        u32::from(c),
+        0x0000..=0x02FF // Latin, IPA, spacing modifier letters
+            | 0x0370..=0x0482 // Greek and Coptic, Cyrillic (combining 0483–0489 excluded)
+            | 0x048A..=0x052F // Cyrillic, Cyrillic supplement
+            | 0x1E00..=0x1FFF // Latin extended additional, Greek extended
+            | 0x2000..=0x20CF // punctuation, super- and subscripts, currency
+            | 0x2100..=0x2BFF // letterlike, arrows, maths, technical, shapes, symbols
+    )
 }
 
 #[cfg(test)]

@@ -89,7 +89,16 @@ enum Job {
 pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rendered, String> {
     let jobs = select(ladder, opts)?;
     let standards = options::standards(&opts.standards)?;
-    let fonts = fonts::Fonts::load(&opts.font_paths)?;
+    // The fonts are parsed while the ladder becomes JSON: both come before any typesetting.
+    let (fonts, json) = std::thread::scope(|s| {
+        let fonts = s.spawn(|| fonts::Fonts::load(&opts.font_paths));
+        let json = ladder.to_json();
+        let fonts = fonts
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (fonts, json)
+    });
+    let fonts = fonts?;
     let layouts = match &opts.layouts {
         None => layouts::Layouts::built_in(),
         Some(dir) => layouts::Layouts::with_dir(dir).map_err(|e| {
@@ -103,7 +112,6 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     let (warning, missing_glyphs) = coverage::check(ladder, &fonts);
     let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
     let date = options::datetime(opts.timestamp)?;
-    let json = ladder.to_json();
     // Glyph composition is skipped only where it provably has nothing to do: the bundled font,
     // the built-in layouts, and ladder text without combining marks (see `coverage`).
     let marks = if opts.layouts.is_none()
