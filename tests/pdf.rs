@@ -516,7 +516,7 @@ fn an_overridden_layout_file_is_used_and_others_stay_built_in() {
     write(
         tmp.path(),
         "mine/level.typ",
-        "#let data = json(sys.inputs.at(\"data\", default: \"data.json\"))\n#set page(paper: sys.inputs.at(\"paper\", default: \"a4\"))\n= Custom level view\nOVERRIDE #sys.inputs.level of #data.meta.title: #data.levels.len() levels\n",
+        "#let data = json(sys.inputs.at(\"data\", default: \"data.json\"))\n#set page(paper: sys.inputs.at(\"paper\", default: \"a4\"))\n= Custom level view\nOVERRIDE #sys.inputs.level of #data.meta.title: #data.levels.len() levels\n\nJOB #data.job.document #data.job.level\n",
     );
     // A stale data.json in the folder is ignored: rungs serves the ladder's own.
     write(tmp.path(), "mine/data.json", "{\"stale\": true}");
@@ -528,6 +528,8 @@ fn an_overridden_layout_file_is_used_and_others_stay_built_in() {
         text.contains(&squash("OVERRIDE G2 of Generated ladder of 3: 3 levels")),
         "{text}"
     );
+    // Layouts written before `job` keep reading `sys.inputs.level`; newer ones can read `job`.
+    assert!(text.contains(&squash("JOB level G2")), "{text}");
     // matrix.typ was not overridden: the built-in one printed every bullet.
     let matrix = pdf_text(&out.join("matrix.pdf"));
     for (_, bullet) in bullets(tmp.path(), &ladder) {

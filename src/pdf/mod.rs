@@ -122,7 +122,13 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     } else {
         "maybe"
     };
-    let shared = Shared::new(fonts, layouts, json, date);
+    let shared = Shared::new(
+        fonts,
+        layouts,
+        json,
+        date,
+        &[("paper", opts.paper.name()), ("marks", marks)],
+    );
     let names = file_names(ladder, &jobs);
 
     let context = Context {
@@ -130,6 +136,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
         shared: &shared,
         paper: &opts.paper,
         marks,
+        own_library: opts.layouts.is_some(),
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
         missing_glyphs: &missing_glyphs,
@@ -248,6 +255,10 @@ struct Context<'a> {
     paper: &'a Paper,
     /// `sys.inputs.marks`: `none` when glyph composition has nothing to do, else `maybe`.
     marks: &'static str,
+    /// Whether each document gets a library of its own with the level code in `sys.inputs`,
+    /// as layouts made before `/data.json` had `job` expect. The built-in layouts read the
+    /// level from `job`, so all their documents share one library.
+    own_library: bool,
     standards: &'a PdfStandards,
     timestamp: Timestamp,
     /// Characters of the ladder no font has (reported once, before typesetting).
@@ -379,7 +390,12 @@ impl Context<'_> {
         if let Some(code) = level {
             inputs.push(("level", code));
         }
-        let world = DocWorld::new(self.shared, id, &inputs);
+        let world = DocWorld::new(
+            self.shared,
+            id,
+            self.shared.data_for(level),
+            self.own_library.then_some(inputs.as_slice()),
+        );
         let warned = typst::compile::<PagedDocument>(&world);
         let mut diagnostics = diagnostics::convert(&world, Stage::Layout, &warned.warnings);
         let mut doc = match warned.output {

@@ -14,14 +14,18 @@ use typst::{Library, LibraryExt, World};
 use super::fonts::Fonts;
 use super::layouts::{self, Found, Layouts};
 
-/// What every document of one run shares: fonts, layout files, the data, caches.
-/// `Sync`, so the documents can compile on several threads at once.
+/// What every document of one run shares: fonts, layout files, the data, the standard library,
+/// caches. `Sync`, so the documents can compile on several threads at once.
 #[derive(Debug)]
 pub struct Shared {
     pub fonts: Fonts,
     pub layouts: Layouts,
     /// The ladder's JSON (`rungs export json`).
-    data: Bytes,
+    data: String,
+    /// Typst's standard library with the `sys.inputs` every document gets. Built and hashed
+    /// once: per document that was 5 M instructions, and a library of its own kept documents
+    /// from reusing each other's cached results (the evaluated `lib.typ`, say).
+    library: LazyHash<Library>,
     /// `datetime.today()`: the same fixed date as the PDF's creation date.
     today: Datetime,
     /// Files read so far, so each is read and parsed once per run however many documents use it.
@@ -30,11 +34,18 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(fonts: Fonts, layouts: Layouts, data: String, today: Datetime) -> Self {
+    pub fn new(
+        fonts: Fonts,
+        layouts: Layouts,
+        data: String,
+        today: Datetime,
+        inputs: &[(&str, &str)],
+    ) -> Self {
         Self {
             fonts,
             layouts,
-            data: Bytes::from_string(data),
+            data,
+            library: library(inputs),
             today,
             sources: Mutex::default(),
             files: Mutex::default(),
@@ -45,6 +56,20 @@ impl Shared {
     pub fn id(path: &str) -> Option<FileId> {
         let vpath = VirtualPath::new(path).ok()?;
         Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
+    }
+
+    /// The `/data.json` of one document: the ladder's JSON with `job` (which document is being
+    /// made: `{"document": "matrix"}`, `{"document": "level", "level": "L3"}`) added first.
+    pub fn data_for(&self, level: Option<&str>) -> Bytes {
+        let job = match level {
+            None => serde_json::json!({ "document": "matrix" }),
+            Some(code) => serde_json::json!({ "document": "level", "level": code }),
+        };
+        // The ladder's JSON is an object with fields: `{"format":…`.
+        match self.data.strip_prefix('{') {
+            Some(rest) => Bytes::from_string(format!("{{\"job\":{job},{rest}")),
+            None => Bytes::from_string(self.data.clone()),
+        }
     }
 
     /// How a file is named in messages, never a host path: where it was actually read from
@@ -82,7 +107,7 @@ impl Shared {
         };
         if vpath.get_without_slash() == layouts::DATA {
             return Ok(Found {
-                bytes: self.data.clone(),
+                bytes: Bytes::from_string(self.data.clone()),
                 shown: "data.json (the ladder's data)".into(),
             });
         }
@@ -111,23 +136,38 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// One document to compile: a main layout file and its `sys.inputs`.
+/// The standard library with these `sys.inputs`.
+fn library(inputs: &[(&str, &str)]) -> LazyHash<Library> {
+    let mut dict = Dict::new();
+    for (key, value) in inputs {
+        dict.insert((*key).into(), Value::Str((*value).into()));
+    }
+    LazyHash::new(Library::builder().with_inputs(dict).build())
+}
+
+/// One document to compile: a main layout file, its `/data.json`, and the shared library or
+/// one of its own.
 pub struct DocWorld<'a> {
     shared: &'a Shared,
-    library: LazyHash<Library>,
+    /// `None`: the shared library.
+    library: Option<LazyHash<Library>>,
+    data: Bytes,
     main: FileId,
 }
 
 impl<'a> DocWorld<'a> {
-    pub fn new(shared: &'a Shared, main: FileId, inputs: &[(&str, &str)]) -> Self {
-        let mut dict = Dict::new();
-        for (key, value) in inputs {
-            dict.insert((*key).into(), Value::Str((*value).into()));
-        }
-        let library = Library::builder().with_inputs(dict).build();
+    /// With `inputs`, the document gets a library of its own whose `sys.inputs` are those;
+    /// without, it uses the shared one.
+    pub fn new(
+        shared: &'a Shared,
+        main: FileId,
+        data: Bytes,
+        inputs: Option<&[(&str, &str)]>,
+    ) -> Self {
         Self {
             shared,
-            library: LazyHash::new(library),
+            library: inputs.map(library),
+            data,
             main,
         }
     }
@@ -139,7 +179,7 @@ impl<'a> DocWorld<'a> {
 
 impl World for DocWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
-        &self.library
+        self.library.as_ref().unwrap_or(&self.shared.library)
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
@@ -155,6 +195,9 @@ impl World for DocWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id.root() == &VirtualRoot::Project && id.vpath().get_without_slash() == layouts::DATA {
+            return Ok(self.data.clone());
+        }
         self.shared.read(id)
     }
 
@@ -177,7 +220,7 @@ mod tests {
             Layouts::with_dir(d).expect("layouts dir")
         });
         let today = Datetime::from_ymd(1980, 1, 1).expect("date");
-        Shared::new(fonts, layouts, "{\"x\": 1}".into(), today)
+        Shared::new(fonts, layouts, "{\"x\": 1}".into(), today, &[])
     }
 
     #[test]
@@ -187,6 +230,24 @@ mod tests {
         let s = shared(Some(tmp.path()));
         let id = Shared::id("/data.json").expect("id");
         assert_eq!(s.read(id).expect("data").as_slice(), b"{\"x\": 1}");
+    }
+
+    #[test]
+    fn each_document_gets_the_data_with_its_job_first() {
+        let s = shared(None);
+        let level: serde_json::Value =
+            serde_json::from_slice(s.data_for(Some("L\"3")).as_slice()).expect("json");
+        assert_eq!(
+            level,
+            serde_json::json!({"job": {"document": "level", "level": "L\"3"}, "x": 1})
+        );
+        let matrix = s.data_for(None);
+        assert!(
+            matrix
+                .as_str()
+                .expect("utf-8")
+                .starts_with("{\"job\":{\"document\":\"matrix\"},")
+        );
     }
 
     #[test]
