@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 pub use changes::{coverage, similarity, word_diff};
@@ -304,12 +305,19 @@ fn build(
             }
         }
     }
-    for comp in areas.iter_mut().flat_map(|a| a.competencies.iter_mut()) {
+    // The word diffs are most of the work of loading a ladder, and every command waits for
+    // them: competencies are compared on all cores.
+    let comps: Vec<&mut Competency> = areas
+        .iter_mut()
+        .flat_map(|a| a.competencies.iter_mut())
+        .collect();
+    comps.into_par_iter().for_each(|comp| {
         for li in 0..comp.cells.len() {
-            let below = li.checked_sub(1).map(|b| comp.cells[b].items.clone());
-            comp.cells[li].change = changes::compare(below.as_deref(), &comp.cells[li].items);
+            let (lower, rest) = comp.cells.split_at_mut(li);
+            let below = lower.last().map(|b| b.items.as_slice());
+            rest[0].change = changes::compare(below, &rest[0].items);
         }
-    }
+    });
 
     let rating = rating_scale(raw, &levels, idx, diags);
     let id = front.id.clone().unwrap_or_else(|| slug(&title));
