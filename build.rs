@@ -40,9 +40,10 @@ fn relative_relocations() {
 /// functions the main jobs run (`benches/hot-code.txt`, made by `benches/hot-code.py`) side by
 /// side at the start of the code. They are 2 MB of 28 MB, and scattered: the kernel maps code in
 /// 64 KB blocks around each page touched, so `rungs pdf` held 17 MB of code in memory. Names the
-/// list has but the binary lacks are skipped, so a stale list costs memory, never correctness.
-/// Skipped when another linker is chosen (it may not know the option), or with
-/// `RUNGS_NO_HOT_CODE` set.
+/// list has but the binary lacks are skipped, so a stale list costs memory, never correctness
+/// (symbol names change with the toolchain, the lock file and the release profile: the list
+/// fits the ones it was made with). Skipped when another linker is chosen (it may not know the
+/// option), or with `RUNGS_NO_HOT_CODE` set.
 fn hot_code_first(root: &Path) {
     println!("cargo::rerun-if-env-changed=RUNGS_NO_HOT_CODE");
     println!("cargo::rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
@@ -52,8 +53,9 @@ fn hot_code_first(root: &Path) {
     let flags = var("CARGO_ENCODED_RUSTFLAGS");
     let default_linker = var("TARGET") == "x86_64-unknown-linux-gnu"
         && var("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_empty()
-        && !flags.contains("linker")
-        && !flags.contains("link-self-contained");
+        && !["linker", "link-self-contained", "fuse-ld"]
+            .iter()
+            .any(|f| flags.contains(f));
     if env::var_os("RUNGS_NO_HOT_CODE").is_some()
         || !default_linker
         || !list.is_file()
