@@ -499,9 +499,9 @@ fn existing_workbooks_are_never_overwritten_without_force() {
 }
 
 #[test]
-fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
+fn manifest_lists_kept_entries_then_this_runs_in_roster_order_and_the_summary_follows_it() {
     use sha2::{Digest, Sha256};
-    // One reviewer, nine people, listed in reverse: file order is not roster order.
+    // One reviewer, nine people, listed in reverse: roster order is not file order.
     let roster = |ids: &[u32]| {
         let mut csv = String::from("employee id,name,current level,reviewer,reviewer role\n");
         for i in ids.iter().rev() {
@@ -518,9 +518,9 @@ fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
         out.contains("wrote 7 review workbooks for 7 people (1 reviewer)"),
         "{out}"
     );
-    // The first six in manifest order, then a count.
+    // The first six in roster order, then a count.
     assert!(
-        out.contains("  Dana Reviewer reviews Person 1 (as peer), Person 3 (as peer), Person 4 (as peer), Person 6 (as peer), Person 7 (as peer), Person 8 (as peer), and 1 more\n"),
+        out.contains("  Dana Reviewer reviews Person 9 (as peer), Person 8 (as peer), Person 7 (as peer), Person 6 (as peer), Person 4 (as peer), Person 3 (as peer), and 1 more\n"),
         "{out}"
     );
 
@@ -533,39 +533,73 @@ fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
         "{out}"
     );
     assert!(
-        out.contains("  Dana Reviewer reviews Person 2 (as peer), Person 5 (as peer)\n"),
+        out.contains("  Dana Reviewer reviews Person 5 (as peer), Person 2 (as peer)\n"),
         "{out}"
     );
 
-    // The entries kept from the first run and the new ones, merged in file order, written
-    // entry by entry with the bytes of the whole manifest serialised at once.
+    // The entries kept from the first run as they were listed, then the new ones in roster
+    // order, written entry by entry with the bytes of the whole manifest serialised at once.
     let root = dir.path().join("out");
-    let text = std::fs::read_to_string(root.join(c::MANIFEST_FILE)).expect("manifest");
-    let m = manifest(&root);
-    let mut canonical = serde_json::to_string_pretty(&m).expect("serialises");
-    canonical.push('\n');
-    assert_eq!(text, canonical);
-    let ids: Vec<&str> = m
+    let ids = |m: &Manifest| -> Vec<String> {
+        m.reviews
+            .iter()
+            .map(|e| e.provenance.employee_id.clone())
+            .collect()
+    };
+    let check = |want: &[&str]| {
+        let text = std::fs::read_to_string(root.join(c::MANIFEST_FILE)).expect("manifest");
+        let m = manifest(&root);
+        let mut canonical = serde_json::to_string_pretty(&m).expect("serialises");
+        canonical.push('\n');
+        assert_eq!(text, canonical);
+        assert_eq!(ids(&m), want);
+        for e in &m.reviews {
+            let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
+            assert_eq!(
+                e.file_sha256,
+                format!("{:x}", Sha256::digest(&bytes)),
+                "{}",
+                e.file
+            );
+        }
+    };
+    check(&[
+        "E09", "E08", "E07", "E06", "E04", "E03", "E01", "E05", "E02",
+    ]);
+    // Run again as it is: every workbook is identical, so all are this run's, in roster order.
+    assert_code(&sheets(dir.path(), &all, &[]), 0);
+    check(&[
+        "E09", "E08", "E07", "E06", "E05", "E04", "E03", "E02", "E01",
+    ]);
+}
+
+/// Workers finish out of order; the manifest, streamed as they do, is still in roster order,
+/// and the same on every run.
+#[test]
+fn a_long_roster_is_listed_in_roster_order() {
+    let mut csv = String::from("employee id,name,current level,reviewer\n");
+    // Names sort differently from the roster (file order is not roster order).
+    for i in 0..150 {
+        let _ = writeln!(csv, "E{},Person {},L2,Reviewer {}", 1000 - i, i, i % 7);
+    }
+    let a = tempdir();
+    let b = tempdir();
+    for dir in [&a, &b] {
+        let roster = write(dir.path(), "team.csv", &csv);
+        assert_code(&sheets(dir.path(), &roster, &[]), 0);
+    }
+    let m = manifest(&a.path().join("out"));
+    let ids: Vec<String> = m
         .reviews
         .iter()
-        .map(|e| e.provenance.employee_id.as_str())
+        .map(|e| e.provenance.employee_id.clone())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "E01", "E02", "E03", "E04", "E05", "E06", "E07", "E08", "E09"
-        ]
+    let want: Vec<String> = (0..150).map(|i| format!("E{}", 1000 - i)).collect();
+    assert_eq!(ids, want);
+    assert!(
+        tree_bytes(&a.path().join("out")) == tree_bytes(&b.path().join("out")),
+        "reruns differ"
     );
-    assert!(m.reviews.windows(2).all(|w| w[0].file < w[1].file));
-    for e in &m.reviews {
-        let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
-        assert_eq!(
-            e.file_sha256,
-            format!("{:x}", Sha256::digest(&bytes)),
-            "{}",
-            e.file
-        );
-    }
 }
 
 /// `--force` with a name pattern without the cycle writes over another cycle's workbooks: the
@@ -629,9 +663,37 @@ fn a_failed_write_leaves_no_partial_file_and_exits_3() {
             .all(|(p, _)| !p.to_string_lossy().contains(".tmp")),
         "temp file left"
     );
-    // 14 workbooks and the manifest, which lists exactly the 14.
+    // 14 workbooks and the manifest, which lists exactly the 14 (streamed while the others
+    // were written: the failed one is left out) in roster order.
     assert_eq!(files.len(), 15);
-    assert_eq!(manifest(&out).reviews.len(), 14);
+    let m = manifest(&out);
+    assert_eq!(m.reviews.len(), 14);
+    let roster = std::fs::read_to_string(example_roster()).expect("roster");
+    let order: Vec<(&str, &str)> = roster
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((*f.first()?, *f.get(3)?))
+        })
+        .collect();
+    let listed: Vec<usize> = m
+        .reviews
+        .iter()
+        .map(|e| {
+            let key = (
+                e.provenance.employee_id.as_str(),
+                e.provenance.reviewer.as_str(),
+            );
+            order.iter().position(|o| *o == key).expect("a roster row")
+        })
+        .collect();
+    assert!(listed.windows(2).all(|w| w[0] < w[1]), "{listed:?}");
+    for e in &m.reviews {
+        assert!(files.iter().any(|(p, _)| {
+            p.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/") == e.file
+        }));
+    }
 }
 
 fn tree_bytes(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
