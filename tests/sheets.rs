@@ -524,6 +524,20 @@ fn manifest_lists_kept_entries_then_this_runs_in_roster_order_and_the_summary_fo
         "{out}"
     );
 
+    // Someone typed answers into Person 3's workbook: --skip-existing leaves it, and its
+    // entry, as they are; the other six are identical to what this run writes, so they are
+    // this run's again.
+    let root = dir.path().join("out");
+    let answered = root.join(
+        &manifest(&root)
+            .reviews
+            .iter()
+            .find(|e| e.provenance.employee_id == "E03")
+            .expect("listed")
+            .file,
+    );
+    let sent = std::fs::read(&answered).expect("read");
+    std::fs::write(&answered, b"answers").expect("write");
     let all = write(dir.path(), "all.csv", &roster(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
     let o = sheets(dir.path(), &all, &["--skip-existing"]);
     assert_code(&o, 0);
@@ -537,36 +551,36 @@ fn manifest_lists_kept_entries_then_this_runs_in_roster_order_and_the_summary_fo
         "{out}"
     );
 
-    // The entries kept from the first run as they were listed, then the new ones in roster
+    // The entries kept from the first run as they were listed, then this run's in roster
     // order, written entry by entry with the bytes of the whole manifest serialised at once.
-    let root = dir.path().join("out");
-    let ids = |m: &Manifest| -> Vec<String> {
-        m.reviews
-            .iter()
-            .map(|e| e.provenance.employee_id.clone())
-            .collect()
-    };
     let check = |want: &[&str]| {
         let text = std::fs::read_to_string(root.join(c::MANIFEST_FILE)).expect("manifest");
         let m = manifest(&root);
         let mut canonical = serde_json::to_string_pretty(&m).expect("serialises");
         canonical.push('\n');
         assert_eq!(text, canonical);
-        assert_eq!(ids(&m), want);
+        let ids: Vec<&str> = m
+            .reviews
+            .iter()
+            .map(|e| e.provenance.employee_id.as_str())
+            .collect();
+        assert_eq!(ids, want);
         for e in &m.reviews {
             let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
+            let want = if bytes == b"answers" { &sent } else { &bytes };
             assert_eq!(
                 e.file_sha256,
-                format!("{:x}", Sha256::digest(&bytes)),
+                format!("{:x}", Sha256::digest(want)),
                 "{}",
                 e.file
             );
         }
     };
     check(&[
-        "E09", "E08", "E07", "E06", "E04", "E03", "E01", "E05", "E02",
+        "E03", "E09", "E08", "E07", "E06", "E05", "E04", "E02", "E01",
     ]);
-    // Run again as it is: every workbook is identical, so all are this run's, in roster order.
+    // With the workbook as it was sent, all nine are this run's, in roster order.
+    std::fs::write(&answered, &sent).expect("write");
     assert_code(&sheets(dir.path(), &all, &[]), 0);
     check(&[
         "E09", "E08", "E07", "E06", "E05", "E04", "E03", "E02", "E01",
