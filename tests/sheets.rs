@@ -976,4 +976,26 @@ fn bad_arguments_are_explained() {
     assert!(err.contains("examples/roster.csv: row 6"), "{err}");
     assert!(err.contains("{{ form_id }}"), "{err}");
     assert!(!dir.path().join("out").exists());
+    // Names that differ only in case are one file on macOS and Windows: both rows are named,
+    // and the file as the first would have written it.
+    let roster = write(
+        dir.path(),
+        "case.csv",
+        "id,name,level,reviewer\nE1,Ana,L2,Dana\nE2,Bo,L2,Cy\nE3,Eve,L2,DANA\n",
+    );
+    let o = sheets(
+        dir.path(),
+        &roster,
+        &["--name-pattern", "{{ reviewer }}.xlsx"],
+    );
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "this review and the one in roster row 2 would both be written to `Dana.xlsx`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("case.csv: row 4"), "{err}");
+    assert!(!dir.path().join("out").exists());
 }
