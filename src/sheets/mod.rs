@@ -424,6 +424,7 @@ pub fn write(
         // Results that came back before one ahead of them in roster order (`None`: failed).
         let mut early: BTreeMap<usize, Option<Done>> = BTreeMap::new();
         let mut expected = 0;
+        let lost = std::cell::Cell::new(false);
         let mut record = |(i, outcome): Outcome, early: &mut BTreeMap<usize, Option<Done>>| {
             early.insert(i, outcome.map_err(|f| failed.push(f)).ok());
         };
@@ -444,9 +445,12 @@ pub fn write(
                         None => continue,
                     }
                 }
-                // All taken and the senders gone without it: a worker died (its panic
-                // is raised when the scope ends).
-                let r = work().or_else(|| rx.recv().ok())?;
+                // All taken and the senders gone without it: a worker died (its panic is
+                // raised when the scope ends); the manifest must not end here.
+                let Some(r) = work().or_else(|| rx.recv().ok()) else {
+                    lost.set(true);
+                    return None;
+                };
                 record(r, &mut early);
                 for r in rx.try_iter() {
                     record(r, &mut early);
@@ -457,6 +461,9 @@ pub fn write(
             let mut w = BufWriter::new(f);
             let kept = plan.kept.iter().map(Cow::Borrowed);
             contract::write_manifest(&mut w, kept.chain(entries.by_ref().map(Cow::Owned)))?;
+            if lost.get() {
+                return Err(std::io::Error::other("a workbook was lost"));
+            }
             w.write_all(b"\n")?;
             w.flush()
         });
