@@ -429,9 +429,8 @@ pub fn write(
             early.insert(i, outcome.map_err(|f| failed.push(f)).ok());
         };
         // This run's manifest entries in roster order, each built when its workbook is done.
-        // While the next one is not, this thread writes workbooks too: the memory it freed
-        // after reading the roster is reused for them (with jemalloc, freed pages stay with
-        // the thread's arena, and an idle arena keeps them resident).
+        // While the next one is not, this thread writes workbooks too (one more worker, and
+        // the memory it freed after reading the roster goes to workbooks, not idle).
         let mut entries = std::iter::from_fn(|| {
             loop {
                 while status.get(expected) == Some(&Status::Skipped) {
