@@ -499,9 +499,9 @@ fn existing_workbooks_are_never_overwritten_without_force() {
 }
 
 #[test]
-fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
+fn manifest_lists_kept_entries_then_this_runs_in_roster_order_and_the_summary_follows_it() {
     use sha2::{Digest, Sha256};
-    // One reviewer, nine people, listed in reverse: file order is not roster order.
+    // One reviewer, nine people, listed in reverse: roster order is not file order.
     let roster = |ids: &[u32]| {
         let mut csv = String::from("employee id,name,current level,reviewer,reviewer role\n");
         for i in ids.iter().rev() {
@@ -518,12 +518,26 @@ fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
         out.contains("wrote 7 review workbooks for 7 people (1 reviewer)"),
         "{out}"
     );
-    // The first six in manifest order, then a count.
+    // The first six in roster order, then a count.
     assert!(
-        out.contains("  Dana Reviewer reviews Person 1 (as peer), Person 3 (as peer), Person 4 (as peer), Person 6 (as peer), Person 7 (as peer), Person 8 (as peer), and 1 more\n"),
+        out.contains("  Dana Reviewer reviews Person 9 (as peer), Person 8 (as peer), Person 7 (as peer), Person 6 (as peer), Person 4 (as peer), Person 3 (as peer), and 1 more\n"),
         "{out}"
     );
 
+    // Someone typed answers into Person 3's workbook: --skip-existing leaves it, and its
+    // entry, as they are; the other six are identical to what this run writes, so they are
+    // this run's again.
+    let root = dir.path().join("out");
+    let answered = root.join(
+        &manifest(&root)
+            .reviews
+            .iter()
+            .find(|e| e.provenance.employee_id == "E03")
+            .expect("listed")
+            .file,
+    );
+    let sent = std::fs::read(&answered).expect("read");
+    std::fs::write(&answered, b"answers").expect("write");
     let all = write(dir.path(), "all.csv", &roster(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
     let o = sheets(dir.path(), &all, &["--skip-existing"]);
     assert_code(&o, 0);
@@ -533,39 +547,73 @@ fn manifest_merges_runs_in_file_order_and_the_summary_follows_it() {
         "{out}"
     );
     assert!(
-        out.contains("  Dana Reviewer reviews Person 2 (as peer), Person 5 (as peer)\n"),
+        out.contains("  Dana Reviewer reviews Person 5 (as peer), Person 2 (as peer)\n"),
         "{out}"
     );
 
-    // The entries kept from the first run and the new ones, merged in file order, written
-    // entry by entry with the bytes of the whole manifest serialised at once.
-    let root = dir.path().join("out");
-    let text = std::fs::read_to_string(root.join(c::MANIFEST_FILE)).expect("manifest");
-    let m = manifest(&root);
-    let mut canonical = serde_json::to_string_pretty(&m).expect("serialises");
-    canonical.push('\n');
-    assert_eq!(text, canonical);
-    let ids: Vec<&str> = m
+    // The entries kept from the first run as they were listed, then this run's in roster
+    // order, written entry by entry with the bytes of the whole manifest serialised at once.
+    let check = |want: &[&str]| {
+        let text = std::fs::read_to_string(root.join(c::MANIFEST_FILE)).expect("manifest");
+        let m = manifest(&root);
+        let mut canonical = serde_json::to_string_pretty(&m).expect("serialises");
+        canonical.push('\n');
+        assert_eq!(text, canonical);
+        let ids: Vec<&str> = m
+            .reviews
+            .iter()
+            .map(|e| e.provenance.employee_id.as_str())
+            .collect();
+        assert_eq!(ids, want);
+        for e in &m.reviews {
+            let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
+            let want = if bytes == b"answers" { &sent } else { &bytes };
+            assert_eq!(
+                e.file_sha256,
+                format!("{:x}", Sha256::digest(want)),
+                "{}",
+                e.file
+            );
+        }
+    };
+    check(&[
+        "E03", "E09", "E08", "E07", "E06", "E05", "E04", "E02", "E01",
+    ]);
+    // With the workbook as it was sent, all nine are this run's, in roster order.
+    std::fs::write(&answered, &sent).expect("write");
+    assert_code(&sheets(dir.path(), &all, &[]), 0);
+    check(&[
+        "E09", "E08", "E07", "E06", "E05", "E04", "E03", "E02", "E01",
+    ]);
+}
+
+/// Workers finish out of order; the manifest, streamed as they do, is still in roster order,
+/// and the same on every run.
+#[test]
+fn a_long_roster_is_listed_in_roster_order() {
+    let mut csv = String::from("employee id,name,current level,reviewer\n");
+    // Names sort differently from the roster (file order is not roster order).
+    for i in 0..150 {
+        let _ = writeln!(csv, "E{},Person {},L2,Reviewer {}", 1000 - i, i, i % 7);
+    }
+    let a = tempdir();
+    let b = tempdir();
+    for dir in [&a, &b] {
+        let roster = write(dir.path(), "team.csv", &csv);
+        assert_code(&sheets(dir.path(), &roster, &[]), 0);
+    }
+    let m = manifest(&a.path().join("out"));
+    let ids: Vec<String> = m
         .reviews
         .iter()
-        .map(|e| e.provenance.employee_id.as_str())
+        .map(|e| e.provenance.employee_id.clone())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "E01", "E02", "E03", "E04", "E05", "E06", "E07", "E08", "E09"
-        ]
+    let want: Vec<String> = (0..150).map(|i| format!("E{}", 1000 - i)).collect();
+    assert_eq!(ids, want);
+    assert!(
+        tree_bytes(&a.path().join("out")) == tree_bytes(&b.path().join("out")),
+        "reruns differ"
     );
-    assert!(m.reviews.windows(2).all(|w| w[0].file < w[1].file));
-    for e in &m.reviews {
-        let bytes = std::fs::read(root.join(&e.file)).expect("listed file exists");
-        assert_eq!(
-            e.file_sha256,
-            format!("{:x}", Sha256::digest(&bytes)),
-            "{}",
-            e.file
-        );
-    }
 }
 
 /// `--force` with a name pattern without the cycle writes over another cycle's workbooks: the
@@ -629,9 +677,37 @@ fn a_failed_write_leaves_no_partial_file_and_exits_3() {
             .all(|(p, _)| !p.to_string_lossy().contains(".tmp")),
         "temp file left"
     );
-    // 14 workbooks and the manifest, which lists exactly the 14.
+    // 14 workbooks and the manifest, which lists exactly the 14 (streamed while the others
+    // were written: the failed one is left out) in roster order.
     assert_eq!(files.len(), 15);
-    assert_eq!(manifest(&out).reviews.len(), 14);
+    let m = manifest(&out);
+    assert_eq!(m.reviews.len(), 14);
+    let roster = std::fs::read_to_string(example_roster()).expect("roster");
+    let order: Vec<(&str, &str)> = roster
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((*f.first()?, *f.get(3)?))
+        })
+        .collect();
+    let listed: Vec<usize> = m
+        .reviews
+        .iter()
+        .map(|e| {
+            let key = (
+                e.provenance.employee_id.as_str(),
+                e.provenance.reviewer.as_str(),
+            );
+            order.iter().position(|o| *o == key).expect("a roster row")
+        })
+        .collect();
+    assert!(listed.windows(2).all(|w| w[0] < w[1]), "{listed:?}");
+    for e in &m.reviews {
+        assert!(files.iter().any(|(p, _)| {
+            p.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/") == e.file
+        }));
+    }
 }
 
 fn tree_bytes(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -899,5 +975,27 @@ fn bad_arguments_are_explained() {
     assert!(err.contains("error[name-collision]"), "{err}");
     assert!(err.contains("examples/roster.csv: row 6"), "{err}");
     assert!(err.contains("{{ form_id }}"), "{err}");
+    assert!(!dir.path().join("out").exists());
+    // Names that differ only in case are one file on macOS and Windows: both rows are named,
+    // and the file as the first would have written it.
+    let roster = write(
+        dir.path(),
+        "case.csv",
+        "id,name,level,reviewer\nE1,Ana,L2,Dana\nE2,Bo,L2,Cy\nE3,Eve,L2,DANA\n",
+    );
+    let o = sheets(
+        dir.path(),
+        &roster,
+        &["--name-pattern", "{{ reviewer }}.xlsx"],
+    );
+    assert_code(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "this review and the one in roster row 2 would both be written to `Dana.xlsx`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("case.csv: row 4"), "{err}");
     assert!(!dir.path().join("out").exists());
 }

@@ -107,7 +107,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     };
     let plan = sheets::plan(ladder, roster.reviews, &opts).map_err(failure)?;
     let total = plan.len();
-    let skipped = plan.skipped.len();
+    let skipped = plan.skipped();
     let unchanged = plan.unchanged();
     let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
@@ -129,9 +129,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let written = result.map_err(failure)?;
+    result.map_err(failure)?;
     if !quiet {
-        print_summary(&plan, &written, &args.out);
+        print_summary(&plan, &args.out);
         if skipped > 0 {
             let left = skipped + unchanged;
             println!(
@@ -149,41 +149,46 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-/// `written`: indices in `plan.items`, in manifest order. Only what is printed is gathered.
-fn print_summary(plan: &sheets::Plan, written: &[usize], out: &Path) {
+/// What this run wrote. Gathers counts by reviewer and the few names printed, not the reviews.
+fn print_summary(plan: &sheets::Plan, out: &Path) {
     const SHOWN: usize = 20;
     const NAMES: usize = 6;
-    let reviews = || written.iter().filter_map(|&i| plan.review(i));
-    let people: std::collections::BTreeSet<&str> = reviews().map(|r| r.employee_id).collect();
-    // Reviewer → (workbooks, the first few reviews in manifest order).
-    let mut by_reviewer: BTreeMap<&str, (usize, Vec<sheets::roster::Review>)> = BTreeMap::new();
-    for r in reviews() {
-        let (n, first) = by_reviewer.entry(r.reviewer).or_default();
-        *n += 1;
-        if first.len() < NAMES {
-            first.push(r);
+    let written = plan.to_write().count();
+    let people = plan
+        .to_write()
+        .map(|r| r.employee_id)
+        .collect::<std::collections::HashSet<&str>>()
+        .len();
+    let mut by_reviewer: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in plan.to_write() {
+        *by_reviewer.entry(r.reviewer).or_default() += 1;
+    }
+    // The first few reviews (in roster order) of the reviewers shown.
+    let mut first: BTreeMap<&str, Vec<sheets::roster::Review>> = by_reviewer
+        .keys()
+        .take(SHOWN)
+        .map(|&k| (k, Vec::new()))
+        .collect();
+    for r in plan.to_write() {
+        if let Some(list) = first.get_mut(r.reviewer).filter(|l| l.len() < NAMES) {
+            list.push(r);
         }
     }
     println!(
-        "wrote {} review workbook{} for {} {} ({} reviewer{}) to {}",
-        written.len(),
-        plural(written.len()),
-        people.len(),
-        if people.len() == 1 {
-            "person"
-        } else {
-            "people"
-        },
+        "wrote {written} review workbook{} for {people} {} ({} reviewer{}) to {}",
+        plural(written),
+        if people == 1 { "person" } else { "people" },
         by_reviewer.len(),
         plural(by_reviewer.len()),
         out.display()
     );
-    for (reviewer, (n, first)) in by_reviewer.iter().take(SHOWN) {
-        let mut names: Vec<String> = first
+    for (reviewer, shown) in &first {
+        let n = by_reviewer.get(reviewer).copied().unwrap_or(0);
+        let mut names: Vec<String> = shown
             .iter()
             .map(|r| format!("{} (as {})", r.name, r.role.as_str()))
             .collect();
-        if *n > NAMES {
+        if n > NAMES {
             names.push(format!("and {} more", n - NAMES));
         }
         println!("  {reviewer} reviews {}", names.join(", "));

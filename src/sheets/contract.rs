@@ -429,7 +429,8 @@ pub struct Manifest {
     pub schema_version: u32,
     /// `rungs <version>` that wrote it.
     pub generator: String,
-    /// Sorted by `file`.
+    /// The entries kept from earlier runs as they were listed, then the last run's in roster
+    /// order. Readers look entries up by form id; the order is for people reading the file.
     pub reviews: Vec<ManifestEntry>,
 }
 
@@ -463,7 +464,7 @@ impl Manifest {
 /// Writes a [`Manifest`] holding `reviews` as pretty JSON, with the same bytes as
 /// `serde_json::to_writer_pretty(&Manifest::new(reviews))`, but taking the entries one at a
 /// time: each is built, written and dropped before the next, so a long roster never has all
-/// its entries in memory. `reviews` must already be in manifest order (sorted by `file`).
+/// its entries in memory. `reviews` must already be in manifest order.
 pub fn write_manifest<W, I>(w: W, reviews: I) -> serde_json::Result<()>
 where
     W: std::io::Write,

@@ -13,6 +13,7 @@ mod strings;
 pub mod writer;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -51,91 +52,79 @@ pub struct Options {
     pub epoch: i64,
 }
 
-/// One workbook to write: numbers only. Its provenance is derived again where it is needed
-/// ([`provenance`]) and its file name is kept in [`Plan::files`]: a long run's memory stays
-/// a few dozen bytes a review.
-#[derive(Debug)]
-struct Planned {
-    /// Index in [`Plan::reviews`].
-    review: usize,
-    /// The manifest's name of the file (its path in the output folder, `/`-separated): a
-    /// range of [`Plan::files`].
-    start: usize,
-    end: usize,
+/// What this run does with one review of the roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Build it and write it.
+    Write,
     /// The file is already there with exactly these bytes (an interrupted earlier run wrote
-    /// it): nothing to write, nothing that could hold answers is touched.
-    unchanged: bool,
+    /// it): nothing to write, nothing that could hold answers is touched; it is listed.
+    Unchanged,
+    /// The file exists and is left as it is (`skip_existing`); not listed by this run.
+    Skipped,
 }
 
-/// Everything ready to write.
+/// Everything ready to write: the roster and one byte a review. File names and provenance are
+/// derived again where they are needed, so a long run's memory stays flat.
 #[derive(Debug)]
 pub struct Plan {
     reviews: Reviews,
-    /// Sorted by manifest file name, the manifest's order.
-    items: Vec<Planned>,
-    /// The file names of all items, one after the other.
-    files: Box<str>,
-    /// Entries of an earlier manifest in the same folder that this run does not replace,
-    /// sorted by file name (stable: as they were listed).
+    /// One per review, in roster order (the manifest's order).
+    status: Box<[Status]>,
+    /// Entries of an earlier manifest in the same folder that this run does not replace, as
+    /// they were listed; the manifest lists them first.
     pub kept: Vec<ManifestEntry>,
-    /// Workbooks that exist and were left alone (`skip_existing`).
-    pub skipped: Vec<PathBuf>,
 }
 
 impl Plan {
     /// Workbooks in the plan (written, or found complete from an earlier run).
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.status.len() - self.skipped()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
     /// Workbooks found complete from an earlier run (nothing to write).
     pub fn unchanged(&self) -> usize {
-        self.items.iter().filter(|i| i.unchanged).count()
+        self.count(Status::Unchanged)
     }
 
-    /// The review of the `i`-th workbook (in manifest order).
-    pub fn review(&self, i: usize) -> Option<Review<'_>> {
-        self.items
-            .get(i)
-            .and_then(|item| self.reviews.get(item.review))
+    /// Workbooks that exist and are left alone (`skip_existing`).
+    pub fn skipped(&self) -> usize {
+        self.count(Status::Skipped)
     }
 
-    fn item_review(&self, item: &Planned) -> Review<'_> {
-        review_of(&self.reviews, item)
+    fn count(&self, status: Status) -> usize {
+        self.status.iter().filter(|&&s| s == status).count()
     }
 
-    fn file(&self, item: &Planned) -> &str {
-        file_of(&self.files, item)
-    }
-
-    /// The workbook's path in the output folder.
-    fn path(&self, opts: &Options, item: &Planned) -> PathBuf {
-        path_of(opts, self.file(item))
+    /// The reviews whose workbooks this run writes, in roster order (after a successful
+    /// [`write`], the workbooks it wrote).
+    pub fn to_write(&self) -> impl Iterator<Item = Review<'_>> {
+        self.reviews
+            .iter()
+            .zip(&self.status)
+            .filter(|(_, s)| **s == Status::Write)
+            .map(|(r, _)| r)
     }
 }
 
-fn review_of<'a>(reviews: &'a Reviews, item: &Planned) -> Review<'a> {
-    // Items are made from the reviews they index.
-    reviews.get(item.review).unwrap_or(EMPTY_REVIEW)
-}
-
-const EMPTY_REVIEW: Review<'static> = Review {
-    row: 0,
-    employee_id: "",
-    name: "",
-    current_level: "",
-    reviewer: "",
-    role: contract::ReviewerRole::Manager,
-    email: None,
-    team: None,
-};
-
-fn file_of<'a>(files: &'a str, item: &Planned) -> &'a str {
-    files.get(item.start..item.end).unwrap_or_default()
+/// The manifest's name of a review's workbook: its path in the output folder, `/`-separated.
+fn file_name(review: Review<'_>, opts: &Options) -> Result<String, String> {
+    let form_id = form_id(&opts.cycle, review.employee_id, review.reviewer);
+    let vars = NameVars {
+        cycle: &opts.cycle,
+        reviewer: review.reviewer,
+        employee_id: review.employee_id,
+        name: review.name,
+        level: review.current_level,
+        role: review.role.as_str(),
+        team: review.team.unwrap_or(""),
+        form_id: &form_id,
+    };
+    opts.pattern.render(&vars).map(|p| manifest_file(&p))
 }
 
 /// A workbook's path in the output folder from its manifest name (components never hold `/`).
@@ -193,33 +182,46 @@ pub fn check_date(s: &str) -> Result<(), String> {
     }
 }
 
-/// Works out every workbook's provenance, file name and instruction text, and checks that
-/// nothing would be lost: no two reviews share a file, no workbook exists (unless `force`;
-/// with `skip_existing` existing ones are left out of the plan), the manifest beside them can
-/// be read. Nothing is written here.
+/// Works out every workbook's file name and instruction text, and checks that nothing would
+/// be lost: no two reviews share a file, no workbook exists (unless `force`; with
+/// `skip_existing` existing ones are left out of the plan), the manifest beside them can be
+/// read. Nothing is written here. The plan keeps one byte a review beyond the roster; the
+/// collision check's table (16 bytes a review) is dropped before it returns.
 pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, Error> {
     let mut diags = Vec::new();
-    let mut items: Vec<Planned> = Vec::with_capacity(reviews.len());
-    let mut files = String::new();
-    // Items by the hash of their case-folded file name (macOS and Windows ignore case),
-    // compared folded: no second copy of every name.
+    let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
+    let (earlier, manifest_problem) = read_manifest(&manifest_path);
+    // An earlier entry is replaced when this run sends the same review, or writes its file
+    // (with --force, a pattern without the cycle or form id can name another cycle's
+    // workbook): one entry per file, describing the file as it is. Found by binary search in
+    // these two lists, which grow with the earlier manifest, not with this roster.
+    let mut replaced = vec![false; earlier.len()];
+    let index = |key: fn(&ManifestEntry) -> &str| {
+        let mut v: Vec<(&str, usize)> = earlier.iter().map(key).zip(0..).collect();
+        v.sort_unstable();
+        v
+    };
+    let by_form = index(|e| &e.provenance.form_id);
+    let by_file = index(|e| &e.file);
+    let mut replace = |list: &[(&str, usize)], key: &str| {
+        let from = list.partition_point(|(k, _)| *k < key);
+        for (_, i) in list[from..].iter().take_while(|(k, _)| *k == key) {
+            replaced[*i] = true;
+        }
+    };
+    let created = created_date(opts)?;
+    // (hash of the case-folded file name, review index): macOS and Windows ignore case. The
+    // earlier name is rendered again to compare, which a full 64-bit hash match alone asks
+    // for, so no name is kept.
     let hasher = RandomState::new();
-    let folded = |files: &str, item: &Planned| file_of(files, item).to_lowercase();
-    let mut taken: HashTable<usize> = HashTable::new();
+    let mut taken: HashTable<(u64, u32)> = HashTable::with_capacity(reviews.len());
+    let mut status = Vec::with_capacity(reviews.len());
+    let mut existing = Vec::new();
     for (index, review) in reviews.iter().enumerate() {
-        let prov = provenance(ladder, review, opts);
-        let vars = NameVars {
-            cycle: &opts.cycle,
-            reviewer: review.reviewer,
-            employee_id: review.employee_id,
-            name: review.name,
-            level: review.current_level,
-            role: review.role.as_str(),
-            team: review.team.unwrap_or(""),
-            form_id: &prov.form_id,
-        };
-        let file = match opts.pattern.render(&vars) {
-            Ok(p) => manifest_file(&p),
+        // Every review gets a status, so that indices agree; with a problem none is used.
+        status.push(Status::Write);
+        let file = match file_name(review, opts) {
+            Ok(f) => f,
             Err(e) => {
                 diags.push(
                     Diagnostic::error(
@@ -236,20 +238,25 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         };
         let key = file.to_lowercase();
         let hash = hasher.hash_one(key.as_str());
-        if let Some(first) = taken
-            .find(hash, |&i| folded(&files, &items[i]) == key)
-            .map(|&i| &items[i])
-        {
+        let mut first = None;
+        taken.find(hash, |&(h, j)| {
+            h == hash
+                && reviews.get(j as usize).is_some_and(|r| {
+                    let f = file_name(r, opts).unwrap_or_default();
+                    let same = f.to_lowercase() == key;
+                    if same {
+                        first = Some((r.row, f));
+                    }
+                    same
+                })
+        });
+        if let Some((row, first_file)) = first {
             diags.push(
                 Diagnostic::error(
                     "name-collision",
                     format!(
-                        "this review and the one in roster row {} would both be written to `{}`",
-                        review_of(&reviews, first).row,
-                        file_of(&files, first)
-                            .split('/')
-                            .collect::<PathBuf>()
-                            .display()
+                        "this review and the one in roster row {row} would both be written to `{}`",
+                        first_file.split('/').collect::<PathBuf>().display()
                     ),
                     Location::Cell {
                         file: opts.roster_name.clone(),
@@ -265,168 +272,145 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         }
         // Rendered here only to report template errors before anything is written; workers
         // render again so no thread holds every text at once.
+        let prov = provenance(ladder, review, opts);
         if let Err(d) = render_instructions(ladder, review, &prov, opts) {
             diags.push(*d);
             break;
         }
-        let start = files.len();
-        files.push_str(&file);
-        items.push(Planned {
-            review: index,
-            start,
-            end: files.len(),
-            unchanged: false,
-        });
-        taken.insert_unique(hash, items.len() - 1, |&i| {
-            hasher.hash_one(folded(&files, &items[i]).as_str())
-        });
-    }
-    drop(taken);
-    // A workbook identical to the one this run would write holds no answers: it is what an
-    // interrupted earlier run left, so re-running the same command completes the batch, and
-    // the manifest lists it.
-    if !opts.force {
-        let created = created_date(opts)?;
-        for item in &mut items {
-            let path = path_of(opts, file_of(&files, item));
-            if std::fs::symlink_metadata(&path).is_ok() {
-                let review = review_of(&reviews, item);
-                item.unchanged = std::fs::read(&path).ok().is_some_and(|old| {
-                    build(ladder, review, opts, &created).is_ok_and(|b| b.bytes == old)
-                });
-            }
-        }
-    }
-    let mut skipped = Vec::new();
-    if opts.skip_existing && !opts.force {
-        items.retain(|i| {
-            let path = path_of(opts, file_of(&files, i));
-            let exists = !i.unchanged && std::fs::symlink_metadata(&path).is_ok();
-            if exists {
-                skipped.push(path);
-            }
-            !exists
-        });
-    }
-    let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
-    let mut kept = Vec::new();
-    match std::fs::read(&manifest_path) {
-        Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
-            Ok(m) if m.format == contract::MANIFEST_FORMAT => {
-                let ours: std::collections::HashSet<String> = items
-                    .iter()
-                    .map(|i| {
-                        let r = review_of(&reviews, i);
-                        form_id(&opts.cycle, r.employee_id, r.reviewer)
-                    })
-                    .collect();
-                // An earlier entry is replaced when this run sends the same review, or writes
-                // its file (with --force, a pattern without the cycle or form id can name
-                // another cycle's workbook): one entry per file, describing the file as it is.
-                let our_files: std::collections::HashSet<&str> =
-                    items.iter().map(|i| file_of(&files, i)).collect();
-                kept = m
-                    .reviews
-                    .into_iter()
-                    .filter(|e| {
-                        !ours.contains(e.provenance.form_id.as_str())
-                            && !our_files.contains(e.file.as_str())
-                    })
-                    .collect();
-            }
-            _ => diags.push(
+        let Ok(index) = u32::try_from(index) else {
+            diags.push(
                 Diagnostic::error(
-                    "manifest-unreadable",
-                    "the manifest of earlier runs in this folder cannot be read",
+                    "roster-too-large",
+                    "the roster has more reviews than rungs can hold",
                     Location::File {
-                        file: manifest_path.display().to_string(),
+                        file: opts.roster_name.clone(),
                     },
                 )
-                .with_hint("move it away (it lists the reviews sent before) or choose another output folder with -o"),
-            ),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => diags.push(Diagnostic::error(
-            "manifest-unreadable",
-            format!("cannot read the manifest: {e}"),
-            Location::File {
-                file: manifest_path.display().to_string(),
-            },
-        )),
+                .with_hint("split the roster into several files and run rungs sheets on each"),
+            );
+            break;
+        };
+        taken.insert_unique(hash, (hash, index), |&(h, _)| h);
+        // A workbook identical to the one this run would write holds no answers: it is what
+        // an interrupted earlier run left, so re-running the same command completes the
+        // batch, and the manifest lists it.
+        let path = path_of(opts, &file);
+        if !opts.force && std::fs::symlink_metadata(&path).is_ok() {
+            let same = std::fs::read(&path).ok().is_some_and(|old| {
+                build(ladder, review, opts, &created).is_ok_and(|b| b.bytes == old)
+            });
+            if same {
+                status[index as usize] = Status::Unchanged;
+            } else if opts.skip_existing {
+                status[index as usize] = Status::Skipped;
+                // Left as it is: its earlier entry stays.
+                continue;
+            } else {
+                existing.push(path);
+            }
+        }
+        replace(&by_form, &prov.form_id);
+        replace(&by_file, &file);
     }
+    drop(taken);
+    drop((by_form, by_file));
+    diags.extend(manifest_problem);
     if !diags.is_empty() {
         return Err(Error::Input(diags));
     }
-    if !opts.force {
-        let existing: Vec<PathBuf> = items
-            .iter()
-            .filter(|i| !i.unchanged)
-            .map(|i| path_of(opts, file_of(&files, i)))
-            .filter(|p| std::fs::symlink_metadata(p).is_ok())
-            .collect();
-        if !existing.is_empty() {
-            return Err(Error::Exists(existing));
-        }
+    if !existing.is_empty() {
+        return Err(Error::Exists(existing));
     }
-    // In manifest order now, so that `write` can stream the manifest without sorting entries
-    // (file names are unique: collisions were refused above).
-    items.sort_unstable_by(|a, b| file_of(&files, a).cmp(file_of(&files, b)));
-    items.shrink_to_fit();
-    kept.sort_by(|a, b| a.file.cmp(&b.file));
+    let kept = earlier
+        .into_iter()
+        .zip(replaced)
+        .filter_map(|(e, replaced)| (!replaced).then_some(e))
+        .collect();
     Ok(Plan {
         reviews,
-        items,
-        files: files.into_boxed_str(),
+        status: status.into_boxed_slice(),
         kept,
-        skipped,
     })
 }
 
+/// The entries of the manifest of earlier runs in the output folder (none if there is
+/// none), or the problem that keeps it from being read.
+fn read_manifest(path: &std::path::Path) -> (Vec<ManifestEntry>, Option<Diagnostic>) {
+    let problem = match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
+            Ok(m) if m.format == contract::MANIFEST_FORMAT => return (m.reviews, None),
+            _ => Diagnostic::error(
+                "manifest-unreadable",
+                "the manifest of earlier runs in this folder cannot be read",
+                Location::File {
+                    file: path.display().to_string(),
+                },
+            )
+            .with_hint("move it away (it lists the reviews sent before) or choose another output folder with -o"),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Vec::new(), None),
+        Err(e) => Diagnostic::error(
+            "manifest-unreadable",
+            format!("cannot read the manifest: {e}"),
+            Location::File {
+                file: path.display().to_string(),
+            },
+        ),
+    };
+    (Vec::new(), Some(problem))
+}
+
+/// What a worker reports on one review.
+type Outcome = (usize, Result<Done, (PathBuf, String)>);
+
 /// Builds and writes every planned workbook on `threads` threads (the calling one among
-/// them), then the manifest. `done` is called after each workbook, from the thread that
-/// wrote it (for a progress bar). Returns the indices in
-/// `plan.items` of the workbooks this run wrote (not those found complete from an earlier
-/// run), in manifest order.
+/// them), and the manifest as they finish: the entries kept from earlier runs, then this
+/// run's in roster order. Workers take reviews in that order, so an entry waits only for the
+/// few workbooks still being built before it, and no more than those few are held. `done` is
+/// called after each workbook, from the thread that wrote it (for a progress bar). After
+/// success the workbooks written are [`Plan::to_write`].
 pub fn write(
     ladder: &Ladder,
     plan: &Plan,
     opts: &Options,
     threads: usize,
     done: &(dyn Fn() + Sync),
-) -> Result<Vec<usize>, Error> {
+) -> Result<(), Error> {
     let created = created_date(opts)?;
     let mode = if opts.force {
         Overwrite::Replace
     } else {
         Overwrite::Refuse
     };
+    let status = &plan.status;
     let next = AtomicUsize::new(0);
-    let items = &plan.items;
-    // Per workbook only its digests are kept (no heap): the manifest entries are built from
-    // the plan one at a time while the manifest is written, so memory stays flat however long
-    // the roster.
-    let mut results: Vec<Option<Done>> = Vec::new();
-    results.resize_with(items.len(), || None);
-    let mut failed = Vec::new();
-    // Takes the next workbook, builds and writes it; `None` when all are taken. Work is taken
-    // one item at a time, and no thread holds more than one workbook.
-    let work = || -> Option<(usize, Result<Done, String>)> {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let item = items.get(i)?;
-        let path = plan.path(opts, item);
-        let review = plan.item_review(item);
-        let outcome = write_one(ladder, review, item.unchanged, opts, &created, &path, mode);
+    // Takes the next review to write, builds and writes its workbook; `None` when all are
+    // taken. Work is taken one review at a time, and no thread holds more than one workbook.
+    let work = || -> Option<Outcome> {
+        let (i, review) = loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if *status.get(i)? != Status::Skipped {
+                break (i, plan.reviews.get(i)?);
+            }
+        };
+        let unchanged = status[i] == Status::Unchanged;
+        let outcome = file_name(review, opts)
+            .map_err(|e| (PathBuf::new(), e))
+            .and_then(|file| {
+                let path = path_of(opts, &file);
+                write_one(ladder, review, unchanged, opts, &created, &path, mode)
+                    .map(|d| Done { file, ..d })
+                    .map_err(|e| (path, e))
+            });
         done();
         Some((i, outcome))
     };
-    let mut record = |(i, outcome): (usize, Result<Done, String>)| match outcome {
-        Ok(d) => results[i] = Some(d),
-        Err(e) => failed.push((plan.path(opts, &items[i]), e)),
-    };
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Done, String>)>();
-    std::thread::scope(|s| {
+    let mut failed = Vec::new();
+    let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
+    let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
+    let saved = std::thread::scope(|s| {
         let work = &work;
-        for _ in 1..threads.clamp(1, items.len().max(1)) {
+        for _ in 1..threads.clamp(1, plan.len().max(1)) {
             let tx = tx.clone();
             s.spawn(move || {
                 while let Some(r) = work() {
@@ -437,50 +421,61 @@ pub fn write(
             });
         }
         drop(tx);
-        // This thread writes workbooks too: the memory it freed after reading the roster is
-        // reused for them (with jemalloc, freed pages stay with the thread's arena, and an idle
-        // arena keeps them resident).
-        while let Some(r) = work() {
-            record(r);
-            rx.try_iter().for_each(&mut record);
-        }
-        rx.iter().for_each(&mut record);
-    });
-    // The manifest lists the entries kept from earlier runs and the new ones, merged by file
-    // (both are sorted; a kept entry comes first on a tie), each built just before it is
-    // written and dropped after.
-    let mut new = items
-        .iter()
-        .zip(&results)
-        .filter_map(|(item, r)| {
-            r.as_ref()
-                .map(|d| manifest_entry(ladder, plan, item, opts, d))
-        })
-        .peekable();
-    let mut kept = plan.kept.iter().peekable();
-    let merged = std::iter::from_fn(|| match (kept.peek(), new.peek()) {
-        (Some(k), Some(n)) if k.file <= n.file => kept.next().map(Cow::Borrowed),
-        (_, Some(_)) => new.next().map(Cow::Owned),
-        (_, None) => kept.next().map(Cow::Borrowed),
-    });
-    let manifest_path = opts.out_dir.join(contract::MANIFEST_FILE);
-    let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
-        let mut w = BufWriter::new(f);
-        contract::write_manifest(&mut w, merged)?;
-        w.write_all(b"\n")?;
-        w.flush()
+        // Results that came back before one ahead of them in roster order (`None`: failed).
+        let mut early: BTreeMap<usize, Option<Done>> = BTreeMap::new();
+        let mut expected = 0;
+        let lost = std::cell::Cell::new(false);
+        let mut record = |(i, outcome): Outcome, early: &mut BTreeMap<usize, Option<Done>>| {
+            early.insert(i, outcome.map_err(|f| failed.push(f)).ok());
+        };
+        // This run's manifest entries in roster order, each built when its workbook is done.
+        // While the next one is not, this thread writes workbooks too (one more worker, and
+        // the memory it freed after reading the roster goes to workbooks, not idle).
+        let mut entries = std::iter::from_fn(|| {
+            loop {
+                while status.get(expected) == Some(&Status::Skipped) {
+                    expected += 1;
+                }
+                let review = plan.reviews.get(expected)?;
+                if let Some(d) = early.remove(&expected) {
+                    expected += 1;
+                    match d {
+                        Some(d) => return Some(manifest_entry(ladder, review, opts, d)),
+                        None => continue,
+                    }
+                }
+                // All taken and the senders gone without it: a worker died (its panic is
+                // raised when the scope ends); the manifest must not end here.
+                let Some(r) = work().or_else(|| rx.recv().ok()) else {
+                    lost.set(true);
+                    return None;
+                };
+                record(r, &mut early);
+                for r in rx.try_iter() {
+                    record(r, &mut early);
+                }
+            }
+        });
+        let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
+            let mut w = BufWriter::new(f);
+            let kept = plan.kept.iter().map(Cow::Borrowed);
+            contract::write_manifest(&mut w, kept.chain(entries.by_ref().map(Cow::Owned)))?;
+            if lost.get() {
+                return Err(std::io::Error::other("a workbook was lost"));
+            }
+            w.write_all(b"\n")?;
+            w.flush()
+        });
+        // Should the manifest fail, the workbooks are written all the same (as they were
+        // when it was written last).
+        entries.for_each(drop);
+        saved
     });
     if let Err(e) = saved {
         failed.push((manifest_path, e.to_string()));
     }
     if failed.is_empty() {
-        // Workbooks found complete from an earlier run are in the manifest, not in "written".
-        Ok(results
-            .iter()
-            .enumerate()
-            .filter(|&(i, r)| r.is_some() && !items[i].unchanged)
-            .map(|(i, _)| i)
-            .collect())
+        Ok(())
     } else {
         failed.sort();
         Err(Error::Write(failed))
@@ -496,26 +491,21 @@ fn manifest_file(rel: &std::path::Path) -> String {
 }
 
 /// The manifest entry of a workbook written (or found complete).
-fn manifest_entry(
-    ladder: &Ladder,
-    plan: &Plan,
-    item: &Planned,
-    opts: &Options,
-    d: &Done,
-) -> ManifestEntry {
+fn manifest_entry(ladder: &Ladder, review: Review<'_>, opts: &Options, d: Done) -> ManifestEntry {
     ManifestEntry {
-        provenance: provenance(ladder, plan.item_review(item), opts),
-        file: plan.file(item).to_owned(),
+        provenance: provenance(ladder, review, opts),
+        file: d.file,
         locked_text_sha256: hex(&d.locked),
-        file_sha256: hex(&d.file),
+        file_sha256: hex(&d.sha256),
         competencies: d.competencies as usize,
     }
 }
 
-/// What a worker reports for a workbook it wrote: digests only, no heap.
+/// What a worker reports for a workbook it wrote: its manifest name and digests.
 struct Done {
+    file: String,
     locked: [u8; 32],
-    file: [u8; 32],
+    sha256: [u8; 32],
     competencies: u32,
 }
 
@@ -619,8 +609,9 @@ fn write_one(
         })?;
     }
     Ok(Done {
+        file: String::new(),
         locked: built.locked_digest,
-        file: Sha256::digest(&built.bytes).into(),
+        sha256: Sha256::digest(&built.bytes).into(),
         competencies: u32::try_from(built.competencies).unwrap_or(u32::MAX),
     })
 }
