@@ -122,20 +122,14 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     } else {
         "maybe"
     };
-    let shared = Shared::new(
-        fonts,
-        layouts,
-        json,
-        date,
-        &[("paper", opts.paper.name()), ("marks", marks)],
-    );
+    let inputs = [("paper", opts.paper.name()), ("marks", marks)];
+    let shared = Shared::new(fonts, layouts, json, date, &inputs);
     let names = file_names(ladder, &jobs);
 
     let context = Context {
         ladder,
         shared: &shared,
-        paper: &opts.paper,
-        marks,
+        inputs,
         own_library: opts.layouts.is_some(),
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
@@ -252,9 +246,9 @@ fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
 struct Context<'a> {
     ladder: &'a Ladder,
     shared: &'a Shared,
-    paper: &'a Paper,
-    /// `sys.inputs.marks`: `none` when glyph composition has nothing to do, else `maybe`.
-    marks: &'static str,
+    /// The `sys.inputs` every document gets: `paper`, and `marks` (`none` when glyph
+    /// composition has nothing to do, else `maybe`).
+    inputs: [(&'static str, &'a str); 2],
     /// Whether each document gets a library of its own with the level code in `sys.inputs`,
     /// as layouts made before `/data.json` had `job` expect. The built-in layouts read the
     /// level from `job`, so all their documents share one library.
@@ -386,15 +380,19 @@ impl Context<'_> {
             Job::Level(i) => (layouts::LEVEL, Some(self.ladder.levels[*i].code.as_str())),
         };
         let id = Shared::id(main).expect("a valid built-in path");
-        let mut inputs = vec![("paper", self.paper.name()), ("marks", self.marks)];
-        if let Some(code) = level {
-            inputs.push(("level", code));
-        }
+        // A library of its own only where the level must be in `sys.inputs` (see `own_library`).
+        let own_inputs = self.own_library.then(|| {
+            self.inputs
+                .iter()
+                .copied()
+                .chain(level.map(|code| ("level", code)))
+                .collect::<Vec<_>>()
+        });
         let world = DocWorld::new(
             self.shared,
             id,
             self.shared.data_for(level),
-            self.own_library.then_some(inputs.as_slice()),
+            own_inputs.as_deref(),
         );
         let warned = typst::compile::<PagedDocument>(&world);
         let mut diagnostics = diagnostics::convert(&world, Stage::Layout, &warned.warnings);
