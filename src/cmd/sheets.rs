@@ -153,16 +153,14 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
 fn print_summary(plan: &sheets::Plan, out: &Path) {
     const SHOWN: usize = 20;
     const NAMES: usize = 6;
-    let written = plan.to_write().count();
-    let people = plan
-        .to_write()
-        .map(|r| r.employee_id)
-        .collect::<std::collections::HashSet<&str>>()
-        .len();
+    let mut people = std::collections::HashSet::new();
     let mut by_reviewer: BTreeMap<&str, usize> = BTreeMap::new();
     for r in plan.to_write() {
+        people.insert(r.employee_id);
         *by_reviewer.entry(r.reviewer).or_default() += 1;
     }
+    let written: usize = by_reviewer.values().sum();
+    let people = people.len();
     // The first few reviews (in roster order) of the reviewers shown.
     let mut first: BTreeMap<&str, Vec<sheets::roster::Review>> = by_reviewer
         .keys()
