@@ -353,6 +353,110 @@ fn three_and_eight_level_ladders_render() {
     }
 }
 
+/// A ladder whose matrix runs over several pages: 4 levels, 3 areas of 5 competencies, cells of
+/// one to three bullets of varied length (none so tall that its row may break). Every bullet
+/// carries a tag `Qa{area}c{competency}l{level}b{bullet}` that pdftotext finds on its page.
+fn long_matrix_ladder() -> String {
+    let words = [
+        "reviews designs with the team",
+        "writes the runbook others follow during incidents",
+        "mentors newer engineers through their first on-call weeks",
+        "keeps service-level objectives honest and visible to stakeholders",
+    ];
+    let mut s = "# Long matrix
+
+"
+    .to_owned();
+    for l in 1..=4 {
+        let _ = write!(
+            s,
+            "## Level {l} (P{l})
+
+"
+        );
+        for a in 1..=3 {
+            let _ = write!(
+                s,
+                "### Area {a}
+
+"
+            );
+            for c in 1..=5 {
+                let _ = write!(
+                    s,
+                    "#### Skill {a}.{c}
+
+"
+                );
+                for b in 1..=1 + (a + c + l) % 3 {
+                    let mut text = format!("Qa{a}c{c}l{l}b{b}");
+                    for w in 0..=(a * c + l + b) % 4 {
+                        text.push(' ');
+                        text.push_str(words[(w + b) % words.len()]);
+                    }
+                    let _ = writeln!(s, "- {text}.");
+                }
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn matrix_rows_stay_whole_and_area_titles_keep_a_row() {
+    let tmp = tempdir();
+    let ladder = write(tmp.path(), "l.md", &long_matrix_ladder());
+    let o = pdf(tmp.path(), &ladder, &["--matrix"]);
+    assert_code(&o, 0);
+    let matrix = tmp.path().join("out/matrix.pdf");
+    let count: usize = pdf_info(&matrix)["Pages"].parse().expect("page count");
+    assert!(count >= 3, "the matrix should run over pages, has {count}");
+    let pages: Vec<String> = (1..=count)
+        .map(|p| {
+            let p = p.to_string();
+            let out = tool(
+                Command::new("pdftotext")
+                    .args(["-raw", "-f", &p, "-l", &p])
+                    .arg(&matrix)
+                    .arg("-"),
+            );
+            squash(&String::from_utf8_lossy(&out.stdout))
+        })
+        .collect();
+    for a in 1..=3 {
+        for c in 1..=5 {
+            // Every bullet of a competency's row, at every level, is on one page.
+            let tag = format!("Qa{a}c{c}l");
+            let on: Vec<usize> = (0..count).filter(|&p| pages[p].contains(&tag)).collect();
+            assert_eq!(
+                on.len(),
+                1,
+                "the row of skill {a}.{c} is split over pages {on:?}"
+            );
+            for l in 1..=4 {
+                for b in 1..=1 + (a + c + l) % 3 {
+                    let bullet = format!("Qa{a}c{c}l{l}b{b}");
+                    assert!(
+                        pages[on[0]].contains(&bullet),
+                        "{bullet} is not with its row"
+                    );
+                }
+            }
+        }
+        // An area's title never ends a page without one of its rows under it.
+        for (p, text) in pages.iter().enumerate() {
+            if text.contains(&format!("Area{a}")) {
+                assert!(
+                    text.contains(&format!("Qa{a}c")),
+                    "page {} shows Area {a} with none of its rows",
+                    p + 1
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn hostile_ladder_text_prints_literally() {
     let tmp = tempdir();
