@@ -149,6 +149,18 @@ pub struct ItemChange {
     pub segments: Vec<Segment>,
     /// For `reworded`: the text it was matched with at the level below.
     pub previous: Option<String>,
+    /// The expectation's text as runs to print, `added` where the words are new at this level:
+    /// the word diff read for display (see `ladder::marked_runs`). Empty only if the diff does not
+    /// line up with the text.
+    #[serde(default)]
+    pub runs: Vec<Run>,
+}
+
+/// A run of an expectation's text as printed, marked (`added`) or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub text: String,
+    pub added: bool,
 }
 
 /// Status of one expectation relative to the level below.

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use similar::{ChangeTag, TextDiff};
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::model::{
-    Change, ChangeStatus, Expectation, ItemChange, ItemStatus, Segment, SegmentKind,
+    Change, ChangeStatus, Expectation, ItemChange, ItemStatus, Run, Segment, SegmentKind,
 };
 
 /// Below this word-similarity an expectation counts as new rather than reworded.
@@ -34,6 +35,73 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Segment> {
         }
     }
     out
+}
+
+/// `text` as runs to print, with the words `segments` (its word diff) adds marked: what a level's
+/// document highlights. Marks cover words only, never the spaces around them; a single short kept
+/// word between two added runs ("to", "in", "and") is marked with them, so a rewritten phrase
+/// reads as one mark rather than a picket fence. The runs always concatenate to `text`; empty if
+/// the diff's words are not found in order in `text`.
+pub fn marked_runs(text: &str, segments: &[Segment]) -> Vec<Run> {
+    // (added, text before the words, the words), then what follows the last of them.
+    let mut runs: Vec<(bool, &str, &str)> = Vec::new();
+    let mut rest = text;
+    for seg in segments {
+        let core = seg.text.trim();
+        if seg.kind == SegmentKind::Removed || core.is_empty() {
+            continue;
+        }
+        let Some(pos) = rest.find(core) else {
+            return Vec::new();
+        };
+        runs.push((seg.kind == SegmentKind::Added, &rest[..pos], core));
+        rest = &rest[pos + core.len()..];
+    }
+    for i in 1..runs.len().saturating_sub(1) {
+        let (added, _, words) = runs[i];
+        if !added
+            && runs[i - 1].0
+            && runs[i + 1].0
+            && words.graphemes(true).count() <= 3
+            && !words.contains(' ')
+        {
+            runs[i].0 = true;
+        }
+    }
+    // Neighbouring runs of one kind become one, the spaces between them included.
+    let mut out: Vec<Run> = Vec::new();
+    let mut push = |text: &str, added: bool| match out.last_mut() {
+        _ if text.is_empty() => {}
+        Some(last) if last.added == added => last.text.push_str(text),
+        _ => out.push(Run {
+            text: text.to_owned(),
+            added,
+        }),
+    };
+    let mut marking = false;
+    for (added, gap, words) in runs {
+        // A gap between two marked runs is marked too; before a mark it is not.
+        push(gap, added && marking);
+        push(words, added);
+        marking = added;
+    }
+    push(rest, false);
+    out
+}
+
+/// One expectation's comparison, with its runs to print.
+fn item_change(
+    text: &str,
+    status: ItemStatus,
+    segments: Vec<Segment>,
+    previous: Option<String>,
+) -> ItemChange {
+    ItemChange {
+        status,
+        runs: marked_runs(text, &segments),
+        segments,
+        previous,
+    }
 }
 
 /// Similarity of two texts in 0..=1 (share of words in common).
@@ -168,14 +236,11 @@ pub fn compare(below: Option<&[Expectation]>, here: &[Expectation]) -> Change {
             .find(|(i, b)| !used[*i] && b.text == e.text);
         if let Some((i, _)) = exact {
             used[i] = true;
-            items.push(ItemChange {
-                status: ItemStatus::Same,
-                segments: vec![Segment {
-                    text: e.text.clone(),
-                    kind: SegmentKind::Same,
-                }],
-                previous: None,
-            });
+            let same = vec![Segment {
+                text: e.text.clone(),
+                kind: SegmentKind::Same,
+            }];
+            items.push(item_change(&e.text, ItemStatus::Same, same, None));
             continue;
         }
         // The most similar unused bullet below (the first of equals) if it is similar enough.
@@ -194,20 +259,20 @@ pub fn compare(below: Option<&[Expectation]>, here: &[Expectation]) -> Change {
         match best {
             Some((i, _)) => {
                 used[i] = true;
-                items.push(ItemChange {
-                    status: ItemStatus::Reworded,
-                    segments: word_diff(&below[i].text, &e.text),
-                    previous: Some(below[i].text.clone()),
-                });
+                items.push(item_change(
+                    &e.text,
+                    ItemStatus::Reworded,
+                    word_diff(&below[i].text, &e.text),
+                    Some(below[i].text.clone()),
+                ));
             }
-            _ => items.push(ItemChange {
-                status: ItemStatus::New,
-                segments: vec![Segment {
+            _ => {
+                let added = vec![Segment {
                     text: e.text.clone(),
                     kind: SegmentKind::Added,
-                }],
-                previous: None,
-            }),
+                }];
+                items.push(item_change(&e.text, ItemStatus::New, added, None));
+            }
         }
     }
     let removed: Vec<String> = below
@@ -301,6 +366,122 @@ mod tests {
             .map(|s| s.text.as_str())
             .collect();
         assert_eq!(before, old);
+    }
+
+    fn seg(text: &str, kind: SegmentKind) -> Segment {
+        Segment {
+            text: text.into(),
+            kind,
+        }
+    }
+
+    /// (text, added) of each run.
+    fn runs(text: &str, segments: &[Segment]) -> Vec<(String, bool)> {
+        marked_runs(text, segments)
+            .into_iter()
+            .map(|m| (m.text, m.added))
+            .collect()
+    }
+
+    #[test]
+    fn marks_cover_added_words_not_the_spaces_around_them() {
+        let c = compare(
+            Some(&[exp("Works on small projects.")]),
+            &[exp("Works on large projects.")],
+        );
+        let got: Vec<_> = c.items[0]
+            .runs
+            .iter()
+            .map(|m| (m.text.as_str(), m.added))
+            .collect();
+        assert_eq!(
+            got,
+            [("Works on ", false), ("large", true), (" projects.", false)]
+        );
+        // A new bullet is marked whole, one the same as below not at all.
+        let c = compare(Some(&[exp("Same.")]), &[exp("Same."), exp("All new.")]);
+        assert_eq!(
+            c.items[0].runs,
+            [Run {
+                text: "Same.".into(),
+                added: false
+            }]
+        );
+        assert_eq!(
+            c.items[1].runs,
+            [Run {
+                text: "All new.".into(),
+                added: true
+            }]
+        );
+    }
+
+    #[test]
+    fn a_short_kept_word_between_two_marks_joins_them() {
+        use SegmentKind::{Added, Removed, Same};
+        let text = "Plans and leads incident reviews";
+        let segments = [
+            seg("Plans", Added),
+            seg("Joins", Removed),
+            seg(" and ", Same),
+            seg("leads", Added),
+            seg(" incident reviews", Same),
+        ];
+        assert_eq!(
+            runs(text, &segments),
+            [
+                ("Plans and leads".to_owned(), true),
+                (" incident reviews".to_owned(), false)
+            ]
+        );
+        // Four letters is a word worth showing as kept; so is a kept phrase.
+        for kept in [" with ", " at the "] {
+            let text = format!("Plans{kept}reviews");
+            let segments = [seg("Plans", Added), seg(kept, Same), seg("reviews", Added)];
+            assert_eq!(
+                runs(&text, &segments),
+                [
+                    ("Plans".to_owned(), true),
+                    (kept.to_owned(), false),
+                    ("reviews".to_owned(), true)
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn runs_always_rebuild_the_text() {
+        let pairs = [
+            (
+                "Is sought out for advice and pitches projects to the team.",
+                "Is sought for advice. Pitches projects and plans to the whole team.",
+            ),
+            (
+                "Handles “simple” incidents — with help.",
+                "Handles “complex” incidents — alone, and writes them up.",
+            ),
+            ("", "Brand new."),
+            ("Gone entirely.", ""),
+            ("a  b", "a b c"),
+        ];
+        for (old, new) in pairs {
+            let marks = marked_runs(new, &word_diff(old, new));
+            let rebuilt: String = marks.iter().map(|m| m.text.as_str()).collect();
+            assert_eq!(rebuilt, new, "{old:?} → {new:?}");
+            for m in marks.iter().filter(|m| m.added) {
+                assert_eq!(
+                    m.text.trim(),
+                    m.text,
+                    "a mark with spaces at its ends: {m:?}"
+                );
+            }
+            assert!(
+                marks.windows(2).all(|w| w[0].added != w[1].added),
+                "{marks:?}"
+            );
+        }
+        // A diff of some other text cannot be shown: no runs, and the layout prints it plain.
+        assert!(marked_runs("Other text", &[seg("Plans", SegmentKind::Added)]).is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-pub use changes::{coverage, similarity, word_diff};
+pub use changes::{coverage, marked_runs, similarity, word_diff};
 pub use parse::{plain_text, slug};
 
 use crate::diag::{Diagnostic, LineIndex, Location, Severity, render_all};
