@@ -244,10 +244,15 @@ impl Ladder {
             .sum()
     }
 
-    /// The model as pretty JSON (the data contract).
+    /// The model as pretty JSON (the data contract), for people to read.
     pub fn to_json(&self) -> String {
         // Serialising plain structs with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// The same JSON without whitespace, for programs: the layouts parse about half the bytes.
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 

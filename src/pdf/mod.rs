@@ -92,7 +92,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     // The fonts are parsed while the ladder becomes JSON: both come before any typesetting.
     let (fonts, json) = std::thread::scope(|s| {
         let fonts = s.spawn(|| fonts::Fonts::load(&opts.font_paths));
-        let json = ladder.to_json();
+        let json = ladder.to_compact_json();
         let fonts = fonts
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
