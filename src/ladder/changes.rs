@@ -256,23 +256,20 @@ pub fn compare(below: Option<&[Expectation]>, here: &[Expectation]) -> Change {
                 best = Some((i, ratio));
             }
         }
-        match best {
-            Some((i, _)) => {
-                used[i] = true;
-                items.push(item_change(
-                    &e.text,
-                    ItemStatus::Reworded,
-                    word_diff(&below[i].text, &e.text),
-                    Some(below[i].text.clone()),
-                ));
-            }
-            _ => {
-                let added = vec![Segment {
-                    text: e.text.clone(),
-                    kind: SegmentKind::Added,
-                }];
-                items.push(item_change(&e.text, ItemStatus::New, added, None));
-            }
+        if let Some((i, _)) = best {
+            used[i] = true;
+            items.push(item_change(
+                &e.text,
+                ItemStatus::Reworded,
+                word_diff(&below[i].text, &e.text),
+                Some(below[i].text.clone()),
+            ));
+        } else {
+            let added = vec![Segment {
+                text: e.text.clone(),
+                kind: SegmentKind::Added,
+            }];
+            items.push(item_change(&e.text, ItemStatus::New, added, None));
         }
     }
     let removed: Vec<String> = below
