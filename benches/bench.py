@@ -209,6 +209,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=5, help="runs of each step at scales ≤ 1000")
     ap.add_argument("--work", default=str(REPO / "target" / "bench"))
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--pdf-rounds", type=int, default=0,
+                    help="also time `rungs pdf` and the PyPI compiler alternately, this many "
+                         "rounds each (a host whose speed drifts then slows both alike)")
     ap.add_argument("--ladder", default=str(REPO / "ladder" / "titles-for-ops.md"))
     a = ap.parse_args()
 
@@ -238,6 +241,12 @@ def main():
             results.append(measure("pdf", "typst (PyPI)", "ladder", r.items,
                                    lambda: [py, me, "peer", "typst", *peer],
                                    a.repeat, prepare=fresh(work / "typst-pdf"), env=env))
+            if a.pdf_rounds > 0:
+                interleaved(a.pdf_rounds, env, {
+                    "rungs": (rungs + ["pdf", "-o", str(pdf_out)], fresh(pdf_out)),
+                    "typst (PyPI)": ([py, me, "peer", "typst", *peer],
+                                     fresh(work / "typst-pdf")),
+                })
 
     for scale in [int(s) for s in a.scales.split(",") if s.strip()]:
         roster = work / f"roster-{scale}.csv"
@@ -277,6 +286,21 @@ def main():
     print()
     print(table)
     print(f"(also in {work / 'results.md'})")
+
+
+def interleaved(rounds: int, env, cmds: dict):
+    """Runs each command once per round, in turn, and prints the spread of their wall times."""
+    walls = {name: [] for name in cmds}
+    for _ in range(rounds):
+        for name, (cmd, prepare) in cmds.items():
+            prepare()
+            walls[name].append(run_measured(cmd, env=env)[0] * 1000)
+    print(f"  pdf    interleaved, {rounds} rounds:")
+    for name, w in walls.items():
+        q = statistics.quantiles(w, n=4)
+        print(f"    {name:14} median {statistics.median(w):6.1f} ms  p25 {q[0]:6.1f}  "
+              f"p75 {q[2]:6.1f}  min {min(w):6.1f}")
+    return walls
 
 
 def may_need_composition(text: str) -> bool:
