@@ -36,6 +36,18 @@ fn pdf_text(pdf: &Path) -> String {
     squash(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// Like `pdf_text`, of one page (from 1).
+fn page_text(pdf: &Path, page: usize) -> String {
+    let n = page.to_string();
+    let out = tool(
+        Command::new("pdftotext")
+            .args(["-raw", "-f", &n, "-l", &n])
+            .arg(pdf)
+            .arg("-"),
+    );
+    squash(&String::from_utf8_lossy(&out.stdout))
+}
+
 fn squash(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{ad}')
@@ -227,14 +239,7 @@ fn bundled_ladder_prints_every_bullet_with_fonts_sizes_and_metadata() {
         .expect("fingerprint")
         .to_owned();
     for page in 1..=pages {
-        let n = page.to_string();
-        let text = tool(
-            Command::new("pdftotext")
-                .args(["-raw", "-f", &n, "-l", &n])
-                .arg(&matrix)
-                .arg("-"),
-        );
-        let text = squash(&String::from_utf8_lossy(&text.stdout));
+        let text = page_text(&matrix, page);
         for header in ["L1JuniorSRE", "L3SeniorSRE", "L5PrincipalSRE", &fingerprint] {
             assert!(
                 text.contains(header),
@@ -412,18 +417,7 @@ fn matrix_rows_stay_whole_and_area_titles_keep_a_row() {
     let matrix = tmp.path().join("out/matrix.pdf");
     let count: usize = pdf_info(&matrix)["Pages"].parse().expect("page count");
     assert!(count >= 3, "the matrix should run over pages, has {count}");
-    let pages: Vec<String> = (1..=count)
-        .map(|p| {
-            let p = p.to_string();
-            let out = tool(
-                Command::new("pdftotext")
-                    .args(["-raw", "-f", &p, "-l", &p])
-                    .arg(&matrix)
-                    .arg("-"),
-            );
-            squash(&String::from_utf8_lossy(&out.stdout))
-        })
-        .collect();
+    let pages: Vec<String> = (1..=count).map(|p| page_text(&matrix, p)).collect();
     for a in 1..=3 {
         for c in 1..=5 {
             // Every bullet of a competency's row, at every level, is on one page.
