@@ -94,6 +94,12 @@ impl Shared {
     }
 
     fn read_uncached(&self, id: FileId) -> FileResult<Found> {
+        if is_data(id) {
+            return Ok(Found {
+                bytes: Bytes::from_string(self.data.clone()),
+                shown: "data.json (the ladder's data)".into(),
+            });
+        }
         let vpath = match id.root() {
             VirtualRoot::Project => id.vpath(),
             VirtualRoot::Package(spec) => {
@@ -105,12 +111,6 @@ impl Shared {
                 ))));
             }
         };
-        if vpath.get_without_slash() == layouts::DATA {
-            return Ok(Found {
-                bytes: Bytes::from_string(self.data.clone()),
-                shown: "data.json (the ladder's data)".into(),
-            });
-        }
         self.layouts.read(vpath)
     }
 
@@ -129,6 +129,12 @@ impl Shared {
         lock(&self.sources).insert(id, result.clone());
         result
     }
+}
+
+/// Whether `id` is `/data.json`, the ladder's data, which rungs serves: a file of that name in
+/// the layouts folder is never read.
+fn is_data(id: FileId) -> bool {
+    id.root() == &VirtualRoot::Project && id.vpath().get_without_slash() == layouts::DATA
 }
 
 /// A poisoned lock only means another document's thread panicked; the cache is still sound.
@@ -195,7 +201,8 @@ impl World for DocWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id.root() == &VirtualRoot::Project && id.vpath().get_without_slash() == layouts::DATA {
+        // This document's own data, with its job (`Shared::data_for`).
+        if is_data(id) {
             return Ok(self.data.clone());
         }
         self.shared.read(id)
