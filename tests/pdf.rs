@@ -32,16 +32,21 @@ const LETTER: (f64, f64) = (612.0, 792.0);
 /// Text of a PDF as poppler extracts it, with all whitespace removed: line breaks fall anywhere
 /// in a table cell, so only the sequence of visible characters is compared.
 fn pdf_text(pdf: &Path) -> String {
-    let out = tool(Command::new("pdftotext").arg("-raw").arg(pdf).arg("-"));
-    squash(&String::from_utf8_lossy(&out.stdout))
+    extract_text(pdf, &[])
 }
 
 /// Like `pdf_text`, of one page (from 1).
 fn page_text(pdf: &Path, page: usize) -> String {
     let n = page.to_string();
+    extract_text(pdf, &["-f", &n, "-l", &n])
+}
+
+/// pdftotext's reading of `pdf` (with these extra arguments), whitespace removed.
+fn extract_text(pdf: &Path, args: &[&str]) -> String {
     let out = tool(
         Command::new("pdftotext")
-            .args(["-raw", "-f", &n, "-l", &n])
+            .arg("-raw")
+            .args(args)
             .arg(pdf)
             .arg("-"),
     );
