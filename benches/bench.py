@@ -300,7 +300,6 @@ def interleaved(rounds: int, env, cmds: dict):
         q = statistics.quantiles(w, n=4)
         print(f"    {name:14} median {statistics.median(w):6.1f} ms  p25 {q[0]:6.1f}  "
               f"p75 {q[2]:6.1f}  min {min(w):6.1f}")
-    return walls
 
 
 def may_need_composition(text: str) -> bool:
