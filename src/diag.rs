@@ -1,17 +1,33 @@
-//! Diagnostics shown to users: errors and warnings located in their files, rendered with the
-//! offending line, a caret and a hint (the style of rustc, just and typst).
+//! The one error type of rungs: typed diagnostics (code, severity, message, location, hints and
+//! details as data) and the [`Error`] that carries them out of the library. Nothing here turns
+//! them into text: the command line does that, in one place (`cli::report`).
 
-use std::fmt;
+use serde::Serialize;
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Something worth knowing that needs no action (a duplicate counted once, a review not
+    /// returned).
+    Note,
     Warning,
     Error,
 }
 
-/// Where in a user's file a diagnostic points.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Severity {
+    /// The word for it, as written in messages and outputs: `error`, `warning`, `note`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// Where in a user's input a diagnostic points.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Location {
     /// Nothing more precise than the file.
     File { file: String },
@@ -31,108 +47,155 @@ pub enum Location {
     },
 }
 
-/// One problem found in a user's input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Location {
+    /// The file the location is in.
+    pub fn file(&self) -> &str {
+        match self {
+            Self::File { file } | Self::Text { file, .. } | Self::Cell { file, .. } => file,
+        }
+    }
+}
+
+/// One problem found in a user's input or in running a command.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Short stable code, e.g. `bullet-outside-competency`; tests and users can grep for it.
     pub code: &'static str,
     /// Lowercase, no trailing period.
     pub message: String,
-    pub location: Location,
-    /// How to fix it.
-    pub hint: Option<String>,
+    /// Where it is; `None` for problems of the run as a whole (a setting, the output folder).
+    pub location: Option<Location>,
+    /// How to fix it, one suggestion each.
+    pub hints: Vec<String>,
+    /// Items the message is about (files, cells), listed under it.
+    pub details: Vec<String>,
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+    fn new(
+        severity: Severity,
+        code: &'static str,
+        message: String,
+        location: Option<Location>,
+    ) -> Self {
         Self {
-            severity: Severity::Error,
+            severity,
             code,
-            message: message.into(),
+            message,
             location,
-            hint: None,
+            hints: Vec::new(),
+            details: Vec::new(),
         }
     }
 
+    /// An error at a place in the user's input.
+    pub fn error(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+        Self::new(Severity::Error, code, message.into(), Some(location))
+    }
+
+    /// A warning at a place in the user's input.
     pub fn warning(code: &'static str, message: impl Into<String>, location: Location) -> Self {
-        Self {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-            location,
-            hint: None,
-        }
+        Self::new(Severity::Warning, code, message.into(), Some(location))
+    }
+
+    /// An error of the run as a whole (a setting, the output), with no place in a file.
+    pub fn failure(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message.into(), None)
+    }
+
+    /// A note on the run as a whole: worth knowing, nothing to do.
+    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, code, message.into(), None)
     }
 
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hints.push(hint.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_details(mut self, details: impl IntoIterator<Item = String>) -> Self {
+        self.details.extend(details);
         self
     }
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
 
-    /// `file:line:col`, `file: sheet 'S', cell C` or `file`.
-    pub fn position(&self) -> String {
-        match &self.location {
-            Location::File { file } => file.clone(),
-            Location::Text {
-                file, line, col, ..
-            } => format!("{file}:{line}:{col}"),
-            Location::Cell {
-                file,
-                sheet: Some(sheet),
-                cell,
-            } => format!("{file}: sheet '{sheet}', {cell}"),
-            Location::Cell {
-                file,
-                sheet: None,
-                cell,
-            } => format!("{file}: {cell}"),
+/// What kind of failure ends a command; the command line maps it to an exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input (ladder, roster, workbooks, settings) has problems.
+    Input,
+    /// Output could not be written, or something else failed while running.
+    Failed,
+}
+
+/// Why a command could not do its job: every problem found, ready to be shown. Warnings found
+/// on the way may be among the diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Error {
+    /// Problems in the input.
+    pub fn input(diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            kind: ErrorKind::Input,
+            diagnostics,
         }
+    }
+
+    /// A failure to write output or to run.
+    pub fn failed(diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            kind: ErrorKind::Failed,
+            diagnostics,
+        }
+    }
+
+    /// Adds a diagnostic after the others (typically a closing summary).
+    #[must_use]
+    pub fn and(mut self, d: Diagnostic) -> Self {
+        self.diagnostics.push(d);
+        self
+    }
+
+    /// Errors among the diagnostics.
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        writeln!(f, "{label}[{}]: {}", self.code, self.message)?;
-        writeln!(f, "  --> {}", self.position())?;
-        if let Location::Text {
-            line,
-            col,
-            source_line,
-            width,
-            ..
-        } = &self.location
-        {
-            let gutter = line.to_string().len();
-            let pad = " ".repeat(gutter);
-            // Tabs would misalign the caret: show them as single spaces.
-            let shown: String = source_line
-                .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
-                .collect();
-            writeln!(f, "{pad} |")?;
-            writeln!(f, "{line} | {shown}")?;
-            writeln!(
-                f,
-                "{pad} | {}{}",
-                " ".repeat(col.saturating_sub(1)),
-                "^".repeat((*width).max(1))
-            )?;
-        }
-        if let Some(hint) = &self.hint {
-            writeln!(f, "  = hint: {hint}")?;
-        }
-        Ok(())
+impl From<Diagnostic> for Error {
+    /// One problem in the input.
+    fn from(d: Diagnostic) -> Self {
+        Self::input(vec![d])
     }
+}
+
+/// How the caller names the settings a hint may point to: the command line passes its flags
+/// (`--prefer`), so the library never spells one itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    pub ladder: &'static str,
+    pub output: &'static str,
+    pub force: &'static str,
+    pub skip_existing: &'static str,
+    pub roster: &'static str,
+    pub instructions: &'static str,
+    pub name_pattern: &'static str,
+    pub manifest: &'static str,
+    pub prefer: &'static str,
+    pub cycle: &'static str,
+    pub font_path: &'static str,
+    pub pdf_standard: &'static str,
 }
 
 /// Maps byte offsets in a text to 1-based lines and columns.
@@ -168,7 +231,7 @@ impl<'a> LineIndex<'a> {
     }
 
     /// Text of a 1-based line, without its line ending.
-    pub fn line_text(&self, line: usize) -> &'a str {
+    fn line_text(&self, line: usize) -> &'a str {
         let start = self.starts[line - 1];
         let end = self.starts.get(line).copied().unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
@@ -197,13 +260,4 @@ impl<'a> LineIndex<'a> {
             width,
         }
     }
-}
-
-/// Renders diagnostics one after another, errors and warnings in the order given.
-pub fn render_all(diags: &[Diagnostic]) -> String {
-    use std::fmt::Write;
-    diags.iter().fold(String::new(), |mut s, d| {
-        let _ = writeln!(s, "{d}");
-        s
-    })
 }

@@ -1,10 +1,31 @@
 //! rungs: turns a career ladder into calibration PDFs, fillable review workbooks and a tally of
-//! the returned reviews. The binary (`src/main.rs`) only parses arguments and calls in here.
+//! the returned reviews. The binary (`src/main.rs`) calls [`cli::main`].
+//!
+//! Where things are, following the data:
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`model`] | the ladder model every backend reads (its JSON is the layouts' data) |
+//! | [`ladder`] | reading a ladder: parse the Markdown, fold it into the model, lint, diff levels |
+//! | `pdf` | printing the ladder with the Typst built into rungs |
+//! | [`workbook`] | the review-workbook format: layout, provenance, manifest, writer, reader |
+//! | [`sheets`] | `rungs sheets`: roster, file names, planning, writing the batch |
+//! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs |
+//! | [`diag`] | the one error type: diagnostics as data |
+//! | [`cli`] | the command line, and the one place diagnostics become text (`cli::report`) |
+//! | `util` | atomic writes, the creation date, text rules, parallel work |
+//!
+//! Everything else is private to the crate. What is public is what the command line, the
+//! integration tests, the fuzz targets and the benchmarks use: loading a ladder, the model,
+//! the workbook format (its layout constants, provenance, manifest, pre-check and reader),
+//! file-name sanitising, and the diagnostics.
 
-pub mod atomic;
+pub mod cli;
 pub mod diag;
 pub mod ladder;
 pub mod model;
-pub mod pdf;
+mod pdf;
 pub mod sheets;
-pub mod tally;
+mod tally;
+mod util;
+pub mod workbook;

@@ -226,6 +226,14 @@ impl Ladder {
         self.areas.iter().flat_map(|a| a.competencies.iter())
     }
 
+    /// Every competency with its area, in display order: the order review sheets list them,
+    /// and what a competency's index means wherever rungs keeps one.
+    pub fn competencies_by_area(&self) -> impl Iterator<Item = (&Area, &Competency)> {
+        self.areas
+            .iter()
+            .flat_map(|a| a.competencies.iter().map(move |c| (a, c)))
+    }
+
     /// Finds a level by its code.
     pub fn level(&self, code: &str) -> Option<&Level> {
         self.levels.iter().find(|l| l.code == code)

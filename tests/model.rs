@@ -10,7 +10,10 @@ use rungs::model::{ChangeStatus, Inline, ScaleKind};
 fn load(text: &str) -> rungs::model::Ladder {
     match load_str("t.md", text.as_bytes(), "test") {
         Ok(l) => l.ladder,
-        Err(e) => panic!("ladder should load:\n{e}"),
+        Err(e) => panic!(
+            "ladder should load:\n{}",
+            rungs::cli::report::render_error(&e)
+        ),
     }
 }
 

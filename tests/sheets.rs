@@ -10,7 +10,7 @@ use std::process::Command;
 
 use calamine::{Data, Reader, SheetVisible, Xlsx, open_workbook};
 use common::{assert_code, python, repo, run, stderr, stdout, tempdir, tool, write};
-use rungs::sheets::contract::{self as c, LockedRow, Manifest, Provenance};
+use rungs::workbook::{self as c, LockedRow, Manifest, Provenance};
 
 fn example_roster() -> PathBuf {
     repo().join("examples/roster.csv")
@@ -141,7 +141,7 @@ fn example_roster_gives_workbooks_with_the_contracted_structure() {
         ),
         "{summary}"
     );
-    let ladder = rungs::ladder::load(Some(&common::bundled_ladder()))
+    let ladder = rungs::ladder::load(Some(&common::bundled_ladder()), "--ladder")
         .expect("bundled ladder")
         .ladder;
     let m = manifest(&out);

@@ -7,7 +7,6 @@ mod lint;
 mod parse;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -16,11 +15,12 @@ use sha2::{Digest, Sha256};
 pub use changes::{coverage, marked_runs, similarity, word_diff};
 pub use parse::{plain_text, slug};
 
-use crate::diag::{Diagnostic, LineIndex, Location, Severity, render_all};
+use crate::diag::{Diagnostic, Error, LineIndex, Location};
 use crate::model::{
     Area, Cell, Competency, JSON_FORMAT_VERSION, Ladder, Level, Meta, RatingOption, RatingScale,
     ScaleKind,
 };
+use crate::util::text::io_reason;
 use frontmatter::LevelsOrder;
 
 /// The ladder shipped in `ladder/`, compiled in so rungs works from any folder.
@@ -37,47 +37,20 @@ pub struct Loaded {
     pub origin: String,
 }
 
-/// A ladder that did not load: every problem found (errors and warnings).
-#[derive(Debug)]
-pub struct LoadError {
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&render_all(&self.diagnostics))?;
-        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
-        write!(
-            f,
-            "error: the ladder has {errors} error{}",
-            if errors == 1 { "" } else { "s" }
-        )
-    }
-}
-
-impl std::error::Error for LoadError {}
-
-impl LoadError {
-    fn single(d: Diagnostic) -> Self {
-        Self {
-            diagnostics: vec![d],
-        }
-    }
-}
-
 /// Where to read the ladder from: the `--ladder` argument, or the default.
 ///
 /// A folder must hold exactly one `.md` ladder (a `README.md` is ignored). With no argument,
 /// `./ladder/` is used when it exists, and otherwise the bundled ladder compiled into rungs.
-pub fn resolve(path: Option<&Path>) -> Result<Option<PathBuf>, LoadError> {
+/// `flag` names the setting that gives the path.
+fn resolve(path: Option<&Path>, flag: &str) -> Result<Option<PathBuf>, Error> {
     let (dir, explicit) = match path {
         Some(p) if p.is_dir() => (p.to_path_buf(), true),
         Some(p) => return Ok(Some(p.to_path_buf())),
         None if Path::new("ladder").is_dir() => (PathBuf::from("ladder"), false),
         None => return Ok(None),
     };
-    let file_loc = |msg: String, hint: &str| {
-        LoadError::single(
+    let file_loc = |msg: String, hint: String| {
+        Error::from(
             Diagnostic::error(
                 "ladder-folder",
                 msg,
@@ -88,8 +61,12 @@ pub fn resolve(path: Option<&Path>) -> Result<Option<PathBuf>, LoadError> {
             .with_hint(hint),
         )
     };
-    let entries = std::fs::read_dir(&dir)
-        .map_err(|e| file_loc(format!("cannot read the folder: {e}"), "check the path"))?;
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        file_loc(
+            format!("cannot read the folder: {e}"),
+            "check the path".into(),
+        )
+    })?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -107,7 +84,7 @@ pub fn resolve(path: Option<&Path>) -> Result<Option<PathBuf>, LoadError> {
         0 if !explicit => Ok(None),
         0 => Err(file_loc(
             "the folder holds no `.md` ladder".into(),
-            "pass the ladder file itself with `--ladder FILE.md`",
+            format!("pass the ladder file itself with `{flag} FILE.md`"),
         )),
         _ => Err(file_loc(
             format!(
@@ -119,15 +96,16 @@ pub fn resolve(path: Option<&Path>) -> Result<Option<PathBuf>, LoadError> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            "pick one with `--ladder FOLDER/NAME.md`",
+            format!("pick one with `{flag} FOLDER/NAME.md`"),
         )),
     }
 }
 
-/// Loads the ladder named by `--ladder` (or the default) and validates it.
-pub fn load(path: Option<&Path>) -> Result<Loaded, LoadError> {
-    match resolve(path)? {
-        Some(p) => load_file(&p),
+/// Loads the ladder at `path` (or the default: see [`resolve`]) and validates it. `flag` names
+/// the setting that gives the path, for hints.
+pub fn load(path: Option<&Path>, flag: &str) -> Result<Loaded, Error> {
+    match resolve(path, flag)? {
+        Some(p) => load_file(&p, flag),
         None => load_str(
             BUNDLED_LADDER_NAME,
             BUNDLED_LADDER.as_bytes(),
@@ -137,34 +115,37 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, LoadError> {
 }
 
 /// Loads one ladder file.
-pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+fn load_file(path: &Path, flag: &str) -> Result<Loaded, Error> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        LoadError::single(
+        Error::from(
             Diagnostic::error(
                 "unreadable-ladder",
-                format!("cannot read the ladder: {}", io_reason(&e)),
+                format!("cannot read the ladder: {}", ladder_io_reason(&e)),
                 Location::File {
                     file: shown.clone(),
                 },
             )
-            .with_hint("check the path given to `--ladder` (a `.md` file or a folder holding one)"),
+            .with_hint(format!(
+                "check the path given to `{flag}` (a `.md` file or a folder holding one)"
+            )),
         )
     })?;
     load_str(&shown, &bytes, &shown)
 }
 
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::IsADirectory => "it is a folder".into(),
-        _ => e.to_string(),
+/// Why a ladder file could not be read; a ladder is always a file, so a missing one is "no
+/// such file".
+fn ladder_io_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "no such file".into()
+    } else {
+        io_reason(e)
     }
 }
 
 /// Parses and validates a ladder from bytes. `file` is the name used in messages.
-pub fn load_str(file: &str, bytes: &[u8], origin: &str) -> Result<Loaded, LoadError> {
+pub fn load_str(file: &str, bytes: &[u8], origin: &str) -> Result<Loaded, Error> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -176,7 +157,7 @@ pub fn load_str(file: &str, bytes: &[u8], origin: &str) -> Result<Loaded, LoadEr
             if let Location::Text { width, .. } = &mut loc {
                 *width = 1;
             }
-            return Err(LoadError::single(
+            return Err(Error::from(
                 Diagnostic::error(
                     "invalid-utf8",
                     format!(
@@ -198,7 +179,7 @@ pub fn load_str(file: &str, bytes: &[u8], origin: &str) -> Result<Loaded, LoadEr
         diags.extend(lint::check(&idx, &raw, l));
     }
     diags.sort_by_key(|d| match &d.location {
-        Location::Text { line, col, .. } => (*line, *col),
+        Some(Location::Text { line, col, .. }) => (*line, *col),
         _ => (0, 0),
     });
     match ladder {
@@ -207,7 +188,8 @@ pub fn load_str(file: &str, bytes: &[u8], origin: &str) -> Result<Loaded, LoadEr
             warnings: diags,
             origin: origin.to_owned(),
         }),
-        _ => Err(LoadError { diagnostics: diags }),
+        // Every problem found, warnings included.
+        _ => Err(Error::input(diags)),
     }
 }
 
@@ -463,9 +445,4 @@ fn fingerprint(l: &Ladder) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
-}
-
-/// True when any diagnostic is at least as serious as `level`.
-pub fn any_at_least(diags: &[Diagnostic], level: Severity) -> bool {
-    diags.iter().any(|d| d.severity >= level)
 }

@@ -16,9 +16,6 @@ pub(crate) struct RawLevel {
     pub code: String,
     pub title: String,
     pub summary: Option<String>,
-    /// Kept for messages that point at a level heading.
-    #[allow(dead_code)]
-    pub span: Range<usize>,
     pub areas: Vec<RawArea>,
 }
 
@@ -44,7 +41,6 @@ pub(crate) struct RawLadder {
     pub front: FrontMatter,
     pub front_span: Option<Range<usize>>,
     pub title: Option<String>,
-    pub title_span: Option<Range<usize>>,
     pub description: Option<String>,
     pub levels: Vec<RawLevel>,
 }
@@ -128,7 +124,6 @@ impl State<'_> {
                     );
                 }
                 self.raw.title = Some(text);
-                self.raw.title_span = Some(span.clone());
                 self.scope = Scope::Title;
             }
             HeadingLevel::H2 => self.level_heading(&text, span),
@@ -233,7 +228,7 @@ impl State<'_> {
                 &format!("end it with a short code in parentheses, e.g. `## {text} (L1)`"),
             );
             // Keep parsing its contents under a placeholder so later errors still show up.
-            self.push_level(String::new(), text.to_owned(), span);
+            self.push_level(String::new(), text.to_owned());
             return;
         };
         let valid = !code.is_empty()
@@ -267,15 +262,14 @@ impl State<'_> {
                 &format!("write the title before the code, e.g. `## Senior Engineer ({code})`"),
             );
         }
-        self.push_level(code.to_owned(), title.to_owned(), span);
+        self.push_level(code.to_owned(), title.to_owned());
     }
 
-    fn push_level(&mut self, code: String, title: String, span: &Range<usize>) {
+    fn push_level(&mut self, code: String, title: String) {
         self.raw.levels.push(RawLevel {
             code,
             title,
             summary: None,
-            span: span.clone(),
             areas: Vec::new(),
         });
     }

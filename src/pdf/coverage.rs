@@ -9,15 +9,16 @@ use typst::syntax::Span;
 use typst_layout::PagedDocument;
 
 use super::fonts::Fonts;
-use crate::diag::{Diagnostic, Location};
+use crate::diag::{Diagnostic, Flags, Location};
 use crate::model::Ladder;
+use crate::util::text::count;
 
 /// Places named per character before the rest are summarised as "and N more".
 const MAX_PLACES: usize = 3;
 
 /// One warning listing every character of the ladder the fonts lack and where each occurs (or
 /// none), and the set of those characters.
-pub fn check(ladder: &Ladder, fonts: &Fonts) -> (Option<Diagnostic>, HashSet<char>) {
+pub fn check(ladder: &Ladder, fonts: &Fonts, flags: &Flags) -> (Option<Diagnostic>, HashSet<char>) {
     // char → places, in order of first appearance.
     let mut missing: Vec<(char, Vec<String>)> = Vec::new();
     let mut seen: HashMap<char, usize> = HashMap::new();
@@ -86,8 +87,8 @@ pub fn check(ladder: &Ladder, fonts: &Fonts) -> (Option<Diagnostic>, HashSet<cha
         .collect();
     let n = missing.len();
     let message = format!(
-        "the fonts cannot draw {n} character{} of the ladder; they would print as empty boxes:\n    {}",
-        if n == 1 { "" } else { "s" },
+        "the fonts cannot draw {} of the ladder; they would print as empty boxes:\n    {}",
+        count(n, "character", "characters"),
         chars.join("\n    ")
     );
     let diag = Diagnostic::warning(
@@ -97,12 +98,17 @@ pub fn check(ladder: &Ladder, fonts: &Fonts) -> (Option<Diagnostic>, HashSet<cha
             file: m.source.clone(),
         },
     )
-    .with_hint(FONT_HINT);
+    .with_hint(font_hint(flags));
     (Some(diag), chars_missing)
 }
 
 /// How to fix missing glyphs.
-pub const FONT_HINT: &str = "add a folder of fonts that have them: `rungs pdf --font-path DIR` (e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji)";
+pub(super) fn font_hint(flags: &Flags) -> String {
+    format!(
+        "add a folder of fonts that have them: `rungs pdf {} DIR` (e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji)",
+        flags.font_path
+    )
+}
 
 /// Characters a laid-out document draws as the font's "missing glyph" box, grouped by the place
 /// in the layout that wrote them, in page order. Characters in `known` (already reported from

@@ -6,7 +6,7 @@ use typst::diag::{Severity, SourceDiagnostic};
 use typst::syntax::{DiagSpan, Span};
 
 use super::world::DocWorld;
-use crate::diag::{Diagnostic, LineIndex, Location};
+use crate::diag::{Diagnostic, Flags, LineIndex, Location};
 
 /// Call sites shown for an error raised inside functions or imports.
 const MAX_TRACE: usize = 5;
@@ -62,8 +62,8 @@ fn one(world: &DocWorld<'_>, stage: Stage, d: &SourceDiagnostic) -> Diagnostic {
         (Severity::Error, Stage::Export) => Diagnostic::error("pdf-error", message, location),
         (Severity::Warning, _) => Diagnostic::warning("layout-warning", message, location),
     };
-    if !hints.is_empty() {
-        diag = diag.with_hint(hints.join("\n    "));
+    for hint in hints {
+        diag = diag.with_hint(hint);
     }
     diag
 }
@@ -86,6 +86,7 @@ pub fn missing_glyphs(
     span: Span,
     chars: &[char],
     file_name: &str,
+    flags: &Flags,
 ) -> Diagnostic {
     use typst::World;
     let location = locate(world, span.into()).unwrap_or_else(|| Location::File {
@@ -103,7 +104,7 @@ pub fn missing_glyphs(
         ),
         location,
     )
-    .with_hint(super::coverage::FONT_HINT)
+    .with_hint(super::coverage::font_hint(flags))
 }
 
 fn locate(world: &DocWorld<'_>, span: DiagSpan) -> Option<Location> {

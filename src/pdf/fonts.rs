@@ -9,8 +9,12 @@ use typst::foundations::Bytes;
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 
+use crate::diag::{Diagnostic, Flags};
+use crate::util::text::io_reason;
+
 /// The bundled family, as layouts name it.
-pub const FAMILY: &str = "Inter";
+#[cfg(test)]
+const FAMILY: &str = "Inter";
 
 /// Inter Regular, Italic, Bold and Bold Italic.
 const BUNDLED: [&[u8]; 4] = [
@@ -33,7 +37,7 @@ pub struct Fonts {
 impl Fonts {
     /// The bundled fonts, then the fonts found in `extra` folders (searched recursively, in
     /// file-name order so the result does not depend on the file system's listing order).
-    pub fn load(extra: &[impl AsRef<Path>]) -> Result<Self, String> {
+    pub fn load(extra: &[impl AsRef<Path>], flags: &Flags) -> Result<Self, Diagnostic> {
         let mut fonts: Vec<Font> = BUNDLED
             .iter()
             .flat_map(|data| Font::iter(Bytes::new(*data)))
@@ -41,30 +45,46 @@ impl Fonts {
         for dir in extra {
             let dir = dir.as_ref();
             let mut files = Vec::new();
+            let flag = flags.font_path;
             collect(dir, &mut files).map_err(|e| {
-                format!(
-                    "error: cannot read the font folder {}: {}\n  = hint: --font-path takes a folder holding .ttf, .otf, .ttc or .otc files",
-                    dir.display(),
-                    super::options::io_reason(&e)
+                Diagnostic::failure(
+                    "font-folder",
+                    format!(
+                        "cannot read the font folder {}: {}",
+                        dir.display(),
+                        io_reason(&e)
+                    ),
                 )
+                .with_hint(format!(
+                    "{flag} takes a folder holding .ttf, .otf, .ttc or .otc files"
+                ))
             })?;
             if files.is_empty() {
-                return Err(format!(
-                    "error: no fonts in {} (looked for .ttf, .otf, .ttc and .otc files)\n  = hint: --font-path takes a folder holding font files",
-                    dir.display()
-                ));
+                return Err(Diagnostic::failure(
+                    "font-folder",
+                    format!(
+                        "no fonts in {} (looked for .ttf, .otf, .ttc and .otc files)",
+                        dir.display()
+                    ),
+                )
+                .with_hint(format!("{flag} takes a folder holding font files")));
             }
             files.sort();
             for file in files {
-                let data = fs::read(&file)
-                    .map_err(|e| format!("error: cannot read the font {}: {e}", file.display()))?;
+                let data = fs::read(&file).map_err(|e| {
+                    Diagnostic::failure(
+                        "font-file",
+                        format!("cannot read the font {}: {e}", file.display()),
+                    )
+                })?;
                 let before = fonts.len();
                 fonts.extend(Font::iter(Bytes::new(data)));
                 if fonts.len() == before {
-                    return Err(format!(
-                        "error: {} is not a font rungs can read\n  = hint: remove it from the folder, or use an OpenType or TrueType file",
-                        file.display()
-                    ));
+                    return Err(Diagnostic::failure(
+                        "font-file",
+                        format!("{} is not a font rungs can read", file.display()),
+                    )
+                    .with_hint("remove it from the folder, or use an OpenType or TrueType file"));
                 }
             }
         }
@@ -104,7 +124,7 @@ mod tests {
 
     #[test]
     fn bundled_family_has_four_styles() {
-        let fonts = Fonts::load(&[] as &[&Path]).expect("bundled fonts");
+        let fonts = Fonts::load(&[] as &[&Path], &crate::cli::FLAGS).expect("bundled fonts");
         assert_eq!(fonts.fonts.len(), 4);
         assert!(fonts.fonts.iter().all(|f| f.info().family == FAMILY));
         assert!(fonts.covers('’') && fonts.covers('—') && fonts.covers('Ж'));
@@ -114,7 +134,7 @@ mod tests {
     #[test]
     fn an_empty_font_folder_is_an_error() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let err = Fonts::load(&[tmp.path()]).expect_err("no fonts");
-        assert!(err.contains("no fonts in"), "{err}");
+        let err = Fonts::load(&[tmp.path()], &crate::cli::FLAGS).expect_err("no fonts");
+        assert!(err.message.contains("no fonts in"), "{err:?}");
     }
 }

@@ -4,17 +4,16 @@
 //! The ladder reaches the layouts only as data (`/data.json`, the `rungs export json` output, and
 //! `sys.inputs`), never as markup, so nothing in a ladder can run as Typst code.
 
-pub mod coverage;
+mod coverage;
 mod diagnostics;
-pub mod fonts;
+mod fonts;
 pub mod layouts;
-pub mod options;
+mod options;
 mod world;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use typst::foundations::Smart;
@@ -22,8 +21,10 @@ use typst::text::{Lang, Locale, Region};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Error, Flags};
 use crate::model::Ladder;
+use crate::util::parallel::{self, Load};
+use crate::util::text::io_reason;
 use diagnostics::Stage;
 pub use options::{Paper, Standard};
 use world::{DocWorld, Shared};
@@ -44,11 +45,8 @@ pub struct Options {
     pub levels: Vec<String>,
     /// Creation date written into every PDF (seconds since 1970, UTC).
     pub timestamp: i64,
+    pub flags: Flags,
 }
-
-/// The creation date used when `SOURCE_DATE_EPOCH` is not set: 1980-01-01T00:00:00Z, the
-/// earliest date ZIP (and so most reproducible-build tooling) can record.
-pub const DEFAULT_TIMESTAMP: i64 = 315_532_800;
 
 /// One finished PDF.
 #[derive(Debug)]
@@ -59,10 +57,10 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
-/// Where each finished PDF goes (e.g. written to a file). It is called on a thread of its own as
-/// soon as the PDF is made, so writing one (and waiting for the disk) overlaps typesetting the
-/// others; an `Err` is a message for the user.
-pub type Deliver<'a> = dyn Fn(&Document) -> Result<(), String> + Sync + 'a;
+/// Where each finished PDF goes (e.g. written to a file). It is called as soon as the PDF is
+/// made, on the thread that made it, while the others are still being typeset; an `Err` says
+/// why it could not take it.
+pub type Deliver<'a> = dyn Fn(&Document) -> Result<(), Diagnostic> + Sync + 'a;
 
 /// The outcome of a run: the PDFs that were made and delivered, and every warning and error.
 #[derive(Debug)]
@@ -72,7 +70,7 @@ pub struct Rendered {
     /// Documents that could not be made (their file names); errors are in `diagnostics`.
     pub failed: Vec<String>,
     /// Why documents that were made could not be delivered.
-    pub undelivered: Vec<String>,
+    pub undelivered: Vec<Diagnostic>,
     /// Warnings and errors, deduplicated (a broken `level.typ` fails the same way for every level).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -84,32 +82,31 @@ enum Job {
 }
 
 /// Typesets the selected documents and hands each to `deliver`. `Err` is a setup problem (fonts,
-/// layouts folder, options) already worded for the user; problems inside layouts come back in
-/// [`Rendered::diagnostics`].
-pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rendered, String> {
+/// layouts folder, options); problems inside layouts come back in [`Rendered::diagnostics`].
+pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rendered, Error> {
     let jobs = select(ladder, opts)?;
-    let standards = options::standards(&opts.standards)?;
+    let standards = options::standards(&opts.standards, &opts.flags)?;
     // The fonts are parsed while the ladder becomes JSON: both come before any typesetting.
-    let (fonts, json) = std::thread::scope(|s| {
-        let fonts = s.spawn(|| fonts::Fonts::load(&opts.font_paths));
-        let json = ladder.to_compact_json();
-        let fonts = fonts
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (fonts, json)
-    });
+    let (fonts, json) = rayon::join(
+        || fonts::Fonts::load(&opts.font_paths, &opts.flags),
+        || ladder.to_compact_json(),
+    );
     let fonts = fonts?;
     let layouts = match &opts.layouts {
         None => layouts::Layouts::built_in(),
         Some(dir) => layouts::Layouts::with_dir(dir).map_err(|e| {
-            format!(
-                "error: cannot use {} as the layouts folder: {}\n  = hint: give a folder holding matrix.typ and/or level.typ; `rungs layouts init DIR` makes one",
-                dir.display(),
-                options::io_reason(&e)
+            Diagnostic::failure(
+                "layouts-folder",
+                format!(
+                    "cannot use {} as the layouts folder: {}",
+                    dir.display(),
+                    io_reason(&e)
+                ),
             )
+            .with_hint("give a folder holding matrix.typ and/or level.typ; `rungs layouts init DIR` makes one")
         })?,
     };
-    let (warning, missing_glyphs) = coverage::check(ladder, &fonts);
+    let (warning, missing_glyphs) = coverage::check(ladder, &fonts, &opts.flags);
     let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
     let date = options::datetime(opts.timestamp)?;
     // Glyph composition is skipped only where it provably has nothing to do: the bundled font,
@@ -135,6 +132,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
         timestamp: Timestamp::new_utc(date),
         missing_glyphs: &missing_glyphs,
         deliver,
+        flags: &opts.flags,
     };
     let results = context.compile_all(&jobs, &names);
 
@@ -144,14 +142,14 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     let mut seen = HashSet::new();
     for (compiled, name) in results.into_iter().zip(names) {
         for d in compiled.diagnostics {
-            if seen.insert(d.to_string()) {
+            if seen.insert(d.clone()) {
                 diagnostics.push(d);
             }
         }
         match compiled.outcome {
             Outcome::Delivered(pages) => documents.push((name, pages)),
             Outcome::Undelivered(why) => undelivered.push(why),
-            Outcome::Failed | Outcome::Made(_) | Outcome::Handed(_) => failed.push(name),
+            Outcome::Failed | Outcome::Made(_) => failed.push(name),
         }
     }
     Ok(Rendered {
@@ -163,7 +161,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
 }
 
 /// The documents to make, matrix first (the longest job starts first).
-fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, String> {
+fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, Diagnostic> {
     let mut jobs = Vec::new();
     if opts.matrix {
         jobs.push(Job::Matrix);
@@ -190,11 +188,11 @@ fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, String> {
     }
     if !unknown.is_empty() {
         let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
-        return Err(format!(
-            "error: the ladder has no level {}\n  = hint: its levels are {}",
-            unknown.join(", "),
-            codes.join(", ")
-        ));
+        return Err(Diagnostic::failure(
+            "unknown-level",
+            format!("the ladder has no level {}", unknown.join(", ")),
+        )
+        .with_hint(format!("its levels are {}", codes.join(", "))));
     }
     Ok(jobs)
 }
@@ -258,6 +256,7 @@ struct Context<'a> {
     /// Characters of the ladder no font has (reported once, before typesetting).
     missing_glyphs: &'a HashSet<char>,
     deliver: &'a Deliver<'a>,
+    flags: &'a Flags,
 }
 
 /// One document's outcome, and its warnings and errors.
@@ -269,12 +268,10 @@ struct Compiled {
 enum Outcome {
     /// Made, not yet handed to `deliver`.
     Made(Document),
-    /// Handed to `deliver`, which runs on its own thread: its page count.
-    Handed(usize),
     /// Made and delivered: its page count.
     Delivered(usize),
     /// Made, but `deliver` said why it could not take it.
-    Undelivered(String),
+    Undelivered(Diagnostic),
     /// Not made: an error is among the diagnostics.
     Failed,
 }
@@ -300,78 +297,58 @@ impl Compiled {
 }
 
 impl Context<'_> {
-    /// Compiles every job on all cores (each thread takes the next job when it is done, so the
-    /// long matrix runs beside the level documents). Each finished PDF is handed to `deliver` on
-    /// a thread of its own, so a slow disk (`fsync`) never keeps a core from typesetting the
-    /// next document. Results are in job order.
+    /// Compiles every job on all cores, each thread taking the next job in order when it is
+    /// done (so the long matrix runs beside the level documents), and hands each finished PDF
+    /// to `deliver` at once. Results are in job order.
     fn compile_all(&self, jobs: &[Job], names: &[String]) -> Vec<Compiled> {
-        let results: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-        let delivered: Vec<Mutex<Option<Result<(), String>>>> =
-            jobs.iter().map(|_| Mutex::new(None)).collect();
-        let next = AtomicUsize::new(0);
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .min(jobs.len());
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        // A bug in typst must not take the other documents down with it.
-                        let mut compiled =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                self.compile(job, &names[i])
-                            }))
-                            .unwrap_or_else(|_| Compiled::crashed(&names[i]));
-                        if let Outcome::Made(doc) = compiled.outcome {
-                            compiled.outcome = Outcome::Handed(doc.pages);
-                            let slot = &delivered[i];
-                            s.spawn(move || {
-                                let result =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                        (self.deliver)(&doc)
-                                    }));
-                                *slot.lock().unwrap_or_else(PoisonError::into_inner) = result.ok();
-                            });
-                        }
-                        *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
+        let slots: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        parallel::on(Load::Compute, || {
+            rayon::scope_fifo(|s| {
+                for ((job, name), slot) in jobs.iter().zip(names).zip(&slots) {
+                    s.spawn_fifo(move |_| {
+                        let compiled = self.make(job, name);
+                        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
                         // Drop cached results unused since the previous document finished. Not
-                        // 0: the cache is global, and the document still compiling on the other
-                        // thread reuses its own results between layout passes (evicting them
-                        // all cost about 8 % more CPU for the bundled ladder, for 3.6 MB less).
+                        // 0: the cache is global, and a document still compiling on another
+                        // thread reuses its own results between layout passes.
                         typst::comemo::evict(1);
-                    }
-                });
-            }
+                    });
+                }
+            });
         });
         typst::comemo::evict(0);
-        results
+        slots
             .into_iter()
-            .zip(delivered)
             .zip(names)
-            .map(|((slot, delivery), name)| {
-                let mut compiled = slot
-                    .into_inner()
+            .map(|(slot, name)| {
+                slot.into_inner()
                     .unwrap_or_else(PoisonError::into_inner)
-                    // Every index below `jobs.len()` is taken by exactly one thread.
-                    .unwrap_or_else(|| Compiled::crashed(name));
-                if let Outcome::Handed(pages) = compiled.outcome {
-                    compiled.outcome = match delivery
-                        .into_inner()
-                        .unwrap_or_else(PoisonError::into_inner)
-                    {
-                        Some(Ok(())) => Outcome::Delivered(pages),
-                        Some(Err(why)) => Outcome::Undelivered(why),
-                        // `deliver` panicked: the file may not have been written.
-                        None => Outcome::Undelivered(format!(
-                            "error: {name} was made but could not be written"
-                        )),
-                    };
-                }
-                compiled
+                    // Every job fills its slot before the scope ends.
+                    .unwrap_or_else(|| Compiled::crashed(name))
             })
             .collect()
+    }
+
+    /// Compiles one document and delivers it. A panic in typst or in `deliver` is caught: a bug
+    /// must not take the other documents down with it.
+    fn make(&self, job: &Job, name: &str) -> Compiled {
+        let mut compiled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.compile(job, name)))
+                .unwrap_or_else(|_| Compiled::crashed(name));
+        if let Outcome::Made(doc) = compiled.outcome {
+            let delivered =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.deliver)(&doc)));
+            compiled.outcome = match delivered {
+                Ok(Ok(())) => Outcome::Delivered(doc.pages),
+                Ok(Err(why)) => Outcome::Undelivered(why),
+                // `deliver` panicked: the file may not have been written.
+                Err(_) => Outcome::Undelivered(Diagnostic::failure(
+                    "write-failed",
+                    format!("{name} was made but could not be written"),
+                )),
+            };
+        }
+        compiled
     }
 
     fn compile(&self, job: &Job, file_name: &str) -> Compiled {
@@ -408,7 +385,9 @@ impl Context<'_> {
         };
         self.fill_metadata(&mut doc, level);
         for (span, chars) in coverage::in_document(&doc, self.missing_glyphs) {
-            diagnostics.push(diagnostics::missing_glyphs(&world, span, &chars, file_name));
+            diagnostics.push(diagnostics::missing_glyphs(
+                &world, span, &chars, file_name, self.flags,
+            ));
         }
         let pdf_options = PdfOptions {
             ident: Smart::Custom(format!(
@@ -489,7 +468,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let path = tmp.path().join("l.md");
         std::fs::write(&path, md).expect("write");
-        crate::ladder::load(Some(&path))
+        crate::ladder::load(Some(&path), "--ladder")
             .expect("a valid ladder")
             .ladder
     }
@@ -539,7 +518,8 @@ mod tests {
             standards: Vec::new(),
             matrix: false,
             levels: levels.iter().map(|s| (*s).to_owned()).collect(),
-            timestamp: DEFAULT_TIMESTAMP,
+            timestamp: crate::util::epoch::DEFAULT,
+            flags: crate::cli::FLAGS,
         };
         let jobs = select(&l, &opts(&["l2", "L2", "L1"])).expect("known levels");
         assert!(
@@ -547,10 +527,8 @@ mod tests {
             "{jobs:?}"
         );
         let err = select(&l, &opts(&["L9", "x"])).expect_err("unknown");
-        assert!(
-            err.contains("no level `L9`, `x`") && err.contains("L1, L2"),
-            "{err}"
-        );
+        assert!(err.message.contains("no level `L9`, `x`"), "{err:?}");
+        assert!(err.hints[0].contains("L1, L2"), "{err:?}");
     }
 
     #[test]

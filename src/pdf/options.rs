@@ -2,7 +2,6 @@
 //! PDF standards, creation date.
 
 use std::fmt;
-use std::io;
 use std::str::FromStr;
 
 use serde::Deserialize;
@@ -10,6 +9,8 @@ use serde::de::IntoDeserializer;
 use typst::foundations::Datetime;
 use typst::layout::Paper as TypstPaper;
 use typst_pdf::{PdfStandard, PdfStandards};
+
+use crate::diag::{Diagnostic, Flags};
 
 /// Short names people type, mapped to Typst's paper names.
 const PAPER_ALIASES: [(&str, &str); 4] = [
@@ -92,58 +93,45 @@ impl FromStr for Standard {
 
 /// Checks that the standards can hold together (at most one PDF/A, one PDF/UA, one version,
 /// and overlapping versions).
-pub fn standards(list: &[Standard]) -> Result<PdfStandards, String> {
+pub fn standards(list: &[Standard], flags: &Flags) -> Result<PdfStandards, Diagnostic> {
     let raw: Vec<PdfStandard> = list.iter().map(|s| s.0).collect();
+    let flag = flags.pdf_standard;
     // typst-pdf accepts this pair and only fails on export, once per document: say it once, now.
     if raw.contains(&PdfStandard::Ua_1)
         && (raw.contains(&PdfStandard::A_1b) || raw.contains(&PdfStandard::A_1a))
     {
-        return Err(
-            "error: --pdf-standard: PDF/A-1 and PDF/UA-1 cannot be combined (PDF/A-1 means PDF 1.4, which cannot tag headers and footers)\n  = hint: use a-2b (or a-2a, a-2u) with ua-1"
-                .into(),
-        );
+        return Err(Diagnostic::failure(
+            "pdf-standard",
+            format!("{flag}: PDF/A-1 and PDF/UA-1 cannot be combined (PDF/A-1 means PDF 1.4, which cannot tag headers and footers)"),
+        )
+        .with_hint("use a-2b (or a-2a, a-2u) with ua-1"));
     }
     PdfStandards::new(&raw).map_err(|e| {
-        let mut msg = format!("error: --pdf-standard: {}", e.message());
+        let mut d = Diagnostic::failure("pdf-standard", format!("{flag}: {}", e.message()));
         for hint in e.hints() {
-            msg.push_str("\n  = hint: ");
-            msg.push_str(hint);
+            d = d.with_hint(hint.as_str());
         }
-        msg.push_str(
-            "\n  = hint: combine at most one PDF/A standard with ua-1, e.g. `--pdf-standard a-2b --pdf-standard ua-1`",
-        );
-        msg
+        d.with_hint(format!(
+            "combine at most one PDF/A standard with ua-1, e.g. `{flag} a-2b {flag} ua-1`"
+        ))
     })
 }
 
 /// The creation date from seconds since 1970 (UTC).
-pub fn datetime(timestamp: i64) -> Result<Datetime, String> {
-    let bad = || {
-        format!(
-            "error: the creation date {timestamp} (seconds since 1970) is out of range\n  = hint: set SOURCE_DATE_EPOCH to a date between 1970 and 9999, or unset it"
-        )
-    };
-    let t = time::OffsetDateTime::from_unix_timestamp(timestamp).map_err(|_| bad())?;
-    Datetime::from_ymd_hms(
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .filter(|_| t.year() >= 1970)
-    .ok_or_else(bad)
-}
-
-/// An I/O error's reason without the path the standard library may put in it.
-pub fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "not found".into(),
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        io::ErrorKind::NotADirectory => "not a folder".into(),
-        kind => kind.to_string(),
-    }
+pub fn datetime(timestamp: i64) -> Result<Datetime, Diagnostic> {
+    let t = time::OffsetDateTime::from_unix_timestamp(timestamp).ok();
+    t.filter(|t| t.year() >= 1970)
+        .and_then(|t| {
+            Datetime::from_ymd_hms(
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            )
+        })
+        .ok_or_else(|| crate::util::epoch::out_of_range(timestamp))
 }
 
 #[cfg(test)]
@@ -179,18 +167,19 @@ mod tests {
         let parse = |v: &[&str]| -> Vec<Standard> {
             v.iter().map(|s| s.parse().expect("standard")).collect()
         };
-        assert!(standards(&parse(&["a-2b", "ua-1"])).is_ok());
-        let err = standards(&parse(&["a-2b", "a-3b"])).expect_err("two PDF/A");
-        assert!(err.contains("at most one PDF/A"), "{err}");
-        let err = standards(&parse(&["a-1b", "ua-1"])).expect_err("PDF 1.4 cannot tag");
-        assert!(err.contains("use a-2b"), "{err}");
-        let err = standards(&parse(&["2.0", "a-2b"])).expect_err("no common version");
-        assert!(err.starts_with("error: --pdf-standard:"), "{err}");
+        let flags = crate::cli::FLAGS;
+        assert!(standards(&parse(&["a-2b", "ua-1"]), &flags).is_ok());
+        let err = standards(&parse(&["a-2b", "a-3b"]), &flags).expect_err("two PDF/A");
+        assert!(err.message.contains("at most one PDF/A"), "{err:?}");
+        let err = standards(&parse(&["a-1b", "ua-1"]), &flags).expect_err("PDF 1.4 cannot tag");
+        assert!(err.hints[0].contains("use a-2b"), "{err:?}");
+        let err = standards(&parse(&["2.0", "a-2b"]), &flags).expect_err("no common version");
+        assert!(err.message.starts_with("--pdf-standard:"), "{err:?}");
     }
 
     #[test]
     fn dates() {
-        let d = datetime(super::super::DEFAULT_TIMESTAMP).expect("1980");
+        let d = datetime(crate::util::epoch::DEFAULT).expect("1980");
         assert_eq!(
             (d.year(), d.month(), d.day()),
             (Some(1980), Some(1), Some(1))

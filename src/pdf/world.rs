@@ -222,7 +222,7 @@ mod tests {
     use super::*;
 
     fn shared(dir: Option<&std::path::Path>) -> Shared {
-        let fonts = Fonts::load(&[] as &[&std::path::Path]).expect("fonts");
+        let fonts = Fonts::load(&[] as &[&std::path::Path], &crate::cli::FLAGS).expect("fonts");
         let layouts = dir.map_or_else(Layouts::built_in, |d| {
             Layouts::with_dir(d).expect("layouts dir")
         });

@@ -63,11 +63,11 @@ impl Instructions {
     /// The built-in template.
     pub fn builtin() -> Self {
         Self::compile(DEFAULT_NAME, DEFAULT_TEMPLATE)
-            .unwrap_or_else(|d| unreachable!("the built-in template compiles: {d}"))
+            .unwrap_or_else(|d| unreachable!("the built-in template compiles: {d:?}"))
     }
 
-    /// Reads and compiles a user template.
-    pub fn from_file(path: &Path) -> Result<Self, Box<Diagnostic>> {
+    /// Reads and compiles a user template; `flag` names the setting that gave its path.
+    pub fn from_file(path: &Path, flag: &str) -> Result<Self, Diagnostic> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
             Diagnostic::error(
@@ -75,13 +75,15 @@ impl Instructions {
                 format!("cannot read the instruction template: {e}"),
                 Location::File { file: file.clone() },
             )
-            .with_hint("check the path given to --instructions (a UTF-8 text file)")
+            .with_hint(format!(
+                "check the path given to {flag} (a UTF-8 text file)"
+            ))
         })?;
         Self::compile(&file, &text)
     }
 
     /// Compiles `source`; syntax errors point at the template's line.
-    pub fn compile(file: &str, source: &str) -> Result<Self, Box<Diagnostic>> {
+    pub fn compile(file: &str, source: &str) -> Result<Self, Diagnostic> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let this = |env| Self {
@@ -96,13 +98,13 @@ impl Instructions {
     }
 
     /// Renders the text for one review.
-    pub fn render(&self, ctx: &Context<'_>) -> Result<String, Box<Diagnostic>> {
+    pub fn render(&self, ctx: &Context<'_>) -> Result<String, Diagnostic> {
         let t = self.env.get_template(ID).map_err(|e| self.diagnostic(&e))?;
         t.render(minijinja::value::Serde(ctx))
             .map_err(|e| self.diagnostic(&e))
     }
 
-    fn diagnostic(&self, e: &minijinja::Error) -> Box<Diagnostic> {
+    fn diagnostic(&self, e: &minijinja::Error) -> Diagnostic {
         let message = format!(
             "instruction template: {}",
             e.detail()
@@ -131,6 +133,6 @@ impl Instructions {
         } else {
             "the template language is minijinja (Jinja2): `{{ variable }}`, `{% if … %}…{% endif %}`, `{% for … %}…{% endfor %}`"
         };
-        Box::new(Diagnostic::error("template-error", message, location).with_hint(hint))
+        Diagnostic::error("template-error", message, location).with_hint(hint)
     }
 }

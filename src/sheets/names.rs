@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
+use crate::diag::Diagnostic;
+use crate::util::text::truncate;
+
 /// Default `--name-pattern`. The form id keeps two reviews from ever sharing a file.
 pub const DEFAULT_PATTERN: &str =
     "{{ cycle }}/{{ reviewer }}/{{ employee_id }}-{{ name }}-{{ form_id }}.xlsx";
@@ -42,7 +45,7 @@ pub struct NamePattern {
 
 impl NamePattern {
     /// Compiles a pattern; the error names the problem and the pattern's line.
-    pub fn new(pattern: &str) -> Result<Self, String> {
+    pub fn new(pattern: &str) -> Result<Self, Diagnostic> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_template_owned("name-pattern", pattern.to_owned())
@@ -52,7 +55,7 @@ impl NamePattern {
 
     /// The relative path of one workbook: each `/`-separated component sanitised, `.xlsx`
     /// added when the pattern does not end with it. Values cannot add path separators.
-    pub fn render(&self, vars: &NameVars<'_>) -> Result<PathBuf, String> {
+    pub fn render(&self, vars: &NameVars<'_>) -> Result<PathBuf, Diagnostic> {
         // A value may not add path separators; the whole component is sanitised afterwards.
         let cap = |s: &str| truncate(s, MAX_VALUE_BYTES).replace(['/', '\\'], "_");
         let owned = [
@@ -99,12 +102,13 @@ impl NamePattern {
     }
 }
 
-fn describe(e: &minijinja::Error) -> String {
+/// A template error, described with the pattern's line.
+fn describe(e: &minijinja::Error) -> Diagnostic {
     let mut s = e.detail().unwrap_or("invalid pattern").to_owned();
     if let Some(line) = e.line() {
         s = format!("line {line}: {s}");
     }
-    format!("{} ({s})", e.kind())
+    Diagnostic::failure("name-pattern", format!("{} ({s})", e.kind()))
 }
 
 /// Makes `s` one safe, non-empty path component of at most [`MAX_COMPONENT_BYTES`] bytes:
@@ -183,18 +187,6 @@ fn shorten(s: &str) -> String {
     format!("{cut}{ext}")
 }
 
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +262,9 @@ mod tests {
 
     #[test]
     fn pattern_errors_are_described() {
-        let e = NamePattern::new("{{ name").expect_err("syntax error");
+        let e = NamePattern::new("{{ name")
+            .expect_err("syntax error")
+            .message;
         assert!(e.contains("line 1"), "{e}");
         let p = NamePattern::new("{{ nmae }}").expect("compiles");
         let vars = NameVars {
@@ -283,7 +277,7 @@ mod tests {
             team: "",
             form_id: "f",
         };
-        let e = p.render(&vars).expect_err("strict undefined");
+        let e = p.render(&vars).expect_err("strict undefined").message;
         assert!(e.contains("undefined"), "{e}");
     }
 

@@ -22,10 +22,12 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use rust_xlsxwriter::column_number_to_name;
+
+use super::strings::{Frozen, Strings, Sym};
 use crate::diag::{Diagnostic, Location};
 use crate::model::Ladder;
-use crate::sheets::contract::ReviewerRole;
-use crate::sheets::strings::{Frozen, Strings, Sym};
+use crate::workbook::ReviewerRole;
 
 /// One review to send: a person under review and one reviewer (a view into [`Reviews`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,17 +182,9 @@ fn norm_header(h: &str) -> String {
 }
 
 /// Spreadsheet column letters of a 0-based index (`0` → `A`, `26` → `AA`).
-pub fn col_letters(mut col: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (col % 26) as u8);
-        if col < 26 {
-            break;
-        }
-        col = col / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+fn column_name(col: usize) -> String {
+    // rust_xlsxwriter names every `u16` but the last.
+    column_number_to_name(u16::try_from(col).unwrap_or(u16::MAX - 1).min(u16::MAX - 1))
 }
 
 /// The header of the roster's table, for messages.
@@ -205,7 +199,7 @@ struct Table<'a> {
 impl Table<'_> {
     fn loc(&self, row: usize, col: Option<usize>) -> Location {
         let cell = match col {
-            Some(c) => format!("{}{row} (column `{}`)", col_letters(c), self.header_at(c)),
+            Some(c) => format!("{}{row} (column `{}`)", column_name(c), self.header_at(c)),
             None => format!("row {row}"),
         };
         Location::Cell {
@@ -225,8 +219,9 @@ impl Table<'_> {
 type Record = Result<(usize, Vec<String>), Box<Diagnostic>>;
 
 /// Reads and checks a roster file against the ladder. Rows are checked as they are read:
-/// only the reviews that passed are kept, not the file's table.
-pub fn read(path: &Path, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+/// only the reviews that passed are kept, not the file's table. `flag` names the setting that
+/// gave the path.
+pub fn read(path: &Path, ladder: &Ladder, flag: &str) -> Result<Roster, Vec<Diagnostic>> {
     let file = path.display().to_string();
     let ext = path
         .extension()
@@ -242,7 +237,7 @@ pub fn read(path: &Path, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
                         format!("cannot read the roster: {e}"),
                         file_loc(),
                     )
-                    .with_hint("check the path given to --roster"),
+                    .with_hint(format!("check the path given to {flag}")),
                 ]
             };
             let mut reader = BufReader::new(std::fs::File::open(path).map_err(unreadable)?);
@@ -253,7 +248,7 @@ pub fn read(path: &Path, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
             let records = csv_records(&file, delimiter, std::io::Cursor::new(first).chain(reader));
             check(&file, None, records, ladder)
         }
-        "xlsx" | "xlsm" | "xls" | "ods" => sheet_roster(path, &file, ladder),
+        "xlsx" | "xlsm" | "xls" | "ods" => sheet_roster(path, &file, ladder, flag),
         _ => Err(vec![
             Diagnostic::error(
                 "roster-format",
@@ -311,7 +306,7 @@ fn csv_records<'a, R: Read + 'a>(
                     Location::Cell {
                         file: file.to_owned(),
                         sheet: None,
-                        cell: format!("{}{row}", col_letters(c)),
+                        cell: format!("{}{row}", column_name(c)),
                     },
                 )
                 .with_hint("save the roster as \"CSV UTF-8\" (Excel) or with UTF-8 encoding")
@@ -334,7 +329,12 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     )
 }
 
-fn sheet_roster(path: &Path, file: &str, ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+fn sheet_roster(
+    path: &Path,
+    file: &str,
+    ladder: &Ladder,
+    flag: &str,
+) -> Result<Roster, Vec<Diagnostic>> {
     use calamine::{Data, Reader, open_workbook_auto};
     let fail = |e: String| {
         vec![
@@ -345,7 +345,9 @@ fn sheet_roster(path: &Path, file: &str, ladder: &Ladder) -> Result<Roster, Vec<
                     file: file.to_owned(),
                 },
             )
-            .with_hint("check the path given to --roster; the roster is read from the first sheet"),
+            .with_hint(format!(
+                "check the path given to {flag}; the roster is read from the first sheet"
+            )),
         ]
     };
     let mut wb = open_workbook_auto(path).map_err(|e| fail(e.to_string()))?;
@@ -383,15 +385,7 @@ fn check(
     mut records: impl Iterator<Item = Record>,
     ladder: &Ladder,
 ) -> Result<Roster, Vec<Diagnostic>> {
-    let mut header = None;
-    for rec in records.by_ref() {
-        let (row, cells) = rec.map_err(|d| vec![*d])?;
-        if !cells.iter().all(String::is_empty) {
-            header = Some((row, cells));
-            break;
-        }
-    }
-    let Some((header_row, header)) = header else {
+    let Some((header_row, header)) = first_nonblank(&mut records)? else {
         return Err(vec![
             Diagnostic::error(
                 "roster-empty",
@@ -411,10 +405,43 @@ fn check(
         header_row,
         header,
     };
+    let (cols, mut errors, warnings) = columns(&t);
+    if !errors.is_empty() {
+        // The rest is not checked, but a file that cannot be read is still reported alone.
+        for rec in records {
+            rec.map_err(|d| vec![*d])?;
+        }
+        errors.extend(warnings);
+        return Err(errors);
+    }
+    let mut rows = Rows::new(&t, cols, ladder);
+    for rec in records {
+        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        if !cells.iter().all(String::is_empty) {
+            rows.check(row, &cells);
+        }
+    }
+    rows.finish(warnings)
+}
+
+/// The first record with any content, if any.
+fn first_nonblank(
+    records: &mut impl Iterator<Item = Record>,
+) -> Result<Option<(usize, Vec<String>)>, Vec<Diagnostic>> {
+    for rec in records.by_ref() {
+        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        if !cells.iter().all(String::is_empty) {
+            return Ok(Some((row, cells)));
+        }
+    }
+    Ok(None)
+}
+
+/// Which column holds each field, from the header: with the errors (a field twice, a required
+/// one missing) and warnings (columns not used).
+fn columns(t: &Table<'_>) -> (HashMap<Field, usize>, Vec<Diagnostic>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let header_row = t.header_row;
-
     let mut cols: HashMap<Field, usize> = HashMap::new();
     for (c, h) in t.header.iter().enumerate() {
         if h.is_empty() {
@@ -435,7 +462,7 @@ fn check(
                                 f.label(),
                                 t.header_at(*prev)
                             ),
-                            t.loc(header_row, Some(c)),
+                            t.loc(t.header_row, Some(c)),
                         )
                         .with_hint("keep one of them or rename the other"),
                     );
@@ -447,7 +474,7 @@ fn check(
                 Diagnostic::warning(
                     "roster-unused-column",
                     format!("column `{h}` is not used"),
-                    t.loc(header_row, Some(c)),
+                    t.loc(t.header_row, Some(c)),
                 )
                 .with_hint(format!("known columns: {}", known_columns())),
             ),
@@ -455,226 +482,319 @@ fn check(
     }
     for f in Field::ALL.iter().filter(|f| f.required()) {
         if !cols.contains_key(f) {
-            let found: Vec<&str> = t
-                .header
-                .iter()
-                .filter(|h| !h.is_empty())
-                .map(String::as_str)
-                .collect();
-            errors.push(
-                Diagnostic::error(
-                    "roster-missing-column",
-                    format!("the roster has no `{}` column", f.label()),
-                    t.loc(header_row, None),
-                )
-                .with_hint(format!(
-                    "add a column headed `{}` (also accepted: {}); the header row has: {}",
-                    f.label(),
-                    f.aliases()[1..].join(", "),
-                    if found.is_empty() {
-                        "nothing".to_owned()
-                    } else {
-                        found.join(", ")
-                    }
-                )),
-            );
+            errors.push(missing_column(t, *f));
         }
     }
-    if !errors.is_empty() {
-        // The rest is not checked, but a file that cannot be read is still reported alone.
-        for rec in records {
-            rec.map_err(|d| vec![*d])?;
+    (cols, errors, warnings)
+}
+
+fn missing_column(t: &Table<'_>, f: Field) -> Diagnostic {
+    let found: Vec<&str> = t
+        .header
+        .iter()
+        .filter(|h| !h.is_empty())
+        .map(String::as_str)
+        .collect();
+    Diagnostic::error(
+        "roster-missing-column",
+        format!("the roster has no `{}` column", f.label()),
+        t.loc(t.header_row, None),
+    )
+    .with_hint(format!(
+        "add a column headed `{}` (also accepted: {}); the header row has: {}",
+        f.label(),
+        f.aliases()[1..].join(", "),
+        if found.is_empty() {
+            "nothing".to_owned()
+        } else {
+            found.join(", ")
         }
-        errors.extend(warnings);
-        return Err(errors);
+    ))
+}
+
+/// The rows of a roster, checked one at a time; only the reviews that pass are kept.
+struct Rows<'t> {
+    t: &'t Table<'t>,
+    cols: HashMap<Field, usize>,
+    codes: Vec<&'t str>,
+    strings: Strings,
+    entries: Vec<Entry>,
+    errors: Vec<Diagnostic>,
+    /// More distinct texts than a symbol can number.
+    too_many: bool,
+    /// employee id → (row, name, level) of its first row.
+    people: HashMap<Sym, (usize, Sym, Sym)>,
+    /// Reviewer names case-folded: needed only to find a reviewer listed twice.
+    folded: Strings,
+    /// (employee id, folded reviewer) → first row.
+    seen: HashMap<(Sym, Sym), usize>,
+}
+
+/// A field's column and value in one row.
+struct Got<'r> {
+    col: Option<usize>,
+    value: &'r str,
+}
+
+impl<'t> Rows<'t> {
+    fn new(t: &'t Table<'t>, cols: HashMap<Field, usize>, ladder: &'t Ladder) -> Self {
+        Self {
+            t,
+            cols,
+            codes: ladder.levels.iter().map(|l| l.code.as_str()).collect(),
+            strings: Strings::new(),
+            entries: Vec::new(),
+            errors: Vec::new(),
+            too_many: false,
+            people: HashMap::new(),
+            folded: Strings::new(),
+            seen: HashMap::new(),
+        }
     }
 
-    let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
-    let mut strings = Strings::new();
-    let mut entries = Vec::new();
-    let mut too_many = false;
-    let mut sym = |strings: &mut Strings, s: &str| {
-        strings.intern(s).unwrap_or_else(|| {
-            too_many = true;
+    fn sym(&mut self, s: &str) -> Sym {
+        self.strings.intern(s).unwrap_or_else(|| {
+            self.too_many = true;
             Strings::EMPTY
         })
-    };
-    // employee id → (row, name, level) of its first row.
-    let mut people: HashMap<Sym, (usize, Sym, Sym)> = HashMap::new();
-    // (employee id, reviewer folded) → first row; the folded names are needed only here.
-    let mut folded = Strings::new();
-    let mut seen: HashMap<(Sym, Sym), usize> = HashMap::new();
-    for rec in records {
-        let (row, r) = rec.map_err(|d| vec![*d])?;
-        if r.iter().all(String::is_empty) {
-            continue;
+    }
+
+    fn get<'r>(&self, r: &'r [String], f: Field) -> Got<'r> {
+        self.cols.get(&f).map_or(
+            Got {
+                col: None,
+                value: "",
+            },
+            |&c| Got {
+                col: Some(c),
+                value: r.get(c).map_or("", String::as_str),
+            },
+        )
+    }
+
+    /// A required field's value; empty is an error.
+    fn required<'r>(&mut self, row: usize, r: &'r [String], f: Field, ok: &mut bool) -> &'r str {
+        let got = self.get(r, f);
+        if got.value.is_empty() {
+            *ok = false;
+            self.errors.push(
+                Diagnostic::error(
+                    "roster-empty-field",
+                    format!("`{}` is empty", f.label()),
+                    self.t.loc(row, got.col),
+                )
+                .with_hint(format!("fill in the {} or delete the row", f.label())),
+            );
         }
-        let get = |f: Field| -> (Option<usize>, &str) {
-            cols.get(&f).map_or((None, ""), |&c| {
-                (Some(c), r.get(c).map_or("", String::as_str))
-            })
-        };
-        let mut row_ok = true;
-        let mut required = |f: Field, errors: &mut Vec<Diagnostic>| -> &str {
-            let (c, v) = get(f);
-            if v.is_empty() {
-                row_ok = false;
-                errors.push(
-                    Diagnostic::error(
-                        "roster-empty-field",
-                        format!("`{}` is empty", f.label()),
-                        t.loc(row, c),
-                    )
-                    .with_hint(format!("fill in the {} or delete the row", f.label())),
-                );
-            }
-            v
-        };
-        let employee_id = required(Field::EmployeeId, &mut errors);
-        let name = required(Field::Name, &mut errors);
-        let level = required(Field::Level, &mut errors);
-        let reviewer = required(Field::Reviewer, &mut errors);
-        let (level_col, _) = get(Field::Level);
-        let matched_level = codes.iter().find(|c| c.eq_ignore_ascii_case(level));
-        let level = if level.is_empty() {
-            level
-        } else if let Some(code) = matched_level {
-            code
-        } else {
-            row_ok = false;
-            errors.push(
-                Diagnostic::error(
-                    "roster-unknown-level",
-                    format!("`{level}` is not a level of the ladder"),
-                    t.loc(row, level_col),
-                )
-                .with_hint(format!("use one of the level codes: {}", codes.join(", "))),
-            );
-            level
-        };
-        let (role_col, role_text) = get(Field::Role);
-        let role = if role_text.is_empty() {
-            if reviewer == name || reviewer == employee_id {
-                ReviewerRole::SelfReview
-            } else {
-                ReviewerRole::Manager
-            }
-        } else if let Some(role) = ReviewerRole::parse(role_text) {
-            role
-        } else {
-            row_ok = false;
-            errors.push(
-                Diagnostic::error(
-                    "roster-bad-role",
-                    format!("`{role_text}` is not a reviewer role"),
-                    t.loc(row, role_col),
-                )
-                .with_hint("use `self`, `manager` or `peer`, or leave it empty"),
-            );
-            ReviewerRole::Manager
-        };
-        let id_sym = sym(&mut strings, employee_id);
-        let name_sym = sym(&mut strings, name);
-        let level_sym = sym(&mut strings, level);
+        got.value
+    }
+
+    /// Checks one row and keeps its review if it passes.
+    fn check(&mut self, row: usize, r: &[String]) {
+        let mut ok = true;
+        let employee_id = self.required(row, r, Field::EmployeeId, &mut ok);
+        let name = self.required(row, r, Field::Name, &mut ok);
+        let level = self.required(row, r, Field::Level, &mut ok);
+        let reviewer = self.required(row, r, Field::Reviewer, &mut ok);
+        let level = self.level(row, r, level, &mut ok);
+        let role = self.role(row, r, (employee_id, name, reviewer), &mut ok);
+        let id_sym = self.sym(employee_id);
+        let name_sym = self.sym(name);
+        let level_sym = self.sym(level);
         if !employee_id.is_empty() {
-            match people.get(&id_sym) {
-                Some(&(first, first_name, first_level)) => {
-                    let first_name = strings.get(first_name);
-                    let first_level = strings.get(first_level);
-                    if !name.is_empty() && first_name != name {
-                        row_ok = false;
-                        errors.push(
-                            Diagnostic::error(
-                                "roster-inconsistent-person",
-                                format!(
-                                    "employee `{employee_id}` is called `{name}` here but `{first_name}` in row {first}"
-                                ),
-                                t.loc(row, cols.get(&Field::Name).copied()),
-                            )
-                            .with_hint("use the same name on every row of one employee id, or fix the id"),
-                        );
-                    }
-                    if !level.is_empty() && first_level != level {
-                        row_ok = false;
-                        errors.push(
-                            Diagnostic::error(
-                                "roster-inconsistent-person",
-                                format!(
-                                    "employee `{employee_id}` is at level `{level}` here but `{first_level}` in row {first}"
-                                ),
-                                t.loc(row, level_col),
-                            )
-                            .with_hint("a person has one current level: make the rows agree"),
-                        );
-                    }
-                }
-                None => {
-                    people.insert(id_sym, (row, name_sym, level_sym));
-                }
-            }
+            self.same_person(row, r, (id_sym, name_sym, level_sym), &mut ok);
             if !reviewer.is_empty() {
-                let key = (id_sym, sym(&mut folded, &reviewer.to_lowercase()));
-                if let Some(first) = seen.get(&key) {
-                    row_ok = false;
-                    errors.push(
-                        Diagnostic::error(
-                            "roster-duplicate-review",
-                            format!(
-                                "`{reviewer}` reviews employee `{employee_id}` twice (also in row {first})"
-                            ),
-                            t.loc(row, cols.get(&Field::Reviewer).copied()),
-                        )
-                        .with_hint("delete one of the two rows: one reviewer gets one workbook per person"),
-                    );
-                } else {
-                    seen.insert(key, row);
-                }
+                self.once_per_reviewer(row, id_sym, (employee_id, reviewer), &mut ok);
             }
         }
-        if row_ok {
-            entries.push(Entry {
+        if ok {
+            let entry = Entry {
                 row: u32::try_from(row).unwrap_or(u32::MAX),
                 employee_id: id_sym,
                 name: name_sym,
                 level: level_sym,
-                reviewer: sym(&mut strings, reviewer),
-                email: sym(&mut strings, get(Field::Email).1),
-                team: sym(&mut strings, get(Field::Team).1),
+                reviewer: self.sym(reviewer),
+                email: self.sym(self.get(r, Field::Email).value),
+                team: self.sym(self.get(r, Field::Team).value),
                 role,
-            });
+            };
+            self.entries.push(entry);
         }
     }
-    if too_many {
-        errors.push(
+
+    /// The level code as the ladder writes it (matched ignoring case).
+    fn level<'a>(&mut self, row: usize, r: &[String], level: &'a str, ok: &mut bool) -> &'a str
+    where
+        't: 'a,
+    {
+        if level.is_empty() {
+            return level;
+        }
+        if let Some(&code) = self.codes.iter().find(|c| c.eq_ignore_ascii_case(level)) {
+            return code;
+        }
+        *ok = false;
+        self.errors.push(
             Diagnostic::error(
-                "roster-too-large",
-                "the roster has more different names and ids than rungs can hold",
-                t.loc(header_row, None),
+                "roster-unknown-level",
+                format!("`{level}` is not a level of the ladder"),
+                self.t.loc(row, self.get(r, Field::Level).col),
             )
-            .with_hint("split the roster into several files and run rungs sheets on each"),
+            .with_hint(format!(
+                "use one of the level codes: {}",
+                self.codes.join(", ")
+            )),
         );
+        level
     }
-    if errors.is_empty() && entries.is_empty() {
-        errors.push(
+
+    /// The reviewer's role: as written, or `self` when the reviewer is the person, else
+    /// `manager`.
+    fn role(
+        &mut self,
+        row: usize,
+        r: &[String],
+        (employee_id, name, reviewer): (&str, &str, &str),
+        ok: &mut bool,
+    ) -> ReviewerRole {
+        let got = self.get(r, Field::Role);
+        if got.value.is_empty() {
+            return if reviewer == name || reviewer == employee_id {
+                ReviewerRole::SelfReview
+            } else {
+                ReviewerRole::Manager
+            };
+        }
+        if let Some(role) = ReviewerRole::parse(got.value) {
+            return role;
+        }
+        *ok = false;
+        self.errors.push(
             Diagnostic::error(
-                "roster-empty",
-                "the roster has a header but no reviews",
-                t.loc(header_row, None),
+                "roster-bad-role",
+                format!("`{}` is not a reviewer role", got.value),
+                self.t.loc(row, got.col),
             )
-            .with_hint("add one row per review: employee id, name, current level, reviewer"),
+            .with_hint("use `self`, `manager` or `peer`, or leave it empty"),
         );
+        ReviewerRole::Manager
     }
-    if errors.is_empty() {
-        Ok(Roster {
-            reviews: Reviews {
-                entries: entries.into_boxed_slice(),
-                strings: strings.freeze(),
-            },
-            warnings,
-        })
-    } else {
-        errors.extend(warnings);
-        Err(errors)
+
+    /// One employee id has one name and one level on every row.
+    fn same_person(
+        &mut self,
+        row: usize,
+        r: &[String],
+        (id, name, level): (Sym, Sym, Sym),
+        ok: &mut bool,
+    ) {
+        let Some(&(first, first_name, first_level)) = self.people.get(&id) else {
+            self.people.insert(id, (row, name, level));
+            return;
+        };
+        let employee_id = self.strings.get(id);
+        let (name, level) = (self.strings.get(name), self.strings.get(level));
+        let (first_name, first_level) =
+            (self.strings.get(first_name), self.strings.get(first_level));
+        let mut found = Vec::new();
+        if !name.is_empty() && first_name != name {
+            found.push(
+                Diagnostic::error(
+                    "roster-inconsistent-person",
+                    format!(
+                        "employee `{employee_id}` is called `{name}` here but `{first_name}` in row {first}"
+                    ),
+                    self.t.loc(row, self.cols.get(&Field::Name).copied()),
+                )
+                .with_hint("use the same name on every row of one employee id, or fix the id"),
+            );
+        }
+        if !level.is_empty() && first_level != level {
+            found.push(
+                Diagnostic::error(
+                    "roster-inconsistent-person",
+                    format!(
+                        "employee `{employee_id}` is at level `{level}` here but `{first_level}` in row {first}"
+                    ),
+                    self.t.loc(row, self.get(r, Field::Level).col),
+                )
+                .with_hint("a person has one current level: make the rows agree"),
+            );
+        }
+        if !found.is_empty() {
+            *ok = false;
+            self.errors.extend(found);
+        }
+    }
+
+    /// One reviewer reviews one person once (names compared ignoring case).
+    fn once_per_reviewer(
+        &mut self,
+        row: usize,
+        id: Sym,
+        (employee_id, reviewer): (&str, &str),
+        ok: &mut bool,
+    ) {
+        let folded = self
+            .folded
+            .intern(&reviewer.to_lowercase())
+            .unwrap_or_else(|| {
+                self.too_many = true;
+                Strings::EMPTY
+            });
+        let key = (id, folded);
+        if let Some(first) = self.seen.get(&key) {
+            *ok = false;
+            self.errors.push(
+                Diagnostic::error(
+                    "roster-duplicate-review",
+                    format!(
+                        "`{reviewer}` reviews employee `{employee_id}` twice (also in row {first})"
+                    ),
+                    self.t.loc(row, self.cols.get(&Field::Reviewer).copied()),
+                )
+                .with_hint("delete one of the two rows: one reviewer gets one workbook per person"),
+            );
+        } else {
+            self.seen.insert(key, row);
+        }
+    }
+
+    /// The reviews that passed, or every problem.
+    fn finish(mut self, warnings: Vec<Diagnostic>) -> Result<Roster, Vec<Diagnostic>> {
+        let header = self.t.loc(self.t.header_row, None);
+        if self.too_many {
+            self.errors.push(
+                Diagnostic::error(
+                    "roster-too-large",
+                    "the roster has more different names and ids than rungs can hold",
+                    header.clone(),
+                )
+                .with_hint("split the roster into several files and run rungs sheets on each"),
+            );
+        }
+        if self.errors.is_empty() && self.entries.is_empty() {
+            self.errors.push(
+                Diagnostic::error(
+                    "roster-empty",
+                    "the roster has a header but no reviews",
+                    header,
+                )
+                .with_hint("add one row per review: employee id, name, current level, reviewer"),
+            );
+        }
+        if self.errors.is_empty() {
+            Ok(Roster {
+                reviews: Reviews {
+                    entries: self.entries.into_boxed_slice(),
+                    strings: self.strings.freeze(),
+                },
+                warnings,
+            })
+        } else {
+            self.errors.extend(warnings);
+            Err(self.errors)
+        }
     }
 }
 
@@ -691,7 +811,16 @@ mod tests {
     use super::*;
 
     fn ladder() -> Ladder {
-        crate::ladder::load(None).expect("bundled ladder").ladder
+        crate::ladder::load(None, "--ladder")
+            .expect("bundled ladder")
+            .ladder
+    }
+
+    fn position(d: &Diagnostic) -> String {
+        d.location
+            .as_ref()
+            .map(crate::cli::report::position)
+            .unwrap_or_default()
     }
 
     fn codes(r: &Result<Roster, Vec<Diagnostic>>) -> Vec<&'static str> {
@@ -751,8 +880,8 @@ mod tests {
             ]
         );
         let d = r.expect_err("invalid");
-        assert_eq!(d[0].position(), "r.csv: C2 (column `level`)");
-        assert_eq!(d[3].position(), "r.csv: D5 (column `reviewer`)");
+        assert_eq!(position(&d[0]), "r.csv: C2 (column `level`)");
+        assert_eq!(position(&d[3]), "r.csv: D5 (column `reviewer`)");
     }
 
     #[test]
@@ -781,15 +910,14 @@ mod tests {
             ["roster-missing-column", "roster-missing-column"]
         );
         let d = r.expect_err("invalid");
-        assert!(d[0].message.contains("current level"), "{}", d[0]);
+        assert!(d[0].message.contains("current level"), "{:?}", d[0]);
     }
 
     #[test]
     fn column_letters() {
-        assert_eq!(col_letters(0), "A");
-        assert_eq!(col_letters(25), "Z");
-        assert_eq!(col_letters(26), "AA");
-        assert_eq!(col_letters(701), "ZZ");
-        assert_eq!(col_letters(702), "AAA");
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(702), "AAA");
+        assert_eq!(column_name(usize::MAX), column_name(65_534));
     }
 }

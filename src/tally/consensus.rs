@@ -1,14 +1,16 @@
 //! The tally: per person each reviewer's ratings, a consensus per competency and a suggested
-//! level by the rule in [`RULE`]; and the calibration views (distribution, disagreement,
-//! self-vs-manager gaps, reviewer leniency).
+//! level by the rule in [`RULE`]. The calibration views are computed from it in `views`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::read::{self, Rating, Returned};
+use super::import::Kept;
+use super::views::{self, Flagged, Leniency};
 use crate::model::{Ladder, ScaleKind};
-use crate::sheets::contract::{Manifest, ReviewerRole};
+use crate::util::to_i32;
+use crate::workbook::read::{Rating, Returned};
+use crate::workbook::{Manifest, ReviewerRole};
 
 /// Reviews sent per person, from the manifest: (employee id, cycle) → count. Small (one entry a
 /// person), so the manifest itself can be dropped before the tally is built.
@@ -39,8 +41,6 @@ impl Expected {
 pub const REACH_PERCENT: usize = 80;
 /// Share of the competencies that need a consensus before a level is suggested at all.
 pub const COVERAGE_PERCENT: usize = 50;
-/// Spread (highest minus lowest rating, in steps of the scale) that counts as disagreement.
-pub const DISAGREEMENT_SPREAD: i32 = 2;
 
 /// The rule, as printed in the workbook and the README.
 pub const RULE: &str = "Consensus per competency: the median of the ratings by reviewers other than the person (manager and peers; the lower middle value when their number is even). Only when no one else rated it does the self-rating count, marked \"self only\". Blank and \"not observed\" ratings are never counted, never as zero. Suggested level: the highest level that at least 80 % of the competencies with a consensus reach (on a relative scale: the current level plus the highest step that 80 % reach), given only when at least half the competencies have a consensus. Gap: suggested level minus current level, in levels.";
@@ -50,7 +50,7 @@ pub const RULE: &str = "Consensus per competency: the median of the ratings by r
 #[derive(Debug, Clone, Serialize)]
 pub struct Given<'a> {
     pub reviewer: &'a str,
-    pub role: &'static str,
+    pub role: ReviewerRole,
     /// Label as on the scale, `not observed` text, or empty for blank.
     pub label: &'a str,
     /// Option value (level index, or offset on a relative scale) when rated.
@@ -76,7 +76,7 @@ pub struct CompetencyTally<'a> {
 pub struct ReviewSummary<'a> {
     pub form_id: &'a str,
     pub reviewer: &'a str,
-    pub role: &'static str,
+    pub role: ReviewerRole,
     pub file: &'a str,
     pub rated: usize,
     pub not_observed: usize,
@@ -108,7 +108,7 @@ pub struct Person<'a> {
     pub reviews_expected: Option<usize>,
     /// Reviews with every competency answered (a rating or "not observed").
     pub reviews_complete: usize,
-    /// One per competency in ladder order ([`read::in_order`]).
+    /// One per competency in ladder order ([`Ladder::competencies_by_area`]).
     pub consensus: Vec<Consensus>,
     /// The returns in the order of `reviews`: the ratings are read from them when shown.
     sources: Vec<&'a Returned>,
@@ -121,44 +121,6 @@ pub struct Person<'a> {
     pub gap: Option<i32>,
 }
 
-/// A competency of a person that the calibration views list (disagreement, self vs manager):
-/// stored as indexes, shown as [`Disagreement`] or [`SelfGap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flagged {
-    /// Index into [`Tally::people`].
-    pub person: u32,
-    /// Index of the competency in ladder order.
-    pub competency: u32,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Disagreement<'a> {
-    pub employee_id: &'a str,
-    pub person: &'a str,
-    pub competency: &'a str,
-    pub spread: i32,
-    pub ratings: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SelfGap<'a> {
-    pub employee_id: &'a str,
-    pub person: &'a str,
-    pub competency: &'a str,
-    pub self_label: &'a str,
-    pub manager_label: &'a str,
-    /// Self minus manager, in steps of the scale.
-    pub gap: i32,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Leniency<'a> {
-    pub reviewer: &'a str,
-    pub ratings: usize,
-    /// Mean of (rating − consensus) over the competencies they rated that have a consensus.
-    pub mean_offset: f64,
-}
-
 /// The tally. Serialised by hand so that the long lists are built one entry at a time.
 #[derive(Debug, Clone)]
 pub struct Tally<'a> {
@@ -167,9 +129,9 @@ pub struct Tally<'a> {
     /// Rows: current level code; columns: suggested level code (or `none`) → count.
     pub distribution: Vec<(&'a str, Vec<(&'a str, usize)>)>,
     /// Competencies rated two steps or more apart; see [`Tally::disagreements`].
-    disagreements: Vec<Flagged>,
+    pub(super) disagreements: Vec<Flagged>,
     /// Competencies where self and manager differ; see [`Tally::self_gaps`].
-    self_gaps: Vec<Flagged>,
+    pub(super) self_gaps: Vec<Flagged>,
     pub leniency: Vec<Leniency<'a>>,
 }
 
@@ -177,7 +139,8 @@ impl<'a> Person<'a> {
     /// The person's competencies with every reviewer's rating, in ladder order.
     pub fn competencies(&self) -> impl Iterator<Item = CompetencyTally<'a>> + '_ {
         let n = self.consensus.len();
-        read::in_order(self.ladder)
+        self.ladder
+            .competencies_by_area()
             .take(n)
             .enumerate()
             .map(|(k, (area, comp))| CompetencyTally {
@@ -208,7 +171,7 @@ impl<'a> Person<'a> {
             };
             Some(Given {
                 reviewer: &r.prov.reviewer,
-                role: r.prov.reviewer_role.as_str(),
+                role: r.prov.reviewer_role,
                 label,
                 value,
             })
@@ -220,72 +183,12 @@ impl<'a> Person<'a> {
         self.consensus.iter().filter(|c| c.value.is_some()).count()
     }
 
-    fn competency_title(&self, k: usize) -> &'a str {
-        read::in_order(self.ladder)
+    pub(super) fn competency_title(&self, k: usize) -> &'a str {
+        self.ladder
+            .competencies_by_area()
             .nth(k)
             .map_or("", |(_, c)| c.title.as_str())
     }
-}
-
-impl<'a> Tally<'a> {
-    /// Competencies rated two steps or more apart ([`DISAGREEMENT_SPREAD`]).
-    pub fn disagreements(&self) -> impl ExactSizeIterator<Item = Disagreement<'a>> + '_ {
-        self.disagreements.iter().map(|f| {
-            let p = &self.people[f.person as usize];
-            let k = f.competency as usize;
-            Disagreement {
-                employee_id: p.employee_id,
-                person: p.name,
-                competency: p.competency_title(k),
-                spread: spread(p, k).unwrap_or(0),
-                ratings: p
-                    .ratings(k)
-                    .filter(|g| g.value.is_some())
-                    .map(|g| format!("{} ({}): {}", g.reviewer, g.role, g.label))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }
-        })
-    }
-
-    /// Competencies where the self-rating and the manager's differ.
-    pub fn self_gaps(&self) -> impl ExactSizeIterator<Item = SelfGap<'a>> + '_ {
-        self.self_gaps.iter().map(|f| {
-            let p = &self.people[f.person as usize];
-            let k = f.competency as usize;
-            let (s, m) = self_and_manager(p, k).unwrap_or_default();
-            SelfGap {
-                employee_id: p.employee_id,
-                person: p.name,
-                competency: p.competency_title(k),
-                self_label: s.0,
-                manager_label: m.0,
-                gap: s.1 - m.1,
-            }
-        })
-    }
-}
-
-/// Highest minus lowest rating of competency `k`, when anyone rated it.
-fn spread(p: &Person<'_>, k: usize) -> Option<i32> {
-    let (lo, hi) = p
-        .ratings(k)
-        .filter_map(|g| g.value)
-        .fold((i32::MAX, i32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    (lo <= hi).then(|| hi - lo)
-}
-
-/// A rating given: its label and value.
-type Rated<'a> = (&'a str, i32);
-
-/// The first self-rating and the first manager rating of competency `k`, when both rated it.
-fn self_and_manager<'a>(p: &Person<'a>, k: usize) -> Option<(Rated<'a>, Rated<'a>)> {
-    let find = |role: &str| {
-        p.ratings(k)
-            .find(|g| g.role == role && g.value.is_some())
-            .map(|g| (g.label, g.value.unwrap_or(0)))
-    };
-    Some((find("self")?, find("manager")?))
 }
 
 /// Serialises the items of an iterator as a sequence, one at a time.
@@ -346,11 +249,6 @@ fn label_of(ladder: &Ladder, v: i32) -> Option<&str> {
         .map(|o| o.label.as_str())
 }
 
-/// Level indexes are tiny; saturate rather than wrap if one were not.
-fn to_i32(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
 /// The lower median.
 fn median(values: &mut [i32]) -> Option<i32> {
     if values.is_empty() {
@@ -364,17 +262,18 @@ fn median(values: &mut [i32]) -> Option<i32> {
 /// borrowed from the ladder and the reviews; per person and competency only the consensus is kept.
 pub fn compute<'a>(
     ladder: &'a Ladder,
-    reviews: &'a [Returned],
+    reviews: &'a [Kept],
     expected: Option<&Expected>,
 ) -> Tally<'a> {
     let mut by_person: BTreeMap<(&str, &str), Vec<&Returned>> = BTreeMap::new();
-    for r in reviews {
+    for k in reviews {
+        let r = &k.returned;
         by_person
             .entry((&r.prov.person_name, &r.prov.employee_id))
             .or_default()
             .push(r);
     }
-    let n_competencies = read::in_order(ladder).count();
+    let n_competencies = ladder.competencies().count();
     let mut people = Vec::with_capacity(by_person.len());
     for ((name, employee_id), rs) in by_person {
         let current_level = rs[0].prov.current_level.as_str();
@@ -388,7 +287,7 @@ pub fn compute<'a>(
                 ReviewSummary {
                     form_id: &r.prov.form_id,
                     reviewer: &r.prov.reviewer,
-                    role: r.prov.reviewer_role.as_str(),
+                    role: r.prov.reviewer_role,
                     file: &r.file,
                     rated: count(|x| matches!(x, Rating::Option(_))),
                     not_observed: count(|x| *x == Rating::NotObserved),
@@ -419,7 +318,7 @@ pub fn compute<'a>(
             let mut selfs = Vec::new();
             for g in person.ratings(k) {
                 if let Some(v) = g.value {
-                    if g.role == ReviewerRole::SelfReview.as_str() {
+                    if g.role == ReviewerRole::SelfReview {
                         selfs.push(v);
                     } else {
                         others.push(v);
@@ -445,10 +344,10 @@ pub fn compute<'a>(
             ScaleKind::Levels => "levels",
             ScaleKind::Relative => "relative",
         },
-        distribution: distribution(ladder, &people),
-        disagreements: disagreements(&people),
-        self_gaps: self_gaps(&people),
-        leniency: leniency(&people),
+        distribution: views::distribution(ladder, &people),
+        disagreements: views::disagreements(&people),
+        self_gaps: views::self_gaps(&people),
+        leniency: views::leniency(&people),
         people,
     }
 }
@@ -481,102 +380,6 @@ fn suggest(
         ScaleKind::Relative => (to_i32(current) + v).clamp(0, top),
     };
     (Some(index as usize), None)
-}
-
-fn distribution<'a>(
-    ladder: &'a Ladder,
-    people: &[Person<'_>],
-) -> Vec<(&'a str, Vec<(&'a str, usize)>)> {
-    ladder
-        .levels
-        .iter()
-        .map(|cur| {
-            let row = ladder
-                .levels
-                .iter()
-                .map(|s| {
-                    let n = people
-                        .iter()
-                        .filter(|p| {
-                            p.current_level == cur.code
-                                && p.suggested_level == Some(s.code.as_str())
-                        })
-                        .count();
-                    (s.code.as_str(), n)
-                })
-                .chain(std::iter::once((
-                    "none",
-                    people
-                        .iter()
-                        .filter(|p| p.current_level == cur.code && p.suggested_level.is_none())
-                        .count(),
-                )))
-                .collect();
-            (cur.code.as_str(), row)
-        })
-        .collect()
-}
-
-/// Competencies whose ratings are [`DISAGREEMENT_SPREAD`] steps or more apart.
-fn disagreements(people: &[Person<'_>]) -> Vec<Flagged> {
-    let mut out = Vec::new();
-    for (i, p) in people.iter().enumerate() {
-        for k in 0..p.consensus.len() {
-            if spread(p, k).is_some_and(|s| s >= DISAGREEMENT_SPREAD) {
-                out.push(Flagged {
-                    person: read::index_u32(i),
-                    competency: read::index_u32(k),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Competencies where the self-rating and the manager's differ.
-fn self_gaps(people: &[Person<'_>]) -> Vec<Flagged> {
-    let mut out = Vec::new();
-    for (i, p) in people.iter().enumerate() {
-        for k in 0..p.consensus.len() {
-            if let Some((s, m)) = self_and_manager(p, k)
-                && s.1 != m.1
-            {
-                out.push(Flagged {
-                    person: read::index_u32(i),
-                    competency: read::index_u32(k),
-                });
-            }
-        }
-    }
-    out
-}
-
-fn leniency<'a>(people: &[Person<'a>]) -> Vec<Leniency<'a>> {
-    let mut sums: BTreeMap<&'a str, (i64, usize)> = BTreeMap::new();
-    for p in people {
-        for (k, c) in p.consensus.iter().enumerate() {
-            let Some(consensus) = c.value else {
-                continue;
-            };
-            for g in p.ratings(k) {
-                if g.role == "self" {
-                    continue;
-                }
-                if let Some(v) = g.value {
-                    let e = sums.entry(g.reviewer).or_default();
-                    e.0 += i64::from(v - consensus);
-                    e.1 += 1;
-                }
-            }
-        }
-    }
-    sums.into_iter()
-        .map(|(reviewer, (sum, n))| Leniency {
-            reviewer,
-            ratings: n,
-            mean_offset: (sum as f64 / n as f64 * 100.0).round() / 100.0,
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,25 +1,15 @@
 //! Evidence texts of the kept reviews, set aside in an unnamed temporary file until `tally.csv`
 //! copies them: evidence is the bulk of what reviewers write and nothing else needs its text, so
-//! memory holds 12 bytes per answer however much was written. Returns are compared by a digest.
+//! memory holds 12 bytes per answer however much was written.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-
-use sha2::{Digest, Sha256};
 
 /// Where one evidence text is in the store; the default is the empty text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stored {
     offset: u64,
     len: u32,
-}
-
-/// The first 16 bytes of the text's SHA-256: enough to tell two returns' evidence apart.
-pub fn digest(text: &str) -> [u8; 16] {
-    let full: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-    let mut out = [0; 16];
-    out.copy_from_slice(&full[..16]);
-    out
 }
 
 /// An append-only file of evidence texts. The file has no name (it is gone when the process
@@ -112,12 +102,5 @@ mod tests {
         e.flush().expect("nothing to flush");
         assert!(e.file.is_none());
         assert_eq!(e.get(Stored::default()).expect("empty"), "");
-    }
-
-    #[test]
-    fn digests_tell_texts_apart() {
-        assert_eq!(digest("a"), digest("a"));
-        assert_ne!(digest("a"), digest("a "));
-        assert_ne!(digest(""), digest("a"));
     }
 }

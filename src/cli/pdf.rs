@@ -3,9 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rungs::pdf::{self, Paper, Standard};
-
-use super::Failure;
+use super::report::{count, eprint_all};
+use crate::diag::{Diagnostic, Error};
+use crate::pdf::{self, Paper, Standard};
+use crate::util::atomic::{self, Overwrite};
+use crate::util::epoch;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -46,8 +48,8 @@ pub struct Args {
     pub standards: Vec<Standard>,
 }
 
-pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Failure> {
-    let timestamp = source_date_epoch()?;
+pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    let timestamp = epoch::from_env()?;
     let loaded = super::load_ladder(ladder)?;
     let l = &loaded.ladder;
     let all = args.levels.is_empty() && !args.matrix;
@@ -63,68 +65,59 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             args.levels.clone()
         },
         timestamp,
+        flags: super::FLAGS,
     };
     let started = std::time::Instant::now();
     // Each PDF is written as soon as it is made, while the others are still being typeset.
     let write = |doc: &pdf::Document| {
         let path = args.output.join(&doc.file_name);
-        rungs::atomic::write(&path, &doc.bytes, rungs::atomic::Overwrite::Replace).map_err(|e| {
-            format!(
-                "error: cannot write {}: {e}\n  = hint: check that the folder is writable, or pick another with -o DIR",
-                path.display()
+        atomic::write(&path, &doc.bytes, Overwrite::Replace).map_err(|e| {
+            super::cannot_write(
+                &path,
+                &e,
+                "check that the folder is writable, or pick another with -o DIR",
             )
         })
     };
-    let rendered = pdf::render(l, &options, &write).map_err(Failure::Input)?;
+    let rendered = pdf::render(l, &options, &write)?;
     let elapsed = started.elapsed();
-    eprint!("{}", rungs::diag::render_all(&rendered.diagnostics));
+    eprint_all(&rendered.diagnostics);
     if !rendered.undelivered.is_empty() {
-        return Err(Failure::Failed(rendered.undelivered.join("\n")));
+        return Err(Error::failed(rendered.undelivered));
     }
-    let written = &rendered.documents;
-    if !quiet && !written.is_empty() {
-        use std::fmt::Write as _;
-        let width = written
-            .iter()
-            .map(|(name, _)| name.len())
-            .max()
-            .unwrap_or(0);
-        let mut out = format!(
-            "wrote {} PDF{} to {} ({}, {:.0} ms):\n",
-            written.len(),
-            if written.len() == 1 { "" } else { "s" },
-            args.output.display(),
-            args.paper,
-            elapsed.as_secs_f64() * 1000.0
-        );
-        for (name, pages) in written {
-            let _ = writeln!(
-                out,
-                "  {name:width$}  {pages} page{}",
-                if *pages == 1 { "" } else { "s" }
-            );
-        }
-        super::print_stdout(&out);
+    if !quiet && !rendered.documents.is_empty() {
+        super::print_stdout(&summary(&rendered.documents, args, elapsed));
     }
     if rendered.failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(Failure::Input(format!(
-            "error: not written because of the errors above: {}",
-            rendered.failed.join(", ")
-        )))
+        Err(Error::input(vec![Diagnostic::failure(
+            "not-written",
+            format!(
+                "not written because of the errors above: {}",
+                rendered.failed.join(", ")
+            ),
+        )]))
     }
 }
 
-/// `SOURCE_DATE_EPOCH` (reproducible builds) or the fixed default date.
-fn source_date_epoch() -> Result<i64, Failure> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Err(_) => Ok(pdf::DEFAULT_TIMESTAMP),
-        Ok(v) if v.trim().is_empty() => Ok(pdf::DEFAULT_TIMESTAMP),
-        Ok(v) => v.trim().parse().map_err(|_| {
-            Failure::Input(format!(
-                "error: SOURCE_DATE_EPOCH is `{v}`, not a whole number of seconds since 1970\n  = hint: e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it for the fixed date 1980-01-01"
-            ))
-        }),
+/// What was written: each file and its pages.
+fn summary(written: &[(String, usize)], args: &Args, elapsed: std::time::Duration) -> String {
+    use std::fmt::Write as _;
+    let width = written
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!(
+        "wrote {} to {} ({}, {:.0} ms):\n",
+        count(written.len(), "PDF", "PDFs"),
+        args.output.display(),
+        args.paper,
+        elapsed.as_secs_f64() * 1000.0
+    );
+    for (name, pages) in written {
+        let _ = writeln!(out, "  {name:width$}  {}", count(*pages, "page", "pages"));
     }
+    out
 }

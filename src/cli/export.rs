@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::Failure;
+use crate::diag::{Diagnostic, Error};
+use crate::util::atomic::{self, Overwrite};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Format {
@@ -15,18 +16,18 @@ pub enum Format {
     },
 }
 
-pub fn run(ladder: Option<&Path>, format: &Format) -> Result<ExitCode, Failure> {
+pub fn run(ladder: Option<&Path>, format: &Format) -> Result<ExitCode, Error> {
     let loaded = super::load_ladder(ladder)?;
     let Format::Json { output } = format;
     let json = loaded.ladder.to_json();
     match output {
         None => super::print_stdout(&json),
-        Some(path) => {
-            rungs::atomic::write(path, json.as_bytes(), rungs::atomic::Overwrite::Replace)
-                .map_err(|e| {
-                    Failure::Failed(format!("error: cannot write {}: {e}", path.display()))
-                })?;
-        }
+        Some(path) => atomic::write(path, json.as_bytes(), Overwrite::Replace).map_err(|e| {
+            Error::failed(vec![Diagnostic::failure(
+                "write-failed",
+                format!("cannot write {}: {e}", path.display()),
+            )])
+        })?,
     }
     Ok(ExitCode::SUCCESS)
 }

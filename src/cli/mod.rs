@@ -1,17 +1,22 @@
-//! Argument definitions (clap derive; doc comments become `--help`) and dispatch to subcommands.
+//! The command line: argument definitions (clap derive; doc comments become `--help`), one
+//! module per subcommand that loads its inputs and calls the library, and [`report`], the one
+//! place where diagnostics become text. Nothing below this layer prints or names a flag.
 
 mod check;
 mod export;
 mod layouts;
 mod pdf;
+pub mod report;
 mod sheets;
 mod tally;
 
-use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::diag::{Diagnostic, Error, ErrorKind, Flags};
+use crate::util::text::{count, plural};
 
 /// Exit status when the input (ladder, roster, workbooks) has problems.
 pub const EXIT_INPUT: u8 = 1;
@@ -66,69 +71,99 @@ pub enum Command {
     Tally(tally::Args),
 }
 
-/// A failure that ends the command, with the exit status it maps to.
-#[derive(Debug)]
-pub enum Failure {
-    /// Problems in the user's input; already explained in the message.
-    Input(String),
-    /// Output could not be written, or another operational failure.
-    Failed(String),
+/// How this command line spells the settings the library's hints point to.
+pub const FLAGS: Flags = Flags {
+    ladder: "--ladder",
+    output: "-o",
+    force: "--force",
+    skip_existing: "--skip-existing",
+    roster: "--roster",
+    instructions: "--instructions",
+    name_pattern: "--name-pattern",
+    manifest: "--manifest",
+    prefer: "--prefer",
+    cycle: "--cycle",
+    font_path: "--font-path",
+    pdf_standard: "--pdf-standard",
+};
+
+/// The exit status of a failure.
+fn exit_code(kind: ErrorKind) -> ExitCode {
+    ExitCode::from(match kind {
+        ErrorKind::Input => EXIT_INPUT,
+        ErrorKind::Failed => EXIT_FAILURE,
+    })
 }
 
-impl Failure {
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            Self::Input(_) => ExitCode::from(EXIT_INPUT),
-            Self::Failed(_) => ExitCode::from(EXIT_FAILURE),
+/// Runs rungs with the process's arguments: what `src/main.rs` calls.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprint!("{}", report::render_error(&err));
+            exit_code(err.kind)
         }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Input(m) | Self::Failed(m) => f.write_str(m.trim_end()),
-        }
-    }
-}
-
-impl From<rungs::ladder::LoadError> for Failure {
-    fn from(e: rungs::ladder::LoadError) -> Self {
-        Self::Input(e.to_string())
     }
 }
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+fn run(cli: Cli) -> Result<ExitCode, Error> {
     let _ = EXIT_USAGE;
+    let ladder = cli.ladder.as_deref();
     match cli.command {
-        Command::Check(args) => check::run(cli.ladder.as_deref(), cli.quiet, &args),
-        Command::Export(format) => export::run(cli.ladder.as_deref(), &format),
-        Command::Pdf(args) => pdf::run(cli.ladder.as_deref(), cli.quiet, &args),
-        Command::Layouts(action) => layouts::run(cli.ladder.as_deref(), cli.quiet, &action),
-        Command::Sheets(args) => sheets::run(cli.ladder.as_deref(), cli.quiet, &args),
-        Command::Tally(args) => tally::run(cli.ladder.as_deref(), cli.quiet, &args),
+        Command::Check(args) => check::run(ladder, cli.quiet, &args),
+        Command::Export(format) => export::run(ladder, &format),
+        Command::Pdf(args) => pdf::run(ladder, cli.quiet, &args),
+        Command::Layouts(action) => layouts::run(ladder, cli.quiet, &action),
+        Command::Sheets(args) => sheets::run(ladder, cli.quiet, &args),
+        Command::Tally(args) => tally::run(ladder, cli.quiet, &args),
     }
+}
+
+/// Loads the ladder, or every problem with a closing count.
+fn load_ladder_quietly(path: Option<&std::path::Path>) -> Result<crate::ladder::Loaded, Error> {
+    crate::ladder::load(path, FLAGS.ladder).map_err(|e| {
+        let n = e.errors();
+        e.and(Diagnostic::failure(
+            "ladder-errors",
+            format!("the ladder has {}", count(n, "error", "errors")),
+        ))
+    })
 }
 
 /// Loads the ladder for a command that uses it. Quality warnings are `rungs check`'s business:
 /// other commands mention how many there are in one line, so their own output stays readable.
-pub fn load_ladder(path: Option<&std::path::Path>) -> Result<rungs::ladder::Loaded, Failure> {
-    let loaded = rungs::ladder::load(path)?;
+fn load_ladder(path: Option<&std::path::Path>) -> Result<crate::ladder::Loaded, Error> {
+    let loaded = load_ladder_quietly(path)?;
     let n = loaded.warnings.len();
     if n > 0 {
-        eprintln!(
-            "note: the ladder has {n} quality warning{}; `rungs check` shows {}",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" }
+        let note = Diagnostic::note(
+            "ladder-warnings",
+            format!(
+                "the ladder has {} quality {}; `rungs check` shows {}",
+                n,
+                plural(n, "warning", "warnings"),
+                plural(n, "it", "them")
+            ),
         );
+        eprint!("{}", report::render(&note));
     }
     Ok(loaded)
 }
 
 /// Prints to stdout; a closed pipe (`rungs export json | head`) is not an error.
-pub fn print_stdout(text: &str) {
+fn print_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// The diagnostic for an output file that could not be written.
+fn cannot_write(path: &std::path::Path, e: &std::io::Error, hint: &str) -> Diagnostic {
+    Diagnostic::failure(
+        "write-failed",
+        format!("cannot write {}: {e}", path.display()),
+    )
+    .with_hint(hint)
 }

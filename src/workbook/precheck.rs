@@ -18,6 +18,7 @@ use quick_xml::events::Event;
 use zip::{CompressionMethod, ZipArchive};
 
 use crate::diag::{Diagnostic, Location};
+use crate::util::text::{human_bytes, shorten};
 
 /// Bounds far above any review workbook (a rungs form is 10–60 KB, its parts well under 1 MB even
 /// with pages of evidence) and far below what would hurt the machine.
@@ -55,34 +56,21 @@ pub const LIMITS: Limits = Limits {
     prolog_bytes: 64 << 10,
 };
 
-/// Why a file was refused before it was parsed: a stable code, what was found, how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub code: &'static str,
-    pub message: String,
-    pub hint: String,
-}
-
-impl Rejection {
-    fn new(code: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            hint: hint.into(),
-        }
-    }
-
-    /// The rejection as a diagnostic pointing at `file`.
-    pub fn diagnostic(&self, file: &str) -> Diagnostic {
-        Diagnostic::error(
-            self.code,
-            self.message.clone(),
-            Location::File {
-                file: file.to_owned(),
-            },
-        )
-        .with_hint(self.hint.clone())
-    }
+/// A file refused before it was parsed: the diagnostic, at the file.
+fn reject(
+    file: &str,
+    code: &'static str,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::error(
+        code,
+        message,
+        Location::File {
+            file: file.to_owned(),
+        },
+    )
+    .with_hint(hint)
 }
 
 const RESEND: &str = "ask the reviewer to send the .xlsx review workbook again";
@@ -133,42 +121,46 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 
 /// Reads a file with a bounded amount of memory; refuses what cannot be a review workbook
 /// without reading it (too large, not a regular file).
-pub fn read_bounded(path: &Path, limits: &Limits) -> Result<Vec<u8>, Rejection> {
+pub fn read_bounded(path: &Path, file: &str, limits: &Limits) -> Result<Vec<u8>, Diagnostic> {
     let meta = std::fs::metadata(path).map_err(|e| {
-        Rejection::new(
+        reject(
+            file,
             "unreadable",
             format!("cannot read the file: {e}"),
             "check that the file exists and that you may read it",
         )
     })?;
     if !meta.is_file() {
-        return Err(Rejection::new(
+        return Err(reject(
+            file,
             "not-a-file",
             "not a regular file (a folder, pipe or device)",
             "pass workbook files or folders holding them",
         ));
     }
     if meta.len() > limits.file_bytes {
-        return Err(too_large(meta.len(), limits));
+        return Err(too_large(file, meta.len(), limits));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     File::open(path)
         .and_then(|f| f.take(limits.file_bytes + 1).read_to_end(&mut bytes))
         .map_err(|e| {
-            Rejection::new(
+            reject(
+                file,
                 "unreadable",
                 format!("cannot read the file: {e}"),
                 "check that the file exists and that you may read it",
             )
         })?;
     if bytes.len() as u64 > limits.file_bytes {
-        return Err(too_large(bytes.len() as u64, limits));
+        return Err(too_large(file, bytes.len() as u64, limits));
     }
     Ok(bytes)
 }
 
-fn too_large(len: u64, limits: &Limits) -> Rejection {
-    Rejection::new(
+fn too_large(file: &str, len: u64, limits: &Limits) -> Diagnostic {
+    reject(
+        file,
         "too-large",
         format!(
             "the file is {}, far larger than a review workbook (at most {} accepted)",
@@ -182,24 +174,27 @@ fn too_large(len: u64, limits: &Limits) -> Rejection {
 /// Checks `bytes` (a whole file) before calamine may open it. `Ok` means: a zip holding an
 /// xlsx workbook within every bound, without duplicate entries, encryption, a hostile
 /// shared-string count or a DTD in the parts calamine parses.
-pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
+pub fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Diagnostic> {
     if bytes.is_empty() {
-        return Err(Rejection::new(
+        return Err(reject(
+            file,
             "empty-file",
             "the file is empty (0 bytes)",
             format!("the save, copy or download failed; {RESEND}"),
         ));
     }
     match sniff(bytes) {
-        Sniffed::Zip => check_zip(bytes, limits),
-        Sniffed::Ole => Err(classify_ole(bytes)),
-        Sniffed::Pdf => Err(Rejection::new(
+        Sniffed::Zip => check_zip(bytes, file, limits),
+        Sniffed::Ole => Err(classify_ole(bytes, file)),
+        Sniffed::Pdf => Err(reject(
+            file,
             "pdf-file",
             "this is a PDF, not a review workbook",
             format!("a printed or exported review cannot be read back; {RESEND}"),
         )),
-        Sniffed::Text => Err(classify_text(bytes)),
-        Sniffed::Unknown => Err(Rejection::new(
+        Sniffed::Text => Err(classify_text(bytes, file)),
+        Sniffed::Unknown => Err(reject(
+            file,
             "not-a-workbook",
             "not a workbook: the file does not start like any spreadsheet format",
             format!("it may be damaged or another kind of file; {RESEND}"),
@@ -209,25 +204,28 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
 
 /// An OLE compound file is either encrypted OOXML (Office wraps password-protected workbooks
 /// in one, with `EncryptionInfo` and `EncryptedPackage` streams) or a legacy binary document.
-fn classify_ole(bytes: &[u8]) -> Rejection {
+fn classify_ole(bytes: &[u8], file: &str) -> Diagnostic {
     let has = |name: &str| {
         let utf16: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
         bytes.windows(utf16.len()).any(|w| w == utf16.as_slice())
     };
     if has("EncryptedPackage") || has("EncryptionInfo") {
-        Rejection::new(
+        reject(
+            file,
             "encrypted",
             "the workbook is password-protected (encrypted), so it cannot be read",
             "ask the reviewer to remove the password to open (Excel: File › Info › Protect Workbook › Encrypt with Password, clear it; LibreOffice: File › Save As… without \"Save with password\") and send it again",
         )
     } else if has("Workbook") || has("Book") {
-        Rejection::new(
+        reject(
+            file,
             "legacy-xls",
             "this is a legacy Excel 97–2003 workbook (.xls), not the .xlsx review form",
             SAVE_AS_XLSX,
         )
     } else {
-        Rejection::new(
+        reject(
+            file,
             "legacy-office",
             "this is a legacy Office document (OLE compound file), not the .xlsx review form",
             format!("it may be a .doc or .ppt saved by mistake; {RESEND}"),
@@ -235,29 +233,33 @@ fn classify_ole(bytes: &[u8]) -> Rejection {
     }
 }
 
-fn classify_text(bytes: &[u8]) -> Rejection {
+fn classify_text(bytes: &[u8], file: &str) -> Diagnostic {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
     let head = head.trim_start_matches('\u{feff}').trim_start();
     if head.starts_with("<?xml") && head.contains("urn:schemas-microsoft-com:office:spreadsheet") {
-        Rejection::new(
+        reject(
+            file,
             "xml-spreadsheet",
             "this is an Excel 2003 XML spreadsheet, not the .xlsx review form",
             SAVE_AS_XLSX,
         )
     } else if head.starts_with("<!doctype html") || head.starts_with("<html") {
-        Rejection::new(
+        reject(
+            file,
             "html-file",
             "this is a web page (HTML), not the .xlsx review form",
             format!("a spreadsheet exported as a web page cannot be read back; {RESEND}"),
         )
     } else if head.starts_with('<') {
-        Rejection::new(
+        reject(
+            file,
             "xml-file",
             "this is an XML text file, not the .xlsx review form",
             RESEND,
         )
     } else {
-        Rejection::new(
+        reject(
+            file,
             "csv-file",
             "this is a text file (CSV or similar), not the .xlsx review form",
             format!(
@@ -267,16 +269,18 @@ fn classify_text(bytes: &[u8]) -> Rejection {
     }
 }
 
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
+fn check_zip(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Diagnostic> {
     let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
         if has_end_of_directory(bytes) {
-            Rejection::new(
+            reject(
+                file,
                 "damaged-zip",
                 format!("the file is damaged: its zip structure cannot be read ({e})"),
                 RESEND,
             )
         } else {
-            Rejection::new(
+            reject(
+                file,
                 "truncated",
                 format!(
                     "the file is truncated: it starts like a workbook but ends after {} without the zip directory",
@@ -287,7 +291,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
         }
     })?;
     if zip.len() > limits.entries {
-        return Err(Rejection::new(
+        return Err(reject(
+            file,
             "too-many-entries",
             format!(
                 "the zip holds {} entries; a workbook has a few dozen (at most {} accepted)",
@@ -299,7 +304,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     }
     if zip.has_duplicate_names() {
         let names = duplicate_names(&zip);
-        return Err(Rejection::new(
+        return Err(reject(
+            file,
             "duplicate-entries",
             format!(
                 "the zip holds more than one entry named {names}: a reader would silently pick one"
@@ -314,7 +320,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     let mut kind_hint = None;
     for i in 0..zip.len() {
         let entry = zip.by_index_data(i).map_err(|e| {
-            Rejection::new(
+            reject(
+                file,
                 "damaged-zip",
                 format!("the file is damaged: zip entry {i} cannot be read ({e})"),
                 RESEND,
@@ -322,7 +329,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
         })?;
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if entry.encrypted() {
-            return Err(Rejection::new(
+            return Err(reject(
+                file,
                 "encrypted",
                 format!("the zip entry '{name}' is encrypted, so the workbook cannot be read"),
                 format!("remove the password and save again; {RESEND}"),
@@ -332,7 +340,8 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
             entry.compression(),
             CompressionMethod::Stored | CompressionMethod::Deflated
         ) {
-            return Err(Rejection::new(
+            return Err(reject(
+                file,
                 "unsupported-compression",
                 format!(
                     "the zip entry '{name}' uses the compression method {}, which spreadsheet applications never write",
@@ -343,31 +352,40 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
         }
         let size = entry.size();
         if size > limits.entry_bytes {
-            return Err(bomb(&format!(
-                "the zip entry '{name}' would expand to {}, far more than any part of a review workbook (at most {})",
-                human_bytes(size),
-                human_bytes(limits.entry_bytes)
-            )));
+            return Err(bomb(
+                file,
+                &format!(
+                    "the zip entry '{name}' would expand to {}, far more than any part of a review workbook (at most {})",
+                    human_bytes(size),
+                    human_bytes(limits.entry_bytes)
+                ),
+            ));
         }
         let compressed = entry.compressed_size().max(1);
         if size > limits.ratio_floor && size / compressed > limits.ratio {
-            return Err(bomb(&format!(
-                "the zip entry '{name}' expands {}× ({} from {}): a zip bomb",
-                size / compressed,
-                human_bytes(size),
-                human_bytes(compressed)
-            )));
+            return Err(bomb(
+                file,
+                &format!(
+                    "the zip entry '{name}' expands {}× ({} from {}): a zip bomb",
+                    size / compressed,
+                    human_bytes(size),
+                    human_bytes(compressed)
+                ),
+            ));
         }
         total = total.saturating_add(size);
         let lower = name.to_ascii_lowercase();
         if let Some((_, cap)) = HELD_WHOLE.iter().find(|(part, _)| lower == *part)
             && size > *cap
         {
-            return Err(bomb(&format!(
-                "the part '{name}' is {}, far more than a review workbook holds (at most {}); readers keep it in memory whole",
-                human_bytes(size),
-                human_bytes(*cap)
-            )));
+            return Err(bomb(
+                file,
+                &format!(
+                    "the part '{name}' is {}, far more than a review workbook holds (at most {}); readers keep it in memory whole",
+                    human_bytes(size),
+                    human_bytes(*cap)
+                ),
+            ));
         }
         match lower.as_str() {
             "xl/workbook.xml" => has_workbook = true,
@@ -379,16 +397,19 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
         }
     }
     if total > limits.total_bytes {
-        return Err(bomb(&format!(
-            "the workbook would expand to {} in total, far more than a review workbook (at most {})",
-            human_bytes(total),
-            human_bytes(limits.total_bytes)
-        )));
+        return Err(bomb(
+            file,
+            &format!(
+                "the workbook would expand to {} in total, far more than a review workbook (at most {})",
+                human_bytes(total),
+                human_bytes(limits.total_bytes)
+            ),
+        ));
     }
     if !has_workbook {
-        return Err(not_xlsx(&mut zip, kind_hint));
+        return Err(not_xlsx(&mut zip, file, kind_hint));
     }
-    check_parts(&mut zip, limits)
+    check_parts(&mut zip, file, limits)
 }
 
 /// Parts calamine parses into memory whole at open (the shared strings are bounded separately,
@@ -402,8 +423,9 @@ const HELD_WHOLE: [(&str, u64); 5] = [
     ("docprops/custom.xml", 1 << 20),
 ];
 
-fn bomb(message: &str) -> Rejection {
-    Rejection::new(
+fn bomb(file: &str, message: &str) -> Diagnostic {
+    reject(
+        file,
         "zip-bomb",
         message,
         format!(
@@ -420,19 +442,21 @@ enum Kind {
     PowerPoint,
 }
 
-fn not_xlsx(zip: &mut ZipArchive<Cursor<&[u8]>>, kind: Option<Kind>) -> Rejection {
+fn not_xlsx(zip: &mut ZipArchive<Cursor<&[u8]>>, file: &str, kind: Option<Kind>) -> Diagnostic {
     match kind {
         Some(Kind::OpenDocument) => {
             let mimetype = read_prefix(zip, "mimetype", 200).unwrap_or_default();
             let mimetype = String::from_utf8_lossy(&mimetype);
             if mimetype.contains("opendocument.spreadsheet") || mimetype.is_empty() {
-                Rejection::new(
+                reject(
+                    file,
                     "ods",
                     "this is an OpenDocument spreadsheet (.ods), not the .xlsx review form",
                     "in LibreOffice choose File › Save As… with the type \"Excel 2007-365 (.xlsx)\" and import that file",
                 )
             } else {
-                Rejection::new(
+                reject(
+                    file,
                     "opendocument",
                     format!(
                         "this is an OpenDocument file ({}), not the .xlsx review form",
@@ -442,22 +466,26 @@ fn not_xlsx(zip: &mut ZipArchive<Cursor<&[u8]>>, kind: Option<Kind>) -> Rejectio
                 )
             }
         }
-        Some(Kind::Xlsb) => Rejection::new(
+        Some(Kind::Xlsb) => reject(
+            file,
             "xlsb",
             "this is an Excel binary workbook (.xlsb), not the .xlsx review form",
             SAVE_AS_XLSX,
         ),
-        Some(Kind::Word) => Rejection::new(
+        Some(Kind::Word) => reject(
+            file,
             "docx",
             "this is a Word document (.docx), not the .xlsx review form",
             RESEND,
         ),
-        Some(Kind::PowerPoint) => Rejection::new(
+        Some(Kind::PowerPoint) => reject(
+            file,
             "pptx",
             "this is a PowerPoint presentation (.pptx), not the .xlsx review form",
             RESEND,
         ),
-        None => Rejection::new(
+        None => reject(
+            file,
             "not-a-workbook",
             "this is a zip archive without xl/workbook.xml, not an Excel workbook",
             format!("if the reviews were zipped together, unzip them first; {RESEND}"),
@@ -468,7 +496,11 @@ fn not_xlsx(zip: &mut ZipArchive<Cursor<&[u8]>>, kind: Option<Kind>) -> Rejectio
 /// Looks into the parts calamine parses: the shared-string table's declared counts, and a DTD
 /// (`<!DOCTYPE`) before any root element, which no spreadsheet application writes and which XML
 /// entity attacks (XXE, billion laughs) need.
-fn check_parts(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(), Rejection> {
+fn check_parts(
+    zip: &mut ZipArchive<Cursor<&[u8]>>,
+    file: &str,
+    limits: &Limits,
+) -> Result<(), Diagnostic> {
     let names: Vec<String> = (0..zip.len())
         .filter_map(|i| {
             zip.by_index_data(i)
@@ -494,9 +526,9 @@ fn check_parts(zip: &mut ZipArchive<Cursor<&[u8]>>, limits: &Limits) -> Result<(
             continue;
         }
         let is_sst = lower.ends_with("sharedstrings.xml");
-        let root = root_element(zip, &name, limits)?;
+        let root = root_element(zip, file, &name, limits)?;
         if is_sst {
-            check_shared_strings(zip, &name, root.as_ref(), limits)?;
+            check_shared_strings(zip, file, &name, root.as_ref(), limits)?;
         }
     }
     Ok(())
@@ -512,10 +544,13 @@ struct Root {
 
 fn root_element(
     zip: &mut ZipArchive<Cursor<&[u8]>>,
+    file: &str,
     name: &str,
     limits: &Limits,
-) -> Result<Option<Root>, Rejection> {
-    let entry = zip.by_name(name).map_err(|e| damaged_part(name, &e))?;
+) -> Result<Option<Root>, Diagnostic> {
+    let entry = zip
+        .by_name(name)
+        .map_err(|e| damaged_part(file, name, &e))?;
     let mut reader =
         quick_xml::Reader::from_reader(std::io::BufReader::new(entry.take(limits.prolog_bytes)));
     let mut buf = Vec::new();
@@ -523,7 +558,8 @@ fn root_element(
         buf.clear();
         match reader.read_event_into(&mut buf) {
             Ok(Event::DocType(_)) => {
-                return Err(Rejection::new(
+                return Err(reject(
+                    file,
                     "xml-entities",
                     format!(
                         "the part '{name}' contains a document type declaration (<!DOCTYPE …>), which no spreadsheet application writes; XML entity attacks (XXE, billion laughs) rely on it"
@@ -556,20 +592,24 @@ fn root_element(
 
 fn check_shared_strings(
     zip: &mut ZipArchive<Cursor<&[u8]>>,
+    file: &str,
     name: &str,
     root: Option<&Root>,
     limits: &Limits,
-) -> Result<(), Rejection> {
+) -> Result<(), Diagnostic> {
     let size = zip
         .by_name(name)
-        .map_err(|e| damaged_part(name, &e))?
+        .map_err(|e| damaged_part(file, name, &e))?
         .size();
     if size > limits.shared_strings_bytes {
-        return Err(bomb(&format!(
-            "the shared-string table '{name}' is {}, far more than a review workbook holds (at most {})",
-            human_bytes(size),
-            human_bytes(limits.shared_strings_bytes)
-        )));
+        return Err(bomb(
+            file,
+            &format!(
+                "the shared-string table '{name}' is {}, far more than a review workbook holds (at most {})",
+                human_bytes(size),
+                human_bytes(limits.shared_strings_bytes)
+            ),
+        ));
     }
     let Some(root) = root.filter(|r| r.local_name == "sst") else {
         return Ok(());
@@ -584,7 +624,8 @@ fn check_shared_strings(
         match parsed {
             Some(n) if n <= limits.shared_strings && n <= fits => {}
             Some(n) => {
-                return Err(Rejection::new(
+                return Err(reject(
+                    file,
                     "shared-strings-count",
                     format!(
                         "the shared-string table '{name}' declares {key}=\"{n}\", but its {} can hold at most {fits} strings: a crafted file that makes readers reserve huge memory",
@@ -594,11 +635,12 @@ fn check_shared_strings(
                 ));
             }
             None => {
-                return Err(Rejection::new(
+                return Err(reject(
+                    file,
                     "shared-strings-count",
                     format!(
                         "the shared-string table '{name}' declares {key}=\"{}\", which is not a count",
-                        truncate_chars(value, 40)
+                        shorten(value, 40)
                     ),
                     format!("the file was crafted or damaged; {RESEND}"),
                 ));
@@ -608,8 +650,9 @@ fn check_shared_strings(
     Ok(())
 }
 
-fn damaged_part(name: &str, e: &zip::result::ZipError) -> Rejection {
-    Rejection::new(
+fn damaged_part(file: &str, name: &str, e: &zip::result::ZipError) -> Diagnostic {
+    reject(
+        file,
         "damaged-zip",
         format!("the file is damaged: the part '{name}' cannot be read ({e})"),
         RESEND,
@@ -650,27 +693,6 @@ fn has_end_of_directory(bytes: &[u8]) -> bool {
     tail.windows(4).any(|w| w == b"PK\x05\x06")
 }
 
-fn truncate_chars(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        s.chars().take(n).collect::<String>() + "…"
-    }
-}
-
-/// `1.5 MB`, `812 bytes`: sizes as people read them.
-pub fn human_bytes(n: u64) -> String {
-    if n < 1000 {
-        format!("{n} bytes")
-    } else if n < 1_000_000 {
-        format!("{:.1} KB", n as f64 / 1e3)
-    } else if n < 1_000_000_000 {
-        format!("{:.1} MB", n as f64 / 1e6)
-    } else {
-        format!("{:.1} GB", n as f64 / 1e9)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,17 +711,11 @@ mod tests {
 
     #[test]
     fn every_rejection_has_its_own_code() {
-        let code = |b: &[u8]| check(b, &LIMITS).err().map(|r| r.code);
+        let code = |b: &[u8]| check(b, "f.xlsx", &LIMITS).err().map(|r| r.code);
         assert_eq!(code(b""), Some("empty-file"));
         assert_eq!(code(b"PK\x03\x04\x14\x00"), Some("truncated"));
         assert_eq!(code(b"name,rating\n"), Some("csv-file"));
         assert_eq!(code(b"<!DOCTYPE html><html>"), Some("html-file"));
         assert_eq!(code(b"%PDF-1.4"), Some("pdf-file"));
-    }
-
-    #[test]
-    fn sizes_read_as_people_read_them() {
-        assert_eq!(human_bytes(812), "812 bytes");
-        assert_eq!(human_bytes(1_500_000), "1.5 MB");
     }
 }

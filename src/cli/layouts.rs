@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rungs::pdf::layouts::{self, Copied};
-
-use super::Failure;
+use crate::diag::Error;
+use crate::pdf::layouts::{self, Copied};
+use crate::util::atomic::{self, Overwrite};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
@@ -31,7 +31,7 @@ pub enum Action {
     List,
 }
 
-pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCode, Failure> {
+pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCode, Error> {
     match action {
         Action::List => {
             let mut list = String::new();
@@ -43,44 +43,41 @@ pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCo
         }
         Action::Init { dir, force } => {
             let loaded = super::load_ladder(ladder)?;
-            let failed = |e: std::io::Error| {
-                Failure::Failed(format!(
-                    "error: cannot copy the layouts into {}: {e}\n  = hint: check that the folder is writable, or name another: `rungs layouts init DIR`",
-                    dir.display()
-                ))
-            };
+            let failed = |d| Error::failed(vec![d]);
             let done = layouts::init(dir, *force).map_err(failed)?;
             let data = dir.join(layouts::DATA);
-            rungs::atomic::write(
+            atomic::write(
                 &data,
                 loaded.ladder.to_json().as_bytes(),
-                rungs::atomic::Overwrite::Replace,
+                Overwrite::Replace,
             )
-            .map_err(failed)?;
+            .map_err(|e| failed(layouts::not_copied(dir, &e.to_string())))?;
             if !quiet {
-                let mut out = String::new();
-                for c in &done {
-                    let _ = match c {
-                        Copied::Written(name) => {
-                            writeln!(out, "wrote {}", dir.join(name).display())
-                        }
-                        Copied::Kept(name) => writeln!(
-                            out,
-                            "kept  {} (already there; --force replaces it)",
-                            dir.join(name).display()
-                        ),
-                    };
-                }
-                let _ = writeln!(
-                    out,
-                    "wrote {} (the ladder's data)\nnext: edit, preview with `typst watch {}`, print with `rungs pdf --layouts {}`",
-                    data.display(),
-                    dir.join(layouts::MATRIX).display(),
-                    dir.display()
-                );
-                super::print_stdout(&out);
+                super::print_stdout(&summary(dir, &data, &done));
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn summary(dir: &Path, data: &Path, done: &[Copied]) -> String {
+    let mut out = String::new();
+    for c in done {
+        let _ = match c {
+            Copied::Written(name) => writeln!(out, "wrote {}", dir.join(name).display()),
+            Copied::Kept(name) => writeln!(
+                out,
+                "kept  {} (already there; --force replaces it)",
+                dir.join(name).display()
+            ),
+        };
+    }
+    let _ = writeln!(
+        out,
+        "wrote {} (the ladder's data)\nnext: edit, preview with `typst watch {}`, print with `rungs pdf --layouts {}`",
+        data.display(),
+        dir.join(layouts::MATRIX).display(),
+        dir.display()
+    );
+    out
 }

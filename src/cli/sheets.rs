@@ -1,0 +1,215 @@
+//! `rungs sheets`: one fillable review workbook per roster row (person × reviewer).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::FLAGS;
+use super::report::{count, eprint_all, plural};
+use crate::diag::{Diagnostic, Error};
+use crate::sheets::instructions::Instructions;
+use crate::sheets::names::{self, NamePattern};
+use crate::sheets::plan::{self, Plan};
+use crate::sheets::roster::{self, Review};
+use crate::sheets::{self, Options, batch};
+use crate::util::epoch;
+use crate::workbook::MANIFEST_FILE;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ name }} {{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\n(--skip-existing writes only the missing ones, --force replaces them).\nOutput is byte-identical for the same input (SOURCE_DATE_EPOCH sets the creation date)."
+)]
+pub struct Args {
+    /// Roster: CSV or XLSX with columns employee id, name, current level, reviewer
+    /// (optional: reviewer role, email, team).
+    #[arg(long, value_name = "FILE")]
+    pub roster: PathBuf,
+
+    /// Name of the review cycle, e.g. `2026-H2`; recorded in every workbook.
+    #[arg(long)]
+    pub cycle: String,
+
+    /// Date the reviews are due back (YYYY-MM-DD), shown in every workbook.
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+
+    /// Folder to write the workbooks and manifest.json into.
+    #[arg(long, short, value_name = "DIR", default_value = "out/reviews")]
+    pub out: PathBuf,
+
+    /// Where each workbook goes inside the folder (minijinja). Variables: `cycle`, `reviewer`,
+    /// `employee_id`, `name`, `level`, `role`, `team`, `form_id`.
+    #[arg(long, value_name = "PATTERN", default_value = names::DEFAULT_PATTERN)]
+    pub name_pattern: String,
+
+    /// Instruction template (minijinja) replacing the built-in text of the Instructions sheet.
+    #[arg(long, value_name = "FILE")]
+    pub instructions: Option<PathBuf>,
+
+    /// Replace existing workbooks (answers already typed into them are lost).
+    #[arg(long, conflicts_with = "skip_existing")]
+    pub force: bool,
+
+    /// Leave existing workbooks as they are and write only the missing ones (e.g. after
+    /// adding people to the roster).
+    #[arg(long)]
+    pub skip_existing: bool,
+}
+
+pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    let opts = options(args)?;
+    let loaded = super::load_ladder(ladder)?;
+    let ladder = &loaded.ladder;
+    let roster = roster::read(&args.roster, ladder, FLAGS.roster).map_err(|diags| {
+        let n = diags.iter().filter(|d| d.is_error()).count();
+        Error::input(diags).and(Diagnostic::failure(
+            "roster-problems",
+            format!(
+                "the roster has {}; nothing was written",
+                count(n, "problem", "problems")
+            ),
+        ))
+    })?;
+    eprint_all(&roster.warnings);
+
+    let plan = plan::plan(ladder, roster.reviews, &opts)?;
+    let total = plan.len();
+    let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(total as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} workbooks, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let result = batch::write(ladder, &plan, &opts, &tick);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    result?;
+    if !quiet {
+        super::print_stdout(&summary(&plan, &args.out));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The run's settings from the command line, each checked.
+fn options(args: &Args) -> Result<Options, Error> {
+    let cycle = args.cycle.trim();
+    if cycle.is_empty() {
+        return Err(Diagnostic::failure("empty-cycle", "--cycle is empty")
+            .with_hint("name the review cycle, e.g. --cycle 2026-H2")
+            .into());
+    }
+    if let Some(due) = &args.due
+        && !sheets::is_date(due.trim())
+    {
+        return Err(Diagnostic::failure(
+            "due-date",
+            format!("--due `{}` is not a date like 2026-12-01", due.trim()),
+        )
+        .with_hint("write the date as YYYY-MM-DD")
+        .into());
+    }
+    let epoch = epoch::from_env()?;
+    let pattern = NamePattern::new(&args.name_pattern).map_err(|e| {
+        Diagnostic::failure(
+            "name-pattern",
+            format!("--name-pattern is not a valid template: {}", e.message),
+        )
+        .with_hint(format!(
+            "variables are written like {{{{ name }}}}; available: {}",
+            names::PATTERN_VARS
+        ))
+    })?;
+    let instructions = match &args.instructions {
+        Some(p) => Instructions::from_file(p, FLAGS.instructions)?,
+        None => Instructions::builtin(),
+    };
+    Ok(Options {
+        roster_name: args.roster.display().to_string(),
+        out_dir: args.out.clone(),
+        cycle: cycle.to_owned(),
+        due: args.due.as_ref().map(|d| d.trim().to_owned()),
+        pattern,
+        instructions,
+        force: args.force,
+        skip_existing: args.skip_existing,
+        epoch,
+        flags: FLAGS,
+    })
+}
+
+/// What this run wrote. Gathers counts by reviewer and the few names printed, not the reviews.
+fn summary(plan: &Plan, out: &Path) -> String {
+    const SHOWN: usize = 20;
+    const NAMES: usize = 6;
+    let mut people = std::collections::HashSet::new();
+    let mut by_reviewer: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in plan.to_write() {
+        people.insert(r.employee_id);
+        *by_reviewer.entry(r.reviewer).or_default() += 1;
+    }
+    let written: usize = by_reviewer.values().sum();
+    // The first few reviews (in roster order) of the reviewers shown.
+    let mut first: BTreeMap<&str, Vec<Review>> = by_reviewer
+        .keys()
+        .take(SHOWN)
+        .map(|&k| (k, Vec::new()))
+        .collect();
+    for r in plan.to_write() {
+        if let Some(list) = first.get_mut(r.reviewer).filter(|l| l.len() < NAMES) {
+            list.push(r);
+        }
+    }
+    let mut text = format!(
+        "wrote {} for {} ({}) to {}\n",
+        count(written, "review workbook", "review workbooks"),
+        count(people.len(), "person", "people"),
+        count(by_reviewer.len(), "reviewer", "reviewers"),
+        out.display()
+    );
+    for (reviewer, shown) in &first {
+        let n = by_reviewer.get(reviewer).copied().unwrap_or(0);
+        let mut names: Vec<String> = shown
+            .iter()
+            .map(|r| format!("{} (as {})", r.name, r.role.as_str()))
+            .collect();
+        if n > NAMES {
+            names.push(format!("and {} more", n - NAMES));
+        }
+        let _ = writeln!(text, "  {reviewer} reviews {}", names.join(", "));
+    }
+    if by_reviewer.len() > SHOWN {
+        let _ = writeln!(text, "  … and {} more reviewers", by_reviewer.len() - SHOWN);
+    }
+    let _ = writeln!(text, "manifest: {}", out.join(MANIFEST_FILE).display());
+    text.push_str(
+        "next: send each reviewer their workbooks; collect the filled-in files for `rungs tally`\n",
+    );
+    let (skipped, unchanged) = (plan.skipped(), plan.unchanged());
+    if skipped > 0 {
+        let left = skipped + unchanged;
+        let _ = writeln!(
+            text,
+            "left {} existing {} as {} (--skip-existing)",
+            left,
+            plural(left, "workbook", "workbooks"),
+            plural(left, "it was", "they were")
+        );
+    } else if unchanged > 0 {
+        let _ = writeln!(
+            text,
+            "kept {} already written by an earlier run (identical)",
+            count(unchanged, "workbook", "workbooks")
+        );
+    }
+    text
+}

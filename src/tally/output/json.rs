@@ -1,0 +1,62 @@
+//! `tally.json`: the tally and its problems for other tools (`"format": "rungs-tally"`), the
+//! shape documented in `docs/json-contract.md`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Problem, problems};
+use crate::model::Ladder;
+use crate::tally::Import;
+use crate::tally::consensus::{RULE, Tally};
+
+/// `tally.json`'s format name and version.
+pub const JSON_FORMAT: &str = "rungs-tally";
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonLadder<'a> {
+    id: &'a str,
+    title: &'a str,
+    version: &'a str,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    format: &'static str,
+    format_version: u32,
+    ladder: JsonLadder<'a>,
+    cycles: Vec<String>,
+    rule: &'static str,
+    tally: &'a Tally<'a>,
+    problems: Vec<Problem>,
+}
+
+/// Writes `tally.json` to `out` as it is serialised.
+pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally) -> io::Result<()> {
+    let mut cycles: Vec<String> = import
+        .reviews
+        .iter()
+        .map(|r| r.returned.prov.cycle.clone())
+        .collect();
+    cycles.sort();
+    cycles.dedup();
+    let doc = JsonOut {
+        format: JSON_FORMAT,
+        format_version: JSON_FORMAT_VERSION,
+        ladder: JsonLadder {
+            id: &ladder.meta.id,
+            title: &ladder.meta.title,
+            version: &ladder.meta.version,
+            fingerprint: &ladder.meta.fingerprint,
+        },
+        cycles,
+        rule: RULE,
+        tally,
+        problems: problems(import),
+    };
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}

@@ -1,0 +1,382 @@
+//! `tally.xlsx`: the tally for people to read, one sheet per view, each set up for printing.
+//!
+//! Every sheet whose length grows with the reviews is written in rust_xlsxwriter's
+//! constant-memory mode: each row goes to a temporary file once the next starts, instead of a
+//! map of every cell kept until the save, and strings are written inline rather than into a
+//! shared-string table. Rows must therefore be written top to bottom, as they are here, and
+//! column formats set before the rows.
+
+use std::io::Write;
+
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
+
+use super::problems;
+use crate::model::Ladder;
+use crate::tally::Import;
+use crate::tally::consensus::{RULE, Tally};
+use crate::workbook::ReviewerRole;
+
+/// The formats every sheet shares.
+struct Formats {
+    bold: Format,
+    head: Format,
+    wrap: Format,
+    title: Format,
+}
+
+/// Writes `tally.xlsx` to `out`.
+pub fn xlsx<W: Write + Send>(
+    out: W,
+    ladder: &Ladder,
+    import: &Import,
+    tally: &Tally,
+    epoch: i64,
+) -> Result<(), XlsxError> {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_timestamp(epoch)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title("Review tally")
+            .set_author("rungs")
+            .set_creation_datetime(&created),
+    );
+    let f = Formats {
+        bold: Format::new().set_bold(),
+        head: Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_background_color(0x00DD_E4EE),
+        wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        title: Format::new().set_bold().set_font_size(14),
+    };
+    people_sheet(&mut wb, &f, ladder, tally)?;
+    ratings_sheet(&mut wb, &f, tally)?;
+    distribution_sheet(&mut wb, &f, tally)?;
+    disagreement_sheet(&mut wb, &f, tally)?;
+    self_vs_manager_sheet(&mut wb, &f, tally)?;
+    leniency_sheet(&mut wb, &f, tally)?;
+    problems_sheet(&mut wb, &f, import)?;
+    wb.save_to_writer(out)
+}
+
+/// *People*: the rule, then one row per person with the suggested level.
+fn people_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    ladder: &Ladder,
+    tally: &Tally,
+) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("People")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("Review tally — {}", ladder.meta.title),
+        &f.title,
+    )?;
+    ws.merge_range(1, 0, 1, 9, RULE, &f.wrap)?;
+    ws.set_row_height(1, 75)?;
+    let cols = [
+        "Person",
+        "Employee id",
+        "Current level",
+        "Reviews received",
+        "Reviews expected",
+        "Complete reviews",
+        "Competencies with consensus",
+        "Suggested level",
+        "Gap (levels)",
+        "Note",
+    ];
+    header(ws, 3, &cols, &f.head)?;
+    // Before the rows: in constant-memory mode a row is final once the next one starts.
+    let centre = Format::new().set_align(FormatAlign::Center);
+    for col in 3..=8 {
+        ws.set_column_format(col, &centre)?;
+    }
+    let signed = Format::new()
+        .set_num_format("+0;-0;0")
+        .set_align(FormatAlign::Center);
+    for (r, p) in (4..).zip(&tally.people) {
+        let with_consensus = p.with_consensus();
+        ws.write_string(r, 0, p.name)?;
+        ws.write_string(r, 1, p.employee_id)?;
+        ws.write_string(r, 2, p.current_level)?;
+        ws.write_number(r, 3, p.reviews.len() as f64)?;
+        match p.reviews_expected {
+            Some(n) => ws.write_number(r, 4, n as f64)?,
+            None => ws.write_string(r, 4, "")?,
+        };
+        ws.write_number(r, 5, p.reviews_complete as f64)?;
+        ws.write_string(r, 6, format!("{with_consensus} of {}", p.consensus.len()))?;
+        ws.write_string(r, 7, p.suggested_level.unwrap_or(""))?;
+        match p.gap {
+            Some(g) => ws.write_number_with_format(r, 8, f64::from(g), &signed)?,
+            None => ws.write_string(r, 8, "")?,
+        };
+        ws.write_string(r, 9, p.no_suggestion.as_deref().unwrap_or(""))?;
+    }
+    widths(
+        ws,
+        &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
+    )?;
+    ws.set_freeze_panes(4, 1)?;
+    Ok(())
+}
+
+/// *Ratings*: one row per person × competency.
+fn ratings_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Ratings")?;
+    header(
+        ws,
+        0,
+        &[
+            "Person",
+            "Employee id",
+            "Current level",
+            "Area",
+            "Competency",
+            "Self",
+            "Manager",
+            "Peers",
+            "Consensus",
+            "Based on",
+        ],
+        &f.head,
+    )?;
+    let mut r = 1;
+    for p in &tally.people {
+        for c in p.competencies() {
+            let by_role = |role: ReviewerRole| {
+                c.ratings
+                    .iter()
+                    .filter(|g| g.role == role)
+                    .map(|g| {
+                        if role == ReviewerRole::Peer {
+                            format!("{}: {}", g.reviewer, shown(g.label))
+                        } else {
+                            shown(g.label)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            ws.write_string(r, 0, p.name)?;
+            ws.write_string(r, 1, p.employee_id)?;
+            ws.write_string(r, 2, p.current_level)?;
+            ws.write_string(r, 3, c.area)?;
+            ws.write_string(r, 4, c.title)?;
+            ws.write_string(r, 5, by_role(ReviewerRole::SelfReview))?;
+            ws.write_string(r, 6, by_role(ReviewerRole::Manager))?;
+            ws.write_string(r, 7, by_role(ReviewerRole::Peer))?;
+            ws.write_string(r, 8, c.consensus_label.unwrap_or(""))?;
+            ws.write_string(
+                r,
+                9,
+                if c.consensus.is_none() {
+                    "no rating"
+                } else if c.self_only {
+                    "self only"
+                } else {
+                    "others"
+                },
+            )?;
+            r += 1;
+        }
+    }
+    widths(
+        ws,
+        &[24.0, 12.0, 10.0, 16.0, 26.0, 12.0, 12.0, 30.0, 11.0, 11.0],
+    )?;
+    ws.set_freeze_panes(1, 1)?;
+    ws.autofilter(0, 0, r.saturating_sub(1).max(1), 9)?;
+    Ok(())
+}
+
+/// *Distribution* of suggested levels per current level.
+fn distribution_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet().set_name("Distribution")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        "People per current level (rows) and suggested level (columns)",
+        &f.bold,
+    )?;
+    let mut cols = vec!["Current \\ suggested"];
+    if let Some((_, first)) = tally.distribution.first() {
+        cols.extend(first.iter().map(|(code, _)| *code));
+    }
+    header(ws, 2, &cols, &f.head)?;
+    for (i, (cur, row)) in tally.distribution.iter().enumerate() {
+        let rr = 3 + i as u32;
+        ws.write_string_with_format(rr, 0, *cur, &f.bold)?;
+        for (j, (_, n)) in row.iter().enumerate() {
+            ws.write_number(rr, j as u16 + 1, *n as f64)?;
+        }
+    }
+    ws.set_column_width(0, 20)?;
+    Ok(())
+}
+
+/// *Disagreement*: ratings two or more steps apart.
+fn disagreement_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Disagreement")?;
+    header(
+        ws,
+        0,
+        &[
+            "Person",
+            "Employee id",
+            "Competency",
+            "Spread (steps)",
+            "Ratings",
+        ],
+        &f.head,
+    )?;
+    for (i, d) in tally.disagreements().enumerate() {
+        let rr = 1 + i as u32;
+        ws.write_string(rr, 0, d.person)?;
+        ws.write_string(rr, 1, d.employee_id)?;
+        ws.write_string(rr, 2, d.competency)?;
+        ws.write_number(rr, 3, f64::from(d.spread))?;
+        ws.write_string(rr, 4, &d.ratings)?;
+    }
+    widths(ws, &[24.0, 12.0, 26.0, 10.0, 70.0])?;
+    Ok(())
+}
+
+/// *Self vs manager*: where the two differ.
+fn self_vs_manager_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Self vs manager")?;
+    header(
+        ws,
+        0,
+        &[
+            "Person",
+            "Employee id",
+            "Competency",
+            "Self",
+            "Manager",
+            "Gap (self − manager)",
+        ],
+        &f.head,
+    )?;
+    for (i, g) in tally.self_gaps().enumerate() {
+        let rr = 1 + i as u32;
+        ws.write_string(rr, 0, g.person)?;
+        ws.write_string(rr, 1, g.employee_id)?;
+        ws.write_string(rr, 2, g.competency)?;
+        ws.write_string(rr, 3, g.self_label)?;
+        ws.write_string(rr, 4, g.manager_label)?;
+        ws.write_number(rr, 5, f64::from(g.gap))?;
+    }
+    widths(ws, &[24.0, 12.0, 26.0, 12.0, 12.0, 12.0])?;
+    Ok(())
+}
+
+/// *Leniency*: each reviewer's mean offset from the consensus.
+fn leniency_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Leniency")?;
+    header(
+        ws,
+        0,
+        &[
+            "Reviewer",
+            "Ratings given (of others)",
+            "Mean offset from consensus (steps)",
+        ],
+        &f.head,
+    )?;
+    for (i, l) in tally.leniency.iter().enumerate() {
+        let rr = 1 + i as u32;
+        ws.write_string(rr, 0, l.reviewer)?;
+        ws.write_number(rr, 1, l.ratings as f64)?;
+        ws.write_number(rr, 2, l.mean_offset)?;
+    }
+    widths(ws, &[26.0, 14.0, 18.0])?;
+    Ok(())
+}
+
+/// *Problems*: every error, warning and note of the import.
+fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("Problems")?;
+    header(
+        ws,
+        0,
+        &[
+            "Severity",
+            "Code",
+            "File",
+            "Sheet",
+            "Cell",
+            "Problem",
+            "How to fix",
+        ],
+        &f.head,
+    )?;
+    let probs = problems(import);
+    for (i, p) in probs.iter().enumerate() {
+        let rr = 1 + i as u32;
+        for (j, v) in [
+            p.severity.as_str(),
+            p.code,
+            &p.file,
+            &p.sheet,
+            &p.cell,
+            &p.message,
+            &p.hint,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(rr, j as u16, *v, &f.wrap)?;
+        }
+    }
+    if probs.is_empty() {
+        ws.write_string(1, 0, "no problems")?;
+    }
+    widths(ws, &[9.0, 20.0, 36.0, 10.0, 7.0, 60.0, 50.0])?;
+    Ok(())
+}
+
+fn shown(label: &str) -> String {
+    if label.is_empty() {
+        "(blank)".to_owned()
+    } else {
+        label.to_owned()
+    }
+}
+
+/// Column titles, plus print setup so the sheet reads on paper: landscape, fit to the page's
+/// width, the title row repeated on every page.
+fn header(ws: &mut Worksheet, row: u32, cols: &[&str], f: &Format) -> Result<(), XlsxError> {
+    for (i, c) in cols.iter().enumerate() {
+        ws.write_string_with_format(row, i as u16, *c, f)?;
+    }
+    ws.set_row_height(row, 30)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(row, row)?;
+    Ok(())
+}
+
+fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
+    for (i, x) in w.iter().enumerate() {
+        ws.set_column_width(i as u16, *x)?;
+    }
+    Ok(())
+}

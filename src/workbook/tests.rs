@@ -1,0 +1,243 @@
+//! The format's own tests: the contract's helpers, and the round trip — a workbook built by the
+//! writer, filled the way an application would fill it, and read back by the reader.
+
+use std::io::{Cursor, Read, Write};
+
+use super::*;
+use crate::util::text::hex;
+
+fn prov() -> Provenance {
+    Provenance {
+        form_id: form_id("2026-H2", "E1", "Dana"),
+        schema_version: SCHEMA_VERSION,
+        ladder_id: "titles-for-ops".into(),
+        ladder_fingerprint: "0123456789abcdef".into(),
+        ladder_version: "1".into(),
+        employee_id: "E1".into(),
+        person_name: "Ada".into(),
+        current_level: "L2".into(),
+        reviewer: "Dana".into(),
+        reviewer_role: ReviewerRole::Manager,
+        cycle: "2026-H2".into(),
+        due_date: None,
+    }
+}
+
+#[test]
+fn pairs_round_trip() {
+    let p = prov();
+    assert_eq!(Provenance::from_pairs(p.to_pairs()), Ok(p.clone()));
+    let mut with_due = p;
+    with_due.due_date = Some("2026-12-01".into());
+    assert_eq!(
+        Provenance::from_pairs(with_due.to_pairs()),
+        Ok(with_due.clone())
+    );
+}
+
+#[test]
+fn pairs_tolerate_libreoffice_floats_and_report_missing() {
+    let mut pairs = prov().to_pairs();
+    pairs[1].1 = "1.0".into();
+    assert_eq!(Provenance::from_pairs(pairs.clone()), Ok(prov()));
+    pairs.retain(|(k, _)| *k != KEY_CYCLE);
+    let missing = Provenance::from_pairs(pairs).expect_err("no cycle");
+    assert_eq!(
+        missing.message,
+        "provenance key `cycle` is missing or empty"
+    );
+}
+
+#[test]
+fn form_id_is_stable_and_separates_parts() {
+    let a = form_id("2026-H2", "E1", "Dana");
+    assert_eq!(a, form_id(" 2026-H2", "E1 ", "Dana"));
+    assert_eq!(a.len(), 15);
+    assert!(a.starts_with("rv-"));
+    assert_ne!(form_id("c", "ab", "c"), form_id("c", "a", "bc"));
+}
+
+#[test]
+fn locked_hash_ignores_line_endings_only() {
+    let rows = vec![LockedRow {
+        competency_id: "a.b".into(),
+        area: "A".into(),
+        competency: "B".into(),
+        levels: vec!["• x\n• y".into(), String::new()],
+    }];
+    let h = locked_text_hash(&prov(), &rows);
+    let mut crlf = rows.clone();
+    crlf[0].levels[0] = "• x\r\n• y".into();
+    assert_eq!(h, locked_text_hash(&prov(), &crlf));
+    let mut edited = rows;
+    edited[0].levels[1] = "• z".into();
+    assert_ne!(h, locked_text_hash(&prov(), &edited));
+}
+
+#[test]
+fn streamed_manifest_has_the_bytes_of_the_manifest() {
+    let entry = |i: usize| ManifestEntry {
+        provenance: Provenance {
+            form_id: form_id("2026-H2", &format!("E{i}"), "Dana"),
+            person_name: format!("Zoë “{i}” \\ \u{1e}"),
+            due_date: i.is_multiple_of(2).then(|| "2026-12-01".into()),
+            ..prov()
+        },
+        file: format!("2026-H2/Dana/E{i}.xlsx"),
+        locked_text_sha256: hex(&[i as u8; 32]),
+        file_sha256: hex(&[7; 32]),
+        competencies: i,
+    };
+    for n in [0, 1, 3] {
+        let entries: Vec<ManifestEntry> = (0..n).map(entry).collect();
+        let mut want = Vec::new();
+        serde_json::to_writer_pretty(&mut want, &Manifest::new(entries.clone()))
+            .expect("serialises");
+        let mut got = Vec::new();
+        write_manifest(&mut got, entries.iter()).expect("streams");
+        assert_eq!(got, want, "borrowed entries");
+        got.clear();
+        write_manifest(&mut got, entries.into_iter()).expect("streams");
+        assert_eq!(
+            String::from_utf8(got).expect("utf-8"),
+            String::from_utf8(want).expect("utf-8")
+        );
+    }
+}
+
+#[test]
+fn header_rows_and_names() {
+    assert_eq!(header_row(KEY_PERSON_NAME), Some(HEADER_FIRST_ROW));
+    assert_eq!(header_row(KEY_FORM_ID), Some(HEADER_FIRST_ROW + 7));
+    assert!(HEADER_FIRST_ROW + (HEADER_FIELDS.len() as u32) < TABLE_HEADER_ROW);
+    assert_eq!(ratings_range(6), "Ratings!$A$1:$A$6");
+    assert_eq!(level_col(2), 7);
+}
+
+const FLAGS: crate::diag::Flags = crate::cli::FLAGS;
+
+fn ladder() -> crate::model::Ladder {
+    crate::ladder::load_str(
+        crate::ladder::BUNDLED_LADDER_NAME,
+        crate::ladder::BUNDLED_LADDER.as_bytes(),
+        "bundled",
+    )
+    .expect("the bundled ladder loads")
+    .ladder
+}
+
+/// The provenance of a review on `ladder`.
+fn prov_on(ladder: &crate::model::Ladder) -> Provenance {
+    Provenance {
+        ladder_id: ladder.meta.id.clone(),
+        ladder_fingerprint: ladder.meta.fingerprint.clone(),
+        ladder_version: ladder.meta.version.clone(),
+        ..prov()
+    }
+}
+
+/// A workbook for `prov` as `rungs sheets` writes it.
+fn built(ladder: &crate::model::Ladder, prov: &Provenance) -> write::Built {
+    let created = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::util::epoch::DEFAULT)
+        .expect("a valid date");
+    write::build(&write::SheetInput {
+        ladder,
+        prov,
+        instructions: "# How\nPick a rating.",
+        created: &created,
+    })
+    .expect("the workbook builds")
+}
+
+/// The workbook with one part's XML changed by `edit`, as an application would save it.
+fn edited(bytes: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).expect("an entry");
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("readable");
+        if name == part {
+            data = edit(String::from_utf8(data).expect("xml")).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("writable");
+        out.write_all(&data).expect("writable");
+    }
+    out.finish().expect("a zip").into_inner()
+}
+
+/// The first rating cell's XML, written blank.
+fn blank_rating(xml: &str) -> String {
+    let start = xml.find("<c r=\"D12\"").expect("the first rating cell");
+    let end = start + xml[start..].find("/>").expect("an empty cell") + 2;
+    xml[start..end].to_owned()
+}
+
+fn read_back(
+    ladder: &crate::model::Ladder,
+    bytes: Vec<u8>,
+    manifest: Option<&Manifest>,
+) -> Result<read::Returned, Vec<crate::diag::Diagnostic>> {
+    precheck::check(&bytes, "r.xlsx", &precheck::LIMITS).map_err(|d| vec![d])?;
+    let ctx = read::Context::new(ladder, manifest, None, &FLAGS);
+    read::read("r.xlsx", bytes, [0; 32], &ctx)
+}
+
+#[test]
+fn a_workbook_reads_back_as_it_was_written() {
+    let ladder = ladder();
+    let p = prov_on(&ladder);
+    let built = built(&ladder, &p);
+    let back = read_back(&ladder, built.bytes.clone(), None).expect("valid");
+    assert_eq!(back.prov, p);
+    assert_eq!(back.answers.len(), built.competencies);
+    assert!(back.answers.iter().all(|a| a.rating == read::Rating::Blank));
+    assert!(back.evidence.iter().all(String::is_empty));
+    assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+
+    // Filled: a rating typed into the first row, evidence with a CR written as `_x000D_`.
+    let filled = edited(&built.bytes, "xl/worksheets/sheet1.xml", |xml| {
+        let cell = blank_rating(&xml);
+        xml.replace(
+            &cell,
+            "<c r=\"D12\" t=\"inlineStr\"><is><t>l3</t></is></c><c r=\"E12\" t=\"inlineStr\"><is><t>saw it_x000D_\ntwice</t></is></c>",
+        )
+    });
+    let back = read_back(&ladder, filled, None).expect("valid");
+    assert_eq!(back.answers[0].rating, read::Rating::Option(2));
+    assert_eq!(back.evidence[0], "saw it\ntwice");
+}
+
+#[test]
+fn locked_text_is_compared_and_hashed_by_one_rule() {
+    let ladder = ladder();
+    let p = prov_on(&ladder);
+    let built = built(&ladder, &p);
+    let manifest = Manifest::new(vec![ManifestEntry {
+        provenance: p.clone(),
+        file: "r.xlsx".into(),
+        locked_text_sha256: hex(&built.locked_digest),
+        file_sha256: String::new(),
+        competencies: built.competencies,
+    }]);
+    // An application that leaves a carriage return as the literal text `_x000D_` (escaped
+    // in the file as `_x005F_x000D_`) changed nothing a reviewer typed: the cell comparison
+    // and the manifest's hash both accept it.
+    let crlf = edited(&built.bytes, "xl/sharedStrings.xml", |xml| {
+        xml.replacen("\n• ", "_x005F_x000D_\n• ", 1)
+    });
+    assert_ne!(crlf, built.bytes);
+    read_back(&ladder, crlf, Some(&manifest)).expect("only line ends changed");
+
+    // A changed word is an edit, at its cell.
+    let edit = edited(&built.bytes, "xl/sharedStrings.xml", |xml| {
+        xml.replacen("• ", "• NOT ", 1)
+    });
+    let problems = read_back(&ladder, edit, Some(&manifest)).expect_err("edited");
+    assert!(
+        problems.iter().any(|d| d.code == "locked-text-edited"),
+        "{problems:?}"
+    );
+}
