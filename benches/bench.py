@@ -4,7 +4,7 @@ Times, on the same data in the same run, each step of a review cycle at several 
   pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
   sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
                                                  (benches/sheets_xlsxwriter.py, the layout of
-                                                 src/sheets/contract.rs)
+                                                 src/workbook/mod.rs)
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
   tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
 Every measured command runs in its own process; wall time is taken around it and peak RSS comes

@@ -1,6 +1,6 @@
 """Benchmark baseline for `rungs sheets`: the same review workbooks written with Python XlsxWriter.
 
-Writes, for every roster row, a workbook with the layout of src/sheets/contract.rs (Review sheet
+Writes, for every roster row, a workbook with the layout of src/workbook/mod.rs (Review sheet
 with header, one row per competency, dropdown + evidence cells, conditional formats, protection,
 print setup; Instructions; hidden Provenance and Ratings sheets; custom properties), one after
 another as a Python script naturally would. Not part of the tests; run by benches/sheets.sh:

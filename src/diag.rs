@@ -65,7 +65,8 @@ pub struct Diagnostic {
     /// Lowercase, no trailing period.
     pub message: String,
     /// Where it is; `None` for problems of the run as a whole (a setting, the output folder).
-    pub location: Option<Location>,
+    /// Boxed: a diagnostic travels as the error of many functions, and errors stay small.
+    pub location: Option<Box<Location>>,
     /// How to fix it, one suggestion each.
     pub hints: Vec<String>,
     /// Items the message is about (files, cells), listed under it.
@@ -83,7 +84,7 @@ impl Diagnostic {
             severity,
             code,
             message,
-            location,
+            location: location.map(Box::new),
             hints: Vec::new(),
             details: Vec::new(),
         }

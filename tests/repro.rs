@@ -108,3 +108,48 @@ fn outputs_are_identical_across_time_zones_and_locales_and_follow_source_date_ep
         }
     }
 }
+
+/// One rule for every command: an empty `SOURCE_DATE_EPOCH` means unset (the fixed date), and
+/// anything that is not whole seconds is refused the same way by each.
+#[test]
+fn every_command_reads_source_date_epoch_the_same_way() {
+    let tmp = common::tempdir();
+    let root = tmp.path();
+    let roster = prove::roster(root, 3);
+    let returned = root.join("returned");
+    common::assert_code(
+        &prove::output(&mut prove::sheets(root, &roster, &returned)),
+        0,
+    );
+    prove::fill(&returned, 5);
+    let unset = root.join("unset");
+    run_all(root, &returned, &unset, "UTC", "C.UTF-8", None);
+    let empty = root.join("empty");
+    run_all(root, &returned, &empty, "UTC", "C.UTF-8", Some(""));
+    assert_eq!(
+        prove::snapshot(&unset),
+        prove::snapshot(&empty),
+        "an empty SOURCE_DATE_EPOCH must mean the fixed date, as unset does"
+    );
+    let out = root.join("bad");
+    let jobs = [
+        prove::pdf(root, &out),
+        prove::sheets(root, &roster, &out),
+        prove::tally(root, &[returned.as_path()], &out),
+    ];
+    for mut cmd in jobs {
+        let o = prove::output(cmd.env("SOURCE_DATE_EPOCH", "soon"));
+        common::assert_code(&o, 1);
+        assert!(
+            common::stderr(&o).contains(
+                "error: SOURCE_DATE_EPOCH is `soon`, not a whole number of seconds since 1970"
+            ),
+            "{cmd:?}: {}",
+            common::stderr(&o)
+        );
+    }
+    assert!(
+        !out.exists(),
+        "nothing is written with a bad SOURCE_DATE_EPOCH"
+    );
+}

@@ -203,6 +203,70 @@ fn soffice_convert(files: &[PathBuf], out: &Path, profile: &Path) {
     );
 }
 
+/// The tally workbook opens in calamine with its sheets, and its Ratings sheet agrees with
+/// `tally.json`.
+fn tally_workbook_matches_its_json(t1: &Path) {
+    // The tally workbook itself opens in calamine with its sheets.
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook(t1.join("tally.xlsx")).expect("calamine opens it");
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "People",
+            "Ratings",
+            "Distribution",
+            "Disagreement",
+            "Self vs manager",
+            "Leniency",
+            "Problems"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&read(&t1.join("tally.json"))).expect("valid JSON");
+    assert_eq!(
+        json["tally"]["people"]
+            .as_array()
+            .expect("valid JSON")
+            .len(),
+        6
+    );
+    assert!(
+        json["rule"]
+            .as_str()
+            .expect("valid JSON")
+            .contains("median")
+    );
+    // The Ratings sheet (streamed row by row) holds one row per person × competency, in the
+    // order of tally.json and with its values.
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let mut want: Vec<Vec<String>> = Vec::new();
+    for p in json["tally"]["people"].as_array().expect("valid JSON") {
+        for c in p["competencies"].as_array().expect("valid JSON") {
+            want.push(vec![
+                text(&p["name"]),
+                text(&p["employee_id"]),
+                text(&p["current_level"]),
+                text(&c["area"]),
+                text(&c["title"]),
+                text(&c["consensus_label"]),
+            ]);
+        }
+    }
+    let sheet = wb.worksheet_range("Ratings").expect("calamine reads it");
+    let got: Vec<Vec<String>> = sheet
+        .rows()
+        .skip(1)
+        .map(|r| {
+            [0, 1, 2, 3, 4, 8]
+                .iter()
+                .map(|&i| r.get(i).map(ToString::to_string).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    assert_eq!(got.len(), 6 * ladder_ids().len());
+    assert_eq!(got, want);
+}
+
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).expect("file system")
 }
@@ -283,65 +347,7 @@ fn openpyxl_and_libreoffice_resave_recover_every_answer_and_outputs_are_stable()
         stdout(&o)
     );
 
-    // The tally workbook itself opens in calamine with its sheets.
-    let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook(s.path().join("t1/tally.xlsx")).expect("calamine opens it");
-    assert_eq!(
-        wb.sheet_names(),
-        [
-            "People",
-            "Ratings",
-            "Distribution",
-            "Disagreement",
-            "Self vs manager",
-            "Leniency",
-            "Problems"
-        ]
-    );
-    let json: serde_json::Value =
-        serde_json::from_slice(&read(&s.path().join("t1/tally.json"))).expect("valid JSON");
-    assert_eq!(
-        json["tally"]["people"]
-            .as_array()
-            .expect("valid JSON")
-            .len(),
-        6
-    );
-    assert!(
-        json["rule"]
-            .as_str()
-            .expect("valid JSON")
-            .contains("median")
-    );
-    // The Ratings sheet (streamed row by row) holds one row per person × competency, in the
-    // order of tally.json and with its values.
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
-    let mut want: Vec<Vec<String>> = Vec::new();
-    for p in json["tally"]["people"].as_array().expect("valid JSON") {
-        for c in p["competencies"].as_array().expect("valid JSON") {
-            want.push(vec![
-                text(&p["name"]),
-                text(&p["employee_id"]),
-                text(&p["current_level"]),
-                text(&c["area"]),
-                text(&c["title"]),
-                text(&c["consensus_label"]),
-            ]);
-        }
-    }
-    let sheet = wb.worksheet_range("Ratings").expect("calamine reads it");
-    let got: Vec<Vec<String>> = sheet
-        .rows()
-        .skip(1)
-        .map(|r| {
-            [0, 1, 2, 3, 4, 8]
-                .iter()
-                .map(|&i| r.get(i).map(ToString::to_string).unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    assert_eq!(got.len(), 6 * ladder_ids().len());
-    assert_eq!(got, want);
+    tally_workbook_matches_its_json(&s.path().join("t1"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use rungs::model::Ladder;
-use rungs::tally::{precheck, read};
+use rungs::workbook::{precheck, read};
 
 fn ladder() -> &'static Ladder {
     static LADDER: OnceLock<Ladder> = OnceLock::new();
@@ -21,8 +21,8 @@ fn ladder() -> &'static Ladder {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let ctx = read::Context::new(ladder(), None, None);
-    if precheck::check(data, &precheck::LIMITS).is_err() {
+    let ctx = read::Context::new(ladder(), None, None, &rungs::cli::FLAGS);
+    if precheck::check(data, "fuzz.xlsx", &precheck::LIMITS).is_err() {
         return;
     }
     match read::read("fuzz.xlsx", data.to_vec(), [0; 32], &ctx) {

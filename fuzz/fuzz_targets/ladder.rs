@@ -9,11 +9,12 @@ fuzz_target!(|data: &[u8]| {
         Ok(loaded) => {
             let json = loaded.ladder.to_json();
             assert!(!json.is_empty());
-            let _ = rungs::diag::render_all(&loaded.warnings);
+            let _ = rungs::cli::report::render_all(&loaded.warnings);
         }
         Err(e) => {
-            // Every rejection explains itself.
-            assert!(!e.to_string().is_empty());
+            // Every rejection explains itself, with at least one error.
+            assert!(e.errors() > 0, "rejected without an error");
+            assert!(!rungs::cli::report::render_error(&e).is_empty());
         }
     }
 });

@@ -35,7 +35,7 @@ pub fn position(location: &Location) -> String {
 pub fn render(d: &Diagnostic) -> String {
     let mut out = String::new();
     let label = d.severity.as_str();
-    match &d.location {
+    match d.location.as_deref() {
         None => {
             let _ = writeln!(out, "{label}: {}", d.message);
         }

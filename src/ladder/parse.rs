@@ -105,107 +105,10 @@ impl State<'_> {
     fn heading(&mut self, level: HeadingLevel, inlines: &[Inline], span: &Range<usize>) {
         let text = plain_text(inlines);
         match level {
-            HeadingLevel::H1 => {
-                if self.raw.title.is_some() {
-                    self.error(
-                        "second-title",
-                        "a ladder has one `#` title, this is a second one".into(),
-                        span,
-                        "make it a `##` level heading, or split the file into two ladders",
-                    );
-                    return;
-                }
-                if self.scope != Scope::Start {
-                    self.error(
-                        "title-not-first",
-                        "the `#` ladder title must come before the levels".into(),
-                        span,
-                        "move this heading to the top of the file",
-                    );
-                }
-                self.raw.title = Some(text);
-                self.scope = Scope::Title;
-            }
+            HeadingLevel::H1 => self.title_heading(text, span),
             HeadingLevel::H2 => self.level_heading(&text, span),
-            HeadingLevel::H3 => {
-                let Some(level) = self.raw.levels.last_mut() else {
-                    self.error(
-                        "area-outside-level",
-                        format!("area `{text}` is not inside a level"),
-                        span,
-                        "put a `## Level title (CODE)` heading before it",
-                    );
-                    return;
-                };
-                let id = slug(&text);
-                if let Some(prev) = level.areas.iter().find(|a| a.id == id) {
-                    let first = self.idx.line_of(prev.span.start);
-                    let code = level.code.clone();
-                    self.error(
-                        "duplicate-area",
-                        format!("area `{text}` appears twice in level {code}"),
-                        span,
-                        &format!("merge it with the one on line {first}"),
-                    );
-                } else if id.is_empty() {
-                    self.error(
-                        "empty-heading",
-                        "area heading has no letters or digits".into(),
-                        span,
-                        "give the area a name",
-                    );
-                } else {
-                    level.areas.push(RawArea {
-                        title: text,
-                        id,
-                        span: span.clone(),
-                        competencies: Vec::new(),
-                    });
-                }
-                self.scope = Scope::Area;
-            }
-            HeadingLevel::H4 => {
-                let Some(area) = self.raw.levels.last_mut().and_then(|l| l.areas.last_mut())
-                else {
-                    self.error(
-                        "competency-outside-area",
-                        format!("competency `{text}` is not inside an area"),
-                        span,
-                        "put a `### Area` heading (inside a `## Level (CODE)`) before it",
-                    );
-                    return;
-                };
-                let id = slug(&text);
-                if let Some(prev) = area.competencies.iter().find(|c| c.id == id) {
-                    let first = self.idx.line_of(prev.span.start);
-                    let area_title = area.title.clone();
-                    let code = self.raw.levels.last().map(|l| l.code.clone());
-                    self.error(
-                        "duplicate-competency",
-                        format!(
-                            "competency `{text}` appears twice in area `{area_title}` of level {}",
-                            code.unwrap_or_default()
-                        ),
-                        span,
-                        &format!("merge its bullets with the section on line {first}"),
-                    );
-                } else if id.is_empty() {
-                    self.error(
-                        "empty-heading",
-                        "competency heading has no letters or digits".into(),
-                        span,
-                        "give the competency a name",
-                    );
-                } else {
-                    area.competencies.push(RawCompetency {
-                        title: text,
-                        id,
-                        span: span.clone(),
-                        items: Vec::new(),
-                    });
-                }
-                self.scope = Scope::Competency;
-            }
+            HeadingLevel::H3 => self.area_heading(text, span),
+            HeadingLevel::H4 => self.competency_heading(text, span),
             _ => self.error(
                 "heading-too-deep",
                 format!("heading `{text}` is deeper than `####`"),
@@ -213,6 +116,111 @@ impl State<'_> {
                 "the ladder uses `#` title, `##` level, `###` area, `####` competency; make this an expectation bullet",
             ),
         }
+    }
+
+    /// `# Title`: the ladder's title, once, first.
+    fn title_heading(&mut self, text: String, span: &Range<usize>) {
+        if self.raw.title.is_some() {
+            self.error(
+                "second-title",
+                "a ladder has one `#` title, this is a second one".into(),
+                span,
+                "make it a `##` level heading, or split the file into two ladders",
+            );
+            return;
+        }
+        if self.scope != Scope::Start {
+            self.error(
+                "title-not-first",
+                "the `#` ladder title must come before the levels".into(),
+                span,
+                "move this heading to the top of the file",
+            );
+        }
+        self.raw.title = Some(text);
+        self.scope = Scope::Title;
+    }
+
+    /// `### Area`, inside a level.
+    fn area_heading(&mut self, text: String, span: &Range<usize>) {
+        let Some(level) = self.raw.levels.last_mut() else {
+            self.error(
+                "area-outside-level",
+                format!("area `{text}` is not inside a level"),
+                span,
+                "put a `## Level title (CODE)` heading before it",
+            );
+            return;
+        };
+        let id = slug(&text);
+        if let Some(prev) = level.areas.iter().find(|a| a.id == id) {
+            let first = self.idx.line_of(prev.span.start);
+            let code = level.code.clone();
+            self.error(
+                "duplicate-area",
+                format!("area `{text}` appears twice in level {code}"),
+                span,
+                &format!("merge it with the one on line {first}"),
+            );
+        } else if id.is_empty() {
+            self.error(
+                "empty-heading",
+                "area heading has no letters or digits".into(),
+                span,
+                "give the area a name",
+            );
+        } else {
+            level.areas.push(RawArea {
+                title: text,
+                id,
+                span: span.clone(),
+                competencies: Vec::new(),
+            });
+        }
+        self.scope = Scope::Area;
+    }
+
+    /// `#### Competency`, inside an area.
+    fn competency_heading(&mut self, text: String, span: &Range<usize>) {
+        let Some(area) = self.raw.levels.last_mut().and_then(|l| l.areas.last_mut()) else {
+            self.error(
+                "competency-outside-area",
+                format!("competency `{text}` is not inside an area"),
+                span,
+                "put a `### Area` heading (inside a `## Level (CODE)`) before it",
+            );
+            return;
+        };
+        let id = slug(&text);
+        if let Some(prev) = area.competencies.iter().find(|c| c.id == id) {
+            let first = self.idx.line_of(prev.span.start);
+            let area_title = area.title.clone();
+            let code = self.raw.levels.last().map(|l| l.code.clone());
+            self.error(
+                "duplicate-competency",
+                format!(
+                    "competency `{text}` appears twice in area `{area_title}` of level {}",
+                    code.unwrap_or_default()
+                ),
+                span,
+                &format!("merge its bullets with the section on line {first}"),
+            );
+        } else if id.is_empty() {
+            self.error(
+                "empty-heading",
+                "competency heading has no letters or digits".into(),
+                span,
+                "give the competency a name",
+            );
+        } else {
+            area.competencies.push(RawCompetency {
+                title: text,
+                id,
+                span: span.clone(),
+                items: Vec::new(),
+            });
+        }
+        self.scope = Scope::Competency;
     }
 
     fn level_heading(&mut self, text: &str, span: &Range<usize>) {

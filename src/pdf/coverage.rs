@@ -157,8 +157,8 @@ fn is_invisible(c: char) -> bool {
 /// Whether `text` may need glyph composition (the OpenType `ccmp` feature): true unless every
 /// character is in a block known to hold no combining marks (Latin, Greek, Cyrillic, general
 /// punctuation and symbols). In the bundled Inter composition acts only on combining marks, yet
-/// running it costs about a sixth of the typesetting time, so rungs turns it off when this says
-/// it has nothing to do. Anything else keeps it on.
+/// running it is a sizeable share of the typesetting time, so rungs turns it off when this
+/// says it has nothing to do. Anything else keeps it on.
 pub fn may_need_composition(text: &str) -> bool {
     // ASCII needs no composition: only the other characters are decoded and looked at (the
     // ladder's JSON is mostly ASCII, and this runs before typesetting starts).

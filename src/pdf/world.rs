@@ -23,8 +23,8 @@ pub struct Shared {
     /// The ladder's JSON (`rungs export json`).
     data: String,
     /// Typst's standard library with the `sys.inputs` every document gets. Built and hashed
-    /// once: per document that was 5 M instructions, and a library of its own kept documents
-    /// from reusing each other's cached results (the evaluated `lib.typ`, say).
+    /// once and shared, so documents reuse each other's cached results (the evaluated
+    /// `lib.typ`, say).
     library: LazyHash<Library>,
     /// `datetime.today()`: the same fixed date as the PDF's creation date.
     today: Datetime,

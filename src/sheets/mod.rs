@@ -5,11 +5,11 @@
 //! ([`batch`]), one workbook at a time per thread, so memory stays flat in roster size. The
 //! workbook's format is `crate::workbook`'s; nothing here knows its layout.
 
-pub mod batch;
-pub mod instructions;
+pub(crate) mod batch;
+pub(crate) mod instructions;
 pub mod names;
-pub mod plan;
-pub mod roster;
+pub(crate) mod plan;
+pub(crate) mod roster;
 mod strings;
 
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ use roster::Review;
 
 /// Settings of one `rungs sheets` run.
 #[derive(Debug)]
-pub struct Options {
+pub(crate) struct Options {
     /// The roster's name as shown in messages.
     pub roster_name: String,
     pub out_dir: PathBuf,
@@ -43,7 +43,7 @@ pub struct Options {
 }
 
 /// Whether `s` is a calendar date written `YYYY-MM-DD` (from 1900 on).
-pub fn is_date(s: &str) -> bool {
+pub(crate) fn is_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 3
         && parts[0].len() == 4

@@ -48,10 +48,6 @@ impl Plan {
         self.status.len() - self.skipped()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Workbooks found complete from an earlier run (nothing to write).
     pub fn unchanged(&self) -> usize {
         self.count(Status::Unchanged)
@@ -127,6 +123,13 @@ struct Earlier {
     by_file: Vec<usize>,
 }
 
+/// The two ways an earlier entry is found.
+#[derive(Clone, Copy)]
+enum Index {
+    Form,
+    File,
+}
+
 fn form_of(e: &ManifestEntry) -> &str {
     &e.provenance.form_id
 }
@@ -151,18 +154,21 @@ impl Earlier {
     }
 
     fn replace(&mut self, form_id: &str, file: &str) {
-        let lists: [(&[usize], fn(&ManifestEntry) -> &str, &str); 2] = [
-            (&self.by_form, form_of, form_id),
-            (&self.by_file, file_of, file),
-        ];
-        for (list, key, wanted) in lists {
-            let from = list.partition_point(|&i| key(&self.entries[i]) < wanted);
-            for &i in list[from..]
-                .iter()
-                .take_while(|&&i| key(&self.entries[i]) == wanted)
-            {
-                self.replaced[i] = true;
-            }
+        self.replace_by(Index::Form, form_id);
+        self.replace_by(Index::File, file);
+    }
+
+    fn replace_by(&mut self, index: Index, wanted: &str) {
+        let (list, key): (&[usize], fn(&ManifestEntry) -> &str) = match index {
+            Index::Form => (&self.by_form, form_of),
+            Index::File => (&self.by_file, file_of),
+        };
+        let from = list.partition_point(|&i| key(&self.entries[i]) < wanted);
+        for &i in list[from..]
+            .iter()
+            .take_while(|&&i| key(&self.entries[i]) == wanted)
+        {
+            self.replaced[i] = true;
         }
     }
 

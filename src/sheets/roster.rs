@@ -69,10 +69,6 @@ impl Reviews {
         self.entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The review at index `i` (in roster order).
     pub fn get(&self, i: usize) -> Option<Review<'_>> {
         self.entries.get(i).map(|e| self.view(e))
@@ -261,7 +257,8 @@ pub fn read(path: &Path, ladder: &Ladder, flag: &str) -> Result<Roster, Vec<Diag
 }
 
 /// Reads and checks a CSV roster held in memory (`file` names it in messages).
-pub fn read_csv(file: &str, bytes: &[u8], ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
+#[cfg(test)]
+fn read_csv(file: &str, bytes: &[u8], ladder: &Ladder) -> Result<Roster, Vec<Diagnostic>> {
     let records = csv_records(file, sniff_delimiter(bytes), bytes);
     check(file, None, records, ladder)
 }
@@ -818,7 +815,7 @@ mod tests {
 
     fn position(d: &Diagnostic) -> String {
         d.location
-            .as_ref()
+            .as_deref()
             .map(crate::cli::report::position)
             .unwrap_or_default()
     }

@@ -84,9 +84,9 @@ pub struct ReviewSummary<'a> {
     pub complete: bool,
 }
 
-/// What the tally keeps of one person's competency: 12 bytes rather than a [`CompetencyTally`]
-/// with its ratings, which at 10,000 reviews took ~10 MB. The rest is read from the reviews
-/// when shown.
+/// What the tally keeps of one person's competency: a few bytes, not a [`CompetencyTally`]
+/// with its ratings, so the tally's memory does not grow with the ratings. The rest is read
+/// from the reviews when shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Consensus {
     /// Consensus value (a level index, or an offset on a relative scale).

@@ -159,7 +159,7 @@ impl Import {
     /// One return per review: the only one, the one `--prefer` picks, or a conflict.
     fn settle(&mut self, ctx: &Context<'_>, by_form: BTreeMap<String, Vec<Kept>>, opts: &Options) {
         let is_preferred = |f: &str| opts.prefer.iter().any(|p| same_path(p, f));
-        // Sized once: a doubled Vec of 10,000 reviews would leave megabytes unused.
+        // Sized once, exactly: it holds every review.
         self.reviews.reserve_exact(by_form.len());
         for (_, mut distinct) in by_form {
             if distinct.len() == 1 {

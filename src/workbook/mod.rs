@@ -2,7 +2,7 @@
 //! manifest, the locked text and its hash, the writer ([`write`]) and the reader ([`precheck`],
 //! [`read`], [`rating`]). `rungs sheets` writes workbooks with it and `rungs tally` reads them
 //! back with it; neither knows anything about the layout that is not here. The round trip is
-//! tested at the bottom of this file; `docs/workbook-contract.md` describes the format for people.
+//! tested in `tests.rs` beside this file; `docs/workbook-contract.md` describes the format for people.
 //!
 //! # Workbook layout (schema version [`SCHEMA_VERSION`])
 //!

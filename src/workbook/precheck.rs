@@ -327,67 +327,9 @@ fn check_zip(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Diagnostic
                 RESEND,
             )
         })?;
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        if entry.encrypted() {
-            return Err(reject(
-                file,
-                "encrypted",
-                format!("the zip entry '{name}' is encrypted, so the workbook cannot be read"),
-                format!("remove the password and save again; {RESEND}"),
-            ));
-        }
-        if !matches!(
-            entry.compression(),
-            CompressionMethod::Stored | CompressionMethod::Deflated
-        ) {
-            return Err(reject(
-                file,
-                "unsupported-compression",
-                format!(
-                    "the zip entry '{name}' uses the compression method {}, which spreadsheet applications never write",
-                    entry.compression()
-                ),
-                format!("the file was made by another tool or crafted; {RESEND}"),
-            ));
-        }
-        let size = entry.size();
-        if size > limits.entry_bytes {
-            return Err(bomb(
-                file,
-                &format!(
-                    "the zip entry '{name}' would expand to {}, far more than any part of a review workbook (at most {})",
-                    human_bytes(size),
-                    human_bytes(limits.entry_bytes)
-                ),
-            ));
-        }
-        let compressed = entry.compressed_size().max(1);
-        if size > limits.ratio_floor && size / compressed > limits.ratio {
-            return Err(bomb(
-                file,
-                &format!(
-                    "the zip entry '{name}' expands {}× ({} from {}): a zip bomb",
-                    size / compressed,
-                    human_bytes(size),
-                    human_bytes(compressed)
-                ),
-            ));
-        }
+        let (name, size) = check_entry(&entry, file, limits)?;
         total = total.saturating_add(size);
-        let lower = name.to_ascii_lowercase();
-        if let Some((_, cap)) = HELD_WHOLE.iter().find(|(part, _)| lower == *part)
-            && size > *cap
-        {
-            return Err(bomb(
-                file,
-                &format!(
-                    "the part '{name}' is {}, far more than a review workbook holds (at most {}); readers keep it in memory whole",
-                    human_bytes(size),
-                    human_bytes(*cap)
-                ),
-            ));
-        }
-        match lower.as_str() {
+        match name.to_ascii_lowercase().as_str() {
             "xl/workbook.xml" => has_workbook = true,
             "xl/workbook.bin" => kind_hint = Some(Kind::Xlsb),
             "mimetype" | "content.xml" => kind_hint = kind_hint.or(Some(Kind::OpenDocument)),
@@ -410,6 +352,75 @@ fn check_zip(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Diagnostic
         return Err(not_xlsx(&mut zip, file, kind_hint));
     }
     check_parts(&mut zip, file, limits)
+}
+
+/// One zip entry within every bound: not encrypted, compressed the way spreadsheet
+/// applications compress, not expanding beyond the limits. Returns its name and declared size.
+fn check_entry(
+    entry: &zip::read::ZipFileEntry<'_>,
+    file: &str,
+    limits: &Limits,
+) -> Result<(String, u64), Diagnostic> {
+    let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+    if entry.encrypted() {
+        return Err(reject(
+            file,
+            "encrypted",
+            format!("the zip entry '{name}' is encrypted, so the workbook cannot be read"),
+            format!("remove the password and save again; {RESEND}"),
+        ));
+    }
+    if !matches!(
+        entry.compression(),
+        CompressionMethod::Stored | CompressionMethod::Deflated
+    ) {
+        return Err(reject(
+            file,
+            "unsupported-compression",
+            format!(
+                "the zip entry '{name}' uses the compression method {}, which spreadsheet applications never write",
+                entry.compression()
+            ),
+            format!("the file was made by another tool or crafted; {RESEND}"),
+        ));
+    }
+    let size = entry.size();
+    if size > limits.entry_bytes {
+        return Err(bomb(
+            file,
+            &format!(
+                "the zip entry '{name}' would expand to {}, far more than any part of a review workbook (at most {})",
+                human_bytes(size),
+                human_bytes(limits.entry_bytes)
+            ),
+        ));
+    }
+    let compressed = entry.compressed_size().max(1);
+    if size > limits.ratio_floor && size / compressed > limits.ratio {
+        return Err(bomb(
+            file,
+            &format!(
+                "the zip entry '{name}' expands {}× ({} from {}): a zip bomb",
+                size / compressed,
+                human_bytes(size),
+                human_bytes(compressed)
+            ),
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if let Some((_, cap)) = HELD_WHOLE.iter().find(|(part, _)| lower == *part)
+        && size > *cap
+    {
+        return Err(bomb(
+            file,
+            &format!(
+                "the part '{name}' is {}, far more than a review workbook holds (at most {}); readers keep it in memory whole",
+                human_bytes(size),
+                human_bytes(*cap)
+            ),
+        ));
+    }
+    Ok((name, size))
 }
 
 /// Parts calamine parses into memory whole at open (the shared strings are bounded separately,

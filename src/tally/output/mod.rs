@@ -33,7 +33,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn from_diag(d: &Diagnostic) -> Self {
-        let (file, sheet, cell) = match &d.location {
+        let (file, sheet, cell) = match d.location.as_deref() {
             None => (String::new(), String::new(), String::new()),
             Some(Location::File { file }) => (file.clone(), String::new(), String::new()),
             Some(Location::Text {

@@ -1,6 +1,6 @@
 //! `tally.xlsx`: the tally for people to read, one sheet per view, each set up for printing.
 //!
-//! Every sheet whose length grows with the reviews is written in rust_xlsxwriter's
+//! Every sheet whose length grows with the reviews is written in `rust_xlsxwriter`'s
 //! constant-memory mode: each row goes to a temporary file once the next starts, instead of a
 //! map of every cell kept until the save, and strings are written inline rather than into a
 //! shared-string table. Rows must therefore be written top to bottom, as they are here, and

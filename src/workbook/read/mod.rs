@@ -1,0 +1,407 @@
+//! Reads one returned review workbook: its cells ([`cells`]), whose review it is from whichever
+//! provenance copies survived ([`copies`]), and each competency row found by its hidden id with
+//! the ratings read as values only ([`rows`]). Every problem is reported at once, located at its
+//! sheet and cell, with the value found and how to fix it. The bytes must have passed
+//! [`super::precheck`] first.
+
+mod cells;
+mod copies;
+mod rows;
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Reader, Xlsx, XlsxError};
+use rust_xlsxwriter::row_col_to_cell;
+
+use cells::read_sheet;
+use copies::{Copies, check_identity, provenance_pairs, visible_header};
+use rows::Rows;
+use sha2::{Digest, Sha256};
+
+use super::{self as c, LockedRow, Manifest, ManifestEntry, Provenance};
+use crate::diag::{Diagnostic, Flags, Location};
+use crate::model::Ladder;
+use crate::util::to_u32;
+
+/// What a valid returned workbook holds.
+#[derive(Debug, Clone)]
+pub struct Returned {
+    /// Path as the user gave it (display form).
+    pub file: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: [u8; 32],
+    pub prov: Provenance,
+    /// One answer per competency of the ladder, in ladder order.
+    pub answers: Vec<Answer>,
+    /// The evidence texts (canonical) as read, one per answer. Apart from the answers, so that
+    /// a caller that keeps the answers can move the texts elsewhere.
+    pub evidence: Vec<String>,
+    /// Problems that do not invalidate the review.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The reviewer's answer for one competency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// Index of the competency in ladder order ([`Ladder::competencies`]): an index rather than
+    /// its id, so that 10,000 reviews do not hold 100,000 copies of a handful of ids.
+    pub competency: u32,
+    /// Row (0-based) the rating was read from; the column is the contract's rating column.
+    pub row: u32,
+    pub rating: Rating,
+    /// Digest of the evidence text, to compare returns without it.
+    pub evidence_digest: [u8; 16],
+}
+
+/// A rating as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    /// Nothing picked: the review is incomplete for this competency.
+    Blank,
+    /// The scale's "not observed" choice.
+    NotObserved,
+    /// Index into `ladder.rating.options` (`u32`: half the size of an answer's rating).
+    Option(u32),
+}
+
+impl Answer {
+    /// The rating cell, e.g. `D14`.
+    pub fn cell(&self) -> String {
+        cell_ref(self.row, u32::from(c::COL_RATING))
+    }
+
+    /// The same rating and evidence for the same competency, wherever the row is.
+    pub fn same(&self, other: &Self) -> bool {
+        self.competency == other.competency
+            && self.rating == other.rating
+            && self.evidence_digest == other.evidence_digest
+    }
+}
+
+impl Returned {
+    /// Whether two returns hold the same answers (cells may have moved).
+    pub fn same_answers(&self, other: &Self) -> bool {
+        self.answers.len() == other.answers.len()
+            && self
+                .answers
+                .iter()
+                .zip(&other.answers)
+                .all(|(a, b)| a.same(b))
+    }
+}
+
+/// The first 16 bytes of a text's SHA-256: enough to tell two returns' evidence apart.
+pub fn digest(text: &str) -> [u8; 16] {
+    let full: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+    let mut out = [0; 16];
+    out.copy_from_slice(&full[..16]);
+    out
+}
+
+/// What the reader checks each workbook against.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub ladder: &'a Ladder,
+    /// The locked rows `rungs sheets` writes for this ladder, in ladder order.
+    pub expected: Vec<LockedRow>,
+    pub manifest: Option<&'a Manifest>,
+    /// The manifest's entries by form id (the first of each), looked up once per file.
+    entries: HashMap<&'a str, &'a ManifestEntry>,
+    pub cycle: Option<&'a str>,
+    flags: &'a Flags,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        ladder: &'a Ladder,
+        manifest: Option<&'a Manifest>,
+        cycle: Option<&'a str>,
+        flags: &'a Flags,
+    ) -> Self {
+        let expected = ladder
+            .competencies_by_area()
+            .map(|(area, comp)| LockedRow::of(area, comp))
+            .collect();
+        let mut entries = HashMap::new();
+        for e in manifest.map_or(&[][..], |m| m.reviews.as_slice()) {
+            entries.entry(e.provenance.form_id.as_str()).or_insert(e);
+        }
+        Self {
+            ladder,
+            expected,
+            manifest,
+            entries,
+            cycle,
+            flags,
+        }
+    }
+
+    /// The manifest's entry of a form id (the first, should it list one twice).
+    pub fn entry(&self, form_id: &str) -> Option<&'a ManifestEntry> {
+        self.entries.get(form_id).copied()
+    }
+
+    /// Last column (0-based) the Review sheet uses.
+    fn last_col(&self) -> u32 {
+        u32::from(c::level_col(self.ladder.levels.len().saturating_sub(1)))
+    }
+}
+
+/// The last row and column a spreadsheet can have (0-based): `XFD1048576`.
+const LAST_ROW: u32 = 1_048_575;
+const LAST_COL: u32 = 16_383;
+/// Rows a reviewer may insert (notes, blank lines) before the sheet counts as out of shape.
+const ROW_SLACK: u32 = 500;
+/// Columns beyond the last level column a reviewer may use.
+const COL_SLACK: u32 = 26;
+/// `D14` for row 13, column 3 (0-based); cells beyond the last column are named by it.
+pub fn cell_ref(row: u32, col: u32) -> String {
+    row_col_to_cell(row, col.min(LAST_COL) as u16)
+}
+
+/// Collects the diagnostics of one file.
+struct Report<'f> {
+    file: &'f str,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Report<'_> {
+    fn at(&self, sheet: &str, row: u32, col: u32) -> Location {
+        Location::Cell {
+            file: self.file.to_owned(),
+            sheet: Some(sheet.to_owned()),
+            cell: cell_ref(row, col),
+        }
+    }
+
+    fn file_loc(&self) -> Location {
+        Location::File {
+            file: self.file.to_owned(),
+        }
+    }
+
+    fn error(&mut self, d: Diagnostic) {
+        self.errors.push(d);
+    }
+}
+
+/// Key/value pairs of one provenance copy.
+type Pairs = Vec<(String, String)>;
+
+/// Reads and validates one workbook whose bytes passed the pre-check.
+pub fn read(
+    file: &str,
+    bytes: Vec<u8>,
+    sha256: [u8; 32],
+    ctx: &Context<'_>,
+) -> Result<Returned, Vec<Diagnostic>> {
+    let mut rep = Report {
+        file,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut xlsx =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![calamine_error(&rep, None, &e)])?;
+    let sheet_names = xlsx.sheet_names();
+    let hidden = if sheet_names.iter().any(|s| s == c::PROVENANCE_SHEET) {
+        match read_sheet(&mut xlsx, c::PROVENANCE_SHEET, 60, 4, &mut rep) {
+            Some(cells) => Some(provenance_pairs(&cells)),
+            None => return Err(rep.errors),
+        }
+    } else {
+        None
+    };
+    let props = property_pairs(&mut xlsx, &mut rep);
+    let has_copies = hidden.is_some() || props.is_some();
+    let review_sheet = review_sheet(&xlsx, &sheet_names, has_copies, &mut rep)?;
+
+    let max_row = c::FIRST_DATA_ROW + to_u32(ctx.expected.len()) + ROW_SLACK;
+    let max_col = ctx.last_col() + COL_SLACK;
+    let Some(cells) = read_sheet(&mut xlsx, &review_sheet, max_row, max_col, &mut rep) else {
+        return Err(rep.errors);
+    };
+    drop(xlsx);
+
+    let copies = Copies {
+        sheet: &review_sheet,
+        hidden: hidden.as_deref(),
+        props: props.as_deref(),
+        visible: visible_header(&cells),
+    };
+    let Some(prov) = copies.provenance(&mut rep, ctx) else {
+        return Err(rep.errors);
+    };
+    check_identity(&mut rep, ctx, &prov);
+
+    let (answers, evidence) = Rows {
+        ctx,
+        sheet: &review_sheet,
+        cells: &cells,
+    }
+    .read(&mut rep, &prov);
+    if rep.errors.is_empty() {
+        Ok(Returned {
+            file: file.to_owned(),
+            sha256,
+            prov,
+            answers,
+            evidence,
+            warnings: rep.warnings,
+        })
+    } else {
+        rep.errors.extend(rep.warnings);
+        Err(rep.errors)
+    }
+}
+
+/// The provenance copy in the custom document properties, if any survived.
+fn property_pairs(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option<Pairs> {
+    match xlsx.workbook_properties() {
+        Ok(p) => {
+            let pairs: Pairs = c::KEYS
+                .iter()
+                .filter_map(|k| {
+                    p.custom_properties
+                        .get(&c::property_name(k))
+                        .map(|v| ((*k).to_owned(), v.clone()))
+                })
+                .collect();
+            (!pairs.is_empty()).then_some(pairs)
+        }
+        Err(e) => {
+            rep.warnings.push(
+                Diagnostic::warning(
+                    "unreadable-properties",
+                    format!("the document properties cannot be read ({e}); the other provenance copies are used"),
+                    rep.file_loc(),
+                )
+                .with_hint("nothing to do if the review is otherwise accepted"),
+            );
+            None
+        }
+    }
+}
+
+/// The name of the sheet the reviewer filled in. A renamed Review sheet is found through the
+/// defined name that points at its form id, reported, and still read, so every other problem
+/// shows at once.
+fn review_sheet(
+    xlsx: &Xlsx<Cursor<Vec<u8>>>,
+    sheet_names: &[String],
+    has_copies: bool,
+    rep: &mut Report<'_>,
+) -> Result<String, Vec<Diagnostic>> {
+    if sheet_names.iter().any(|s| s == c::REVIEW_SHEET) {
+        return Ok(c::REVIEW_SHEET.to_owned());
+    }
+    let hint = format!(
+        "rename the reviewer's sheet back to '{}' (right-click its tab › Rename) and import again",
+        c::REVIEW_SHEET
+    );
+    match renamed_review_sheet(xlsx, sheet_names) {
+        Some(name) => {
+            rep.error(
+                Diagnostic::error(
+                    "review-sheet-renamed",
+                    format!("the sheet '{}' was renamed to '{name}'", c::REVIEW_SHEET),
+                    rep.file_loc(),
+                )
+                .with_hint(hint),
+            );
+            Ok(name)
+        }
+        None if has_copies => Err(vec![
+            Diagnostic::error(
+                "review-sheet-missing",
+                format!(
+                    "the workbook has no sheet named '{}' (its sheets: {})",
+                    c::REVIEW_SHEET,
+                    quote_list(sheet_names)
+                ),
+                rep.file_loc(),
+            )
+            .with_hint(hint),
+        ]),
+        None => Err(vec![not_a_review(rep)]),
+    }
+}
+
+fn not_a_review(rep: &Report<'_>) -> Diagnostic {
+    Diagnostic::error(
+        "not-a-review",
+        "not a rungs review: the workbook carries no review form id in any of its three places (Review header, hidden Provenance sheet, document properties)",
+        rep.file_loc(),
+    )
+    .with_hint("only workbooks written by `rungs sheets` and filled in can be tallied; move other files out of the folder")
+}
+
+/// The sheet the `rungs_form_id` defined name points at, if it is not `Review`.
+fn renamed_review_sheet(xlsx: &Xlsx<Cursor<Vec<u8>>>, sheets: &[String]) -> Option<String> {
+    let wanted = c::defined_name(c::KEY_FORM_ID);
+    let (_, target) = xlsx.defined_names().iter().find(|(n, _)| *n == wanted)?;
+    let sheet = target.rsplit_once('!')?.0.trim_start_matches('=');
+    let sheet = sheet.trim_matches('\'').replace("''", "'");
+    sheets.iter().find(|s| **s == sheet).cloned()
+}
+
+fn quote_list(items: &[impl AsRef<str>]) -> String {
+    items
+        .iter()
+        .map(|s| format!("'{}'", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A calamine error with the part it happened in: calamine's own message names no part.
+fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagnostic {
+    let place = sheet.map_or_else(
+        || "the workbook's structure".to_owned(),
+        |s| format!("the sheet '{s}'"),
+    );
+    let text = e.to_string();
+    let (code, message, hint) = if text.contains("nrecognized entity") || text.contains("ntity") {
+        (
+            "xml-entities",
+            format!(
+                "{place} uses an XML entity no spreadsheet application writes ({text}): a crafted file"
+            ),
+            "do not open it elsewhere either; ask for the original workbook",
+        )
+    } else if matches!(e, XlsxError::Password) {
+        (
+            "encrypted",
+            "the workbook is password-protected (encrypted), so it cannot be read".to_owned(),
+            "ask the reviewer to remove the password and send it again",
+        )
+    } else {
+        (
+            "damaged-workbook",
+            format!("{place} cannot be read: {text}"),
+            "the file is damaged or was not written by a spreadsheet application; ask the reviewer to send the workbook again",
+        )
+    };
+    Diagnostic::error(code, message, rep.file_loc()).with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_refs() {
+        assert_eq!(cell_ref(0, 0), "A1");
+        assert_eq!(cell_ref(13, 3), "D14");
+        assert_eq!(cell_ref(0, 25), "Z1");
+        assert_eq!(cell_ref(0, 26), "AA1");
+        assert_eq!(cell_ref(LAST_ROW, LAST_COL), "XFD1048576");
+    }
+
+    #[test]
+    fn digests_tell_texts_apart() {
+        assert_eq!(digest("a"), digest("a"));
+        assert_ne!(digest("a"), digest("a "));
+        assert_ne!(digest(""), digest("a"));
+    }
+}
