@@ -230,25 +230,22 @@ fn summary(found: &Found, import: &Import, t: &consensus::Tally, written: &[Path
 
 /// The files not counted, and the reviews not returned.
 fn left_out(out: &mut String, found: &Found, import: &Import) {
-    let counted = [
-        (
-            import.duplicates.len(),
-            "duplicate file",
-            "duplicate files",
-            "counted once",
-        ),
-        (
-            import.overridden.len(),
-            "file",
-            "files",
-            "left out by --prefer",
-        ),
-    ];
-    for (n, one, many, what) in counted {
-        if n > 0 {
-            let _ = writeln!(out, "  {} {what}", count(n, one, many));
-        }
-    }
+    // (count, noun, its plural, what happened to them); listed when there are any.
+    let counted = |n: usize, one: &str, many: &str, what: &str| {
+        (n > 0).then(|| format!("  {} {what}\n", count(n, one, many)))
+    };
+    out.extend(counted(
+        import.duplicates.len(),
+        "duplicate file",
+        "duplicate files",
+        "counted once",
+    ));
+    out.extend(counted(
+        import.overridden.len(),
+        "file",
+        "files",
+        "left out by --prefer",
+    ));
     if !import.rejected.is_empty() {
         let _ = writeln!(out, "  left out (--skip-invalid):");
         for (f, d) in &import.rejected {
@@ -259,25 +256,18 @@ fn left_out(out: &mut String, found: &Found, import: &Import) {
             );
         }
     }
-    let skipped = [
-        (
-            found.lock_files.len(),
-            "Office lock file",
-            "Office lock files",
-            "skipped",
-        ),
-        (
-            found.ignored.len(),
-            "other file",
-            "other files",
-            "ignored (not spreadsheets)",
-        ),
-    ];
-    for (n, one, many, what) in skipped {
-        if n > 0 {
-            let _ = writeln!(out, "  {} {what}", count(n, one, many));
-        }
-    }
+    out.extend(counted(
+        found.lock_files.len(),
+        "Office lock file",
+        "Office lock files",
+        "skipped",
+    ));
+    out.extend(counted(
+        found.ignored.len(),
+        "other file",
+        "other files",
+        "ignored (not spreadsheets)",
+    ));
     if !import.not_returned.is_empty() {
         // A rejected file may hold one of these reviews: it has no valid return either way.
         let what = if import.rejected.is_empty() {

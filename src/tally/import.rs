@@ -108,13 +108,7 @@ pub fn import(
         out.warnings.append(&mut r.returned.warnings);
     }
     out.reviews.sort_by(|a, b| order(a).cmp(&order(b)));
-    let mut cycles: Vec<String> = out
-        .reviews
-        .iter()
-        .map(|r| r.returned.prov.cycle.clone())
-        .collect();
-    cycles.sort();
-    cycles.dedup();
+    let cycles = out.cycles();
     if cycles.len() > 1 {
         out.mixed_cycles = cycles;
     }
@@ -125,6 +119,18 @@ pub fn import(
 }
 
 impl Import {
+    /// The cycles of the kept reviews, sorted.
+    pub fn cycles(&self) -> Vec<String> {
+        let mut cycles: Vec<String> = self
+            .reviews
+            .iter()
+            .map(|r| r.returned.prov.cycle.clone())
+            .collect();
+        cycles.sort();
+        cycles.dedup();
+        cycles
+    }
+
     /// Adds a valid return unless it repeats one already kept: identical returns count once,
     /// the first by file name. A kept return's evidence texts go to the store.
     fn add(

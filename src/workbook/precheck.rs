@@ -122,14 +122,15 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 /// Reads a file with a bounded amount of memory; refuses what cannot be a review workbook
 /// without reading it (too large, not a regular file).
 pub fn read_bounded(path: &Path, file: &str, limits: &Limits) -> Result<Vec<u8>, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         reject(
             file,
             "unreadable",
             format!("cannot read the file: {e}"),
             "check that the file exists and that you may read it",
         )
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_file() {
         return Err(reject(
             file,
@@ -144,14 +145,7 @@ pub fn read_bounded(path: &Path, file: &str, limits: &Limits) -> Result<Vec<u8>,
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     File::open(path)
         .and_then(|f| f.take(limits.file_bytes + 1).read_to_end(&mut bytes))
-        .map_err(|e| {
-            reject(
-                file,
-                "unreadable",
-                format!("cannot read the file: {e}"),
-                "check that the file exists and that you may read it",
-            )
-        })?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > limits.file_bytes {
         return Err(too_large(file, bytes.len() as u64, limits));
     }

@@ -35,13 +35,7 @@ struct JsonOut<'a> {
 
 /// Writes `tally.json` to `out` as it is serialised.
 pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally) -> io::Result<()> {
-    let mut cycles: Vec<String> = import
-        .reviews
-        .iter()
-        .map(|r| r.returned.prov.cycle.clone())
-        .collect();
-    cycles.sort();
-    cycles.dedup();
+    let cycles = import.cycles();
     let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
