@@ -1,8 +1,8 @@
 //! Golden tests: what the built `rungs` writes and prints, compared with reviewed snapshots.
 //!
 //! Covered: every XML part of one review workbook and the manifest (bundled ladder and
-//! `tests/fixtures/seven-levels.md`), and the messages and exit codes of `rungs check`.
-//! Snapshots live in
+//! `tests/fixtures/seven-levels.md`), `tally.json` and `tally.csv` of workbooks filled by
+//! openpyxl, and the messages and exit codes of `rungs check`. Snapshots live in
 //! `tests/snapshots/` (insta). After an intended change in output, update them with the one
 //! switch, then review the diff before committing:
 //!
@@ -15,7 +15,8 @@
 //! relative paths, with relative paths on the command line, `SOURCE_DATE_EPOCH` fixed and no
 //! other environment variable, so nothing in the outputs depends on the machine and nothing is
 //! normalised or replaced by a placeholder: the snapshots hold the outputs as written (XML parts
-//! only get line breaks, see `xml_lines`).
+//! only get line breaks, see `xml_lines`). The tally test needs the test venv with openpyxl
+//! (`bash .ci/install`).
 
 mod common;
 mod prove;
@@ -224,6 +225,44 @@ fn bundled_ladder_review_workbook() {
 fn seven_level_ladder_review_workbook() {
     // The person whose name is a spreadsheet formula, reviewed by their manager.
     golden_sheets("seven", SEVEN_LADDER, SEVEN_ROSTER, "M-002", "manager");
+}
+
+#[test]
+fn tally_of_filled_example_workbooks() {
+    let tmp = stage(&[BUNDLED_LADDER, EXAMPLE_ROSTER]);
+    let dir = tmp.path();
+    sheets(dir, BUNDLED_LADDER, EXAMPLE_ROSTER);
+    for (rel, bytes) in prove::snapshot(&dir.join("out")) {
+        if rel.extension().is_some_and(|e| e == "xlsx") {
+            let to = dir.join("returned").join(&rel);
+            std::fs::create_dir_all(to.parent().expect("a file has a parent")).expect("mkdir");
+            std::fs::write(to, bytes).expect("copy a workbook");
+        }
+    }
+    // openpyxl answers every dropdown from a fixed seed. The bytes it saves are not pinned:
+    // the tally records paths and answers, no hash of a returned file.
+    prove::fill(&dir.join("returned"), 2026);
+
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "tally",
+            "returned",
+            "--manifest",
+            "out/manifest.json",
+            "-o",
+            "tally",
+        ],
+    );
+    common::assert_code(&o, 0);
+    insta::assert_snapshot!("tally_run", transcript(&o));
+    insta::assert_snapshot!("tally_files_written", listing(&dir.join("tally")));
+    for name in ["tally.json", "tally.csv"] {
+        let text = std::fs::read_to_string(dir.join("tally").join(name)).expect("read the tally");
+        insta::assert_snapshot!(name.replace('.', "_"), text);
+    }
 }
 
 /// `rungs --ladder LADDER check ARGS` on a staged copy of `ladder`.
