@@ -1,0 +1,293 @@
+//! Golden tests: what the built `rungs` writes and prints, compared with reviewed snapshots.
+//!
+//! Covered: every XML part of one review workbook and the manifest (bundled ladder and
+//! `tests/fixtures/seven-levels.md`), `tally.json` and `tally.csv` of workbooks filled by
+//! openpyxl, and the messages and exit codes of `rungs check`. Snapshots live in
+//! `tests/snapshots/` (insta). After an intended change in output, update them with the one
+//! switch, then review the diff before committing:
+//!
+//! ```sh
+//! INSTA_UPDATE=always cargo test --test golden && git diff tests/snapshots
+//! cargo insta review          # instead, with cargo-insta installed: accept or reject one by one
+//! ```
+//!
+//! Each run happens in a temp dir holding copies of the repository files it reads at the same
+//! relative paths, with relative paths on the command line, `SOURCE_DATE_EPOCH` fixed and no
+//! other environment variable, so nothing in the outputs depends on the machine and nothing is
+//! normalised or replaced by a placeholder: the snapshots hold the outputs as written (XML parts
+//! only get line breaks, see `xml_lines`). The tally test needs the test venv with openpyxl
+//! (`bash .ci/install`).
+
+mod common;
+mod prove;
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+/// 2023-11-14T22:13:20Z, recorded in every workbook.
+const EPOCH: &str = "1700000000";
+
+const BUNDLED_LADDER: &str = "ladder/titles-for-ops.md";
+const EXAMPLE_ROSTER: &str = "examples/roster.csv";
+const SEVEN_LADDER: &str = "tests/fixtures/seven-levels.md";
+const SEVEN_ROSTER: &str = "tests/fixtures/seven-levels-roster.csv";
+const BROKEN_LADDER: &str = "tests/fixtures/broken.md";
+
+/// Workbook parts snapshotted as text, besides every `xl/worksheets/sheet*.xml`. The other
+/// parts (the theme) are pinned by the entry list's CRC-32s and the manifest's SHA-256.
+const PARTS: [&str; 9] = [
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "docProps/app.xml",
+    "docProps/core.xml",
+    "docProps/custom.xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "xl/sharedStrings.xml",
+];
+
+/// A temp dir holding copies of the repository files `files` (relative paths, kept).
+fn stage(files: &[&str]) -> tempfile::TempDir {
+    let dir = common::tempdir();
+    for rel in files {
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("a file has a parent")).expect("create dir");
+        std::fs::copy(common::repo().join(rel), &to).expect("copy a fixture");
+    }
+    dir
+}
+
+/// Runs `rungs ARGS` in `cwd` with `SOURCE_DATE_EPOCH` and `NO_COLOR` as its only environment.
+fn rungs(cwd: &Path, args: &[&str]) -> Output {
+    common::rungs(cwd)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args(args)
+        .output()
+        .expect("the rungs binary runs")
+}
+
+/// Exit code, stdout and stderr as one snapshot text.
+fn transcript(o: &Output) -> String {
+    format!(
+        "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+        o.status
+            .code()
+            .map_or_else(|| "none (killed by a signal)".to_owned(), |c| c.to_string()),
+        common::stdout(o),
+        common::stderr(o)
+    )
+}
+
+/// A line break after every `>` followed by `<` (also inside empty elements such as
+/// `<a></a>`), so that a change shows as a one-line diff; nothing else changes. The exact bytes
+/// are pinned by the workbook's SHA-256 in the manifest snapshot.
+fn xml_lines(xml: &str) -> String {
+    xml.replace("><", ">\n<")
+}
+
+/// Every file under `dir`, relative, one per line (sorted).
+fn listing(dir: &Path) -> String {
+    let mut text = String::new();
+    for path in prove::snapshot(dir).keys() {
+        let _ = writeln!(text, "{}", path.display());
+    }
+    text
+}
+
+/// `rungs --ladder LADDER sheets --roster ROSTER --cycle 2026-H2 --due 2026-12-01 -o out` in
+/// `dir`; returns the transcript, which must show success.
+fn sheets(dir: &Path, ladder: &str, roster: &str) -> String {
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            ladder,
+            "sheets",
+            "--roster",
+            roster,
+            "--cycle",
+            prove::CYCLE,
+            "--due",
+            "2026-12-01",
+            "-o",
+            "out",
+        ],
+    );
+    common::assert_code(&o, 0);
+    transcript(&o)
+}
+
+/// The manifest's file path (relative to its folder) of the review of `employee_id` by
+/// `role`.
+fn workbook_in_manifest(manifest: &Value, employee_id: &str, role: &str) -> String {
+    let reviews = manifest["reviews"]
+        .as_array()
+        .expect("manifest.json has a `reviews` list");
+    let review = reviews
+        .iter()
+        .find(|r| r["employee_id"] == employee_id && r["reviewer_role"] == role)
+        .unwrap_or_else(|| panic!("no review of {employee_id} by a {role} in {manifest:#}"));
+    review["file"]
+        .as_str()
+        .expect("a review's `file` is text")
+        .to_owned()
+}
+
+/// The entries of the zip at `path`, in their order in the archive: name, CRC-32, bytes.
+fn unzip(path: &Path) -> Vec<(String, u32, Vec<u8>)> {
+    let file = std::fs::File::open(path).expect("open the workbook");
+    let mut zip = zip::ZipArchive::new(file).expect("the workbook is a zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).expect("read a zip entry");
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).expect("inflate a zip entry");
+            let name = entry.name().expect("a zip entry name is UTF-8");
+            (name.into_owned(), entry.crc32(), bytes)
+        })
+        .collect()
+}
+
+/// Snapshots the entry list and the text of every part in `PARTS` and every worksheet of the
+/// workbook at `path`, as `{prefix}__{part}`.
+fn snapshot_workbook(prefix: &str, path: &Path) {
+    let entries = unzip(path);
+    let mut list = String::new();
+    for (name, crc, bytes) in &entries {
+        let _ = writeln!(list, "{name}  {} bytes  crc32 {crc:08x}", bytes.len());
+    }
+    insta::assert_snapshot!(format!("{prefix}__zip_entries"), list);
+
+    let is_sheet = |n: &str| {
+        n.strip_prefix("xl/worksheets/sheet")
+            .and_then(|rest| rest.strip_suffix(".xml"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let sheets = entries.iter().filter(|(n, ..)| is_sheet(n)).count();
+    assert!(sheets >= 2, "expected several worksheets in {list}");
+    for want in PARTS {
+        assert!(
+            entries.iter().any(|(n, ..)| n == want),
+            "{want} is missing from the workbook:\n{list}"
+        );
+    }
+    for (name, _, bytes) in entries
+        .iter()
+        .filter(|(n, ..)| PARTS.contains(&n.as_str()) || is_sheet(n))
+    {
+        let text = std::str::from_utf8(bytes).expect("an XML part is UTF-8");
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        insta::assert_snapshot!(format!("{prefix}__{slug}"), xml_lines(text));
+    }
+}
+
+/// Writes the workbooks of `ladder` × `roster` and snapshots the files written, the summary,
+/// the manifest and the workbook of `employee_id` reviewed by `role`.
+fn golden_sheets(prefix: &str, ladder: &str, roster: &str, employee_id: &str, role: &str) {
+    let tmp = stage(&[ladder, roster]);
+    let dir = tmp.path();
+    let run = sheets(dir, ladder, roster);
+    insta::assert_snapshot!(format!("{prefix}__sheets_run"), run);
+    insta::assert_snapshot!(
+        format!("{prefix}__files_written"),
+        listing(&dir.join("out"))
+    );
+
+    let text = std::fs::read_to_string(dir.join("out/manifest.json")).expect("read manifest.json");
+    insta::assert_snapshot!(format!("{prefix}__manifest_json"), text);
+    let manifest: Value = serde_json::from_str(&text).expect("manifest.json is JSON");
+    let file = workbook_in_manifest(&manifest, employee_id, role);
+    snapshot_workbook(prefix, &dir.join("out").join(file));
+}
+
+#[test]
+fn bundled_ladder_review_workbook() {
+    golden_sheets(
+        "bundled",
+        BUNDLED_LADDER,
+        EXAMPLE_ROSTER,
+        "E1001",
+        "manager",
+    );
+}
+
+#[test]
+fn seven_level_ladder_review_workbook() {
+    // The person whose name is a spreadsheet formula, reviewed by their manager.
+    golden_sheets("seven", SEVEN_LADDER, SEVEN_ROSTER, "M-002", "manager");
+}
+
+#[test]
+fn tally_of_filled_example_workbooks() {
+    let tmp = stage(&[BUNDLED_LADDER, EXAMPLE_ROSTER]);
+    let dir = tmp.path();
+    sheets(dir, BUNDLED_LADDER, EXAMPLE_ROSTER);
+    for (rel, bytes) in prove::snapshot(&dir.join("out")) {
+        if rel.extension().is_some_and(|e| e == "xlsx") {
+            let to = dir.join("returned").join(&rel);
+            std::fs::create_dir_all(to.parent().expect("a file has a parent")).expect("mkdir");
+            std::fs::write(to, bytes).expect("copy a workbook");
+        }
+    }
+    // openpyxl answers every dropdown from a fixed seed. The bytes it saves are not pinned:
+    // the tally records paths and answers, no hash of a returned file.
+    prove::fill(&dir.join("returned"), 2026);
+
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "tally",
+            "returned",
+            "--manifest",
+            "out/manifest.json",
+            "-o",
+            "tally",
+        ],
+    );
+    common::assert_code(&o, 0);
+    insta::assert_snapshot!("tally_run", transcript(&o));
+    insta::assert_snapshot!("tally_files_written", listing(&dir.join("tally")));
+    for name in ["tally.json", "tally.csv"] {
+        let text = std::fs::read_to_string(dir.join("tally").join(name)).expect("read the tally");
+        insta::assert_snapshot!(name.replace('.', "_"), text);
+    }
+}
+
+/// `rungs --ladder LADDER check ARGS` on a staged copy of `ladder`.
+fn check(ladder: &str, args: &[&str]) -> String {
+    let tmp = stage(&[ladder]);
+    let mut all = vec!["--ladder", ladder, "check"];
+    all.extend_from_slice(args);
+    transcript(&rungs(tmp.path(), &all))
+}
+
+#[test]
+fn check_bundled_ladder() {
+    insta::assert_snapshot!("check_bundled", check(BUNDLED_LADDER, &[]));
+}
+
+#[test]
+fn check_seven_level_ladder_warns() {
+    insta::assert_snapshot!("check_seven", check(SEVEN_LADDER, &[]));
+    insta::assert_snapshot!(
+        "check_seven_deny_warnings",
+        check(SEVEN_LADDER, &["--deny-warnings"])
+    );
+}
+
+#[test]
+fn check_broken_ladder_errors() {
+    insta::assert_snapshot!("check_broken", check(BROKEN_LADDER, &[]));
+}
