@@ -23,7 +23,7 @@ use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
 
 use crate::diag::{Diagnostic, Error, Flags};
 use crate::model::Ladder;
-use crate::util::parallel::{self, Load};
+use crate::util::parallel;
 use crate::util::text::io_reason;
 use diagnostics::Stage;
 pub use options::{Paper, Standard};
@@ -302,19 +302,13 @@ impl Context<'_> {
     /// to `deliver` at once. Results are in job order.
     fn compile_all(&self, jobs: &[Job], names: &[String]) -> Vec<Compiled> {
         let slots: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-        parallel::on(Load::Compute, || {
-            rayon::scope_fifo(|s| {
-                for ((job, name), slot) in jobs.iter().zip(names).zip(&slots) {
-                    s.spawn_fifo(move |_| {
-                        let compiled = self.make(job, name);
-                        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
-                        // Drop cached results unused since the previous document finished. Not
-                        // 0: the cache is global, and a document still compiling on another
-                        // thread reuses its own results between layout passes.
-                        typst::comemo::evict(1);
-                    });
-                }
-            });
+        parallel::queue(jobs.len(), |i| {
+            let compiled = self.make(&jobs[i], &names[i]);
+            *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
+            // Drop cached results unused since the previous document finished. Not 0: the
+            // cache is global, and a document still compiling on another thread reuses its
+            // own results between layout passes.
+            typst::comemo::evict(1);
         });
         typst::comemo::evict(0);
         slots

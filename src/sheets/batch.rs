@@ -93,8 +93,8 @@ fn failed_at(path: PathBuf, d: &Diagnostic) -> Failed {
 
 /// Builds and writes every planned workbook on the pool for disk-bound work, and the manifest
 /// as they finish: the entries kept from earlier runs, then this run's in roster order.
-/// Workbooks are taken in roster order, a round at a time, so memory holds a round of small
-/// results, never the workbooks. `done` is called after each workbook, from the thread that
+/// Workbooks are taken in roster order, so memory holds a few small results, never the
+/// workbooks. `done` is called after each workbook, from the thread that
 /// wrote it (for a progress bar). After success the workbooks written are
 /// [`Plan::to_write`].
 pub fn write(
@@ -128,26 +128,27 @@ pub fn write(
         Some(outcome)
     };
     let mut failed: Vec<Failed> = Vec::new();
-    let mut entries = parallel::ordered(Load::Disk, plan.status.len(), work)
-        .flatten()
-        .filter_map(|outcome| match outcome {
+    let manifest_path = opts.out_dir.join(wb::MANIFEST_FILE);
+    let saved = parallel::ordered(Load::Disk, plan.status.len(), work, |outcomes| {
+        let mut entries = outcomes.flatten().filter_map(|outcome| match outcome {
             Ok((i, d)) => Some(manifest_entry(ladder, plan.reviews.get(i)?, opts, d)),
             Err(f) => {
                 failed.push(f);
                 None
             }
         });
-    let manifest_path = opts.out_dir.join(wb::MANIFEST_FILE);
-    let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
-        let mut w = BufWriter::new(f);
-        let kept = plan.kept.iter().map(Cow::Borrowed);
-        wb::write_manifest(&mut w, kept.chain(entries.by_ref().map(Cow::Owned)))?;
-        w.write_all(b"\n")?;
-        w.flush()
+        let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
+            let mut w = BufWriter::new(f);
+            let kept = plan.kept.iter().map(Cow::Borrowed);
+            wb::write_manifest(&mut w, kept.chain(entries.by_ref().map(Cow::Owned)))?;
+            w.write_all(b"\n")?;
+            w.flush()
+        });
+        // Should the manifest fail, the workbooks are written all the same (as they were when
+        // it was written last).
+        entries.for_each(drop);
+        saved
     });
-    // Should the manifest fail, the workbooks are written all the same (as they were when it
-    // was written last).
-    entries.for_each(drop);
     if let Err(e) = saved {
         failed.push((manifest_path, e.to_string()));
     }

@@ -91,16 +91,19 @@ pub fn import(
 ) -> std::io::Result<Import> {
     let ctx = Context::new(ladder, manifest, opts.cycle.as_deref(), &opts.flags);
     let mut out = Import::default();
-    // Files are read in parallel, a round at a time, and repeats dropped as they come: memory
-    // holds one round of results plus the distinct reviews, however many copies there are.
+    // Files are read in parallel and repeats dropped as they come: memory holds a few results
+    // plus the distinct reviews, however many copies there are.
     let mut by_form: BTreeMap<String, Vec<Kept>> = BTreeMap::new();
-    let results = parallel::ordered(Load::Compute, files.len(), |i| read_one(&files[i], &ctx));
-    for r in results {
-        match r {
-            FileResult::Valid(r) => out.add(&mut by_form, *r)?,
-            FileResult::Rejected { file, problems } => out.rejected.push((file, problems)),
+    let work = |i: usize| read_one(&files[i], &ctx);
+    parallel::ordered(Load::Compute, files.len(), work, |results| {
+        for r in results {
+            match r {
+                FileResult::Valid(r) => out.add(&mut by_form, *r)?,
+                FileResult::Rejected { file, problems } => out.rejected.push((file, problems)),
+            }
         }
-    }
+        std::io::Result::Ok(())
+    })?;
     out.evidence.flush()?;
     out.settle(&ctx, by_form, opts);
     out.warn_unused_prefer(opts);
