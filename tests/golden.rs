@@ -239,9 +239,10 @@ fn tally_of_filled_example_workbooks() {
             std::fs::write(to, bytes).expect("copy a workbook");
         }
     }
-    // openpyxl answers every dropdown from a fixed seed. The bytes it saves are not pinned:
-    // the tally records paths and answers, no hash of a returned file.
-    prove::fill(&dir.join("returned"), 2026);
+    // openpyxl answers every dropdown and types evidence beside it, from a fixed seed. The
+    // bytes it saves are not pinned: the tally records paths and answers, no hash of a
+    // returned file.
+    prove::fill_with_evidence(&dir.join("returned"), 2026);
 
     let o = rungs(
         dir,

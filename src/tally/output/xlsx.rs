@@ -78,11 +78,12 @@ fn people_sheet(
         format!("Review tally — {}", ladder.meta.title),
         &f.title,
     )?;
-    ws.merge_range(1, 0, 1, 9, RULE, &f.wrap)?;
+    ws.merge_range(1, 0, 1, 10, RULE, &f.wrap)?;
     ws.set_row_height(1, 75)?;
     let cols = [
         "Person",
         "Employee id",
+        "Team",
         "Current level",
         "Reviews received",
         "Reviews expected",
@@ -95,7 +96,7 @@ fn people_sheet(
     header(ws, 3, &cols, &f.head)?;
     // Before the rows: in constant-memory mode a row is final once the next one starts.
     let centre = Format::new().set_align(FormatAlign::Center);
-    for col in 3..=8 {
+    for col in 4..=9 {
         ws.set_column_format(col, &centre)?;
     }
     let signed = Format::new()
@@ -105,24 +106,27 @@ fn people_sheet(
         let with_consensus = p.with_consensus();
         ws.write_string(r, 0, p.name)?;
         ws.write_string(r, 1, p.employee_id)?;
-        ws.write_string(r, 2, p.current_level)?;
-        ws.write_number(r, 3, p.reviews.len() as f64)?;
+        ws.write_string(r, 2, p.team.unwrap_or(""))?;
+        ws.write_string(r, 3, p.current_level)?;
+        ws.write_number(r, 4, p.reviews.len() as f64)?;
         match p.reviews_expected {
-            Some(n) => ws.write_number(r, 4, n as f64)?,
-            None => ws.write_string(r, 4, "")?,
+            Some(n) => ws.write_number(r, 5, n as f64)?,
+            None => ws.write_string(r, 5, "")?,
         };
-        ws.write_number(r, 5, p.reviews_complete as f64)?;
-        ws.write_string(r, 6, format!("{with_consensus} of {}", p.consensus.len()))?;
-        ws.write_string(r, 7, p.suggested_level.unwrap_or(""))?;
+        ws.write_number(r, 6, p.reviews_complete as f64)?;
+        ws.write_string(r, 7, format!("{with_consensus} of {}", p.consensus.len()))?;
+        ws.write_string(r, 8, p.suggested_level.unwrap_or(""))?;
         match p.gap {
-            Some(g) => ws.write_number_with_format(r, 8, f64::from(g), &signed)?,
-            None => ws.write_string(r, 8, "")?,
+            Some(g) => ws.write_number_with_format(r, 9, f64::from(g), &signed)?,
+            None => ws.write_string(r, 9, "")?,
         };
-        ws.write_string(r, 9, p.no_suggestion.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 10, p.no_suggestion.as_deref().unwrap_or(""))?;
     }
     widths(
         ws,
-        &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
+        &[
+            24.0, 12.0, 14.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0,
+        ],
     )?;
     ws.set_freeze_panes(4, 1)?;
     Ok(())
