@@ -7,10 +7,11 @@
 //! |---|---|
 //! | [`model`] | the ladder model every backend reads (its JSON is the layouts' data) |
 //! | [`ladder`] | reading a ladder: parse the Markdown, fold it into the model, lint, diff levels |
-//! | `pdf` | printing the ladder with the Typst built into rungs |
+//! | `pdf` | PDFs with the Typst built into rungs: the ladder's documents, and any other (the packet) |
 //! | [`workbook`] | the review-workbook format: layout, provenance, manifest, writer, reader |
 //! | [`sheets`] | `rungs sheets`: roster, file names, planning, writing the batch |
-//! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs |
+//! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs; `tally.json` read back |
+//! | `packet` | `rungs packet`: choosing people and documents, the packet's data for `layouts/packet.typ` |
 //! | [`diag`] | the one error type: diagnostics as data |
 //! | [`cli`] | the command line, and the one place diagnostics become text (`cli::report`) |
 //! | `util` | atomic writes, the creation date, text rules, parallel work |
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod diag;
 pub mod ladder;
 pub mod model;
+mod packet;
 mod pdf;
 pub mod sheets;
 mod tally;
