@@ -173,21 +173,16 @@ impl Context<'_> {
         let Some(parts) = parts.into_iter().collect::<Option<Vec<Document>>>() else {
             return Compiled::failed(diagnostics);
         };
-        let made = if let [one] = &parts[..] {
-            Document {
-                file_name: doc.file_name.clone(),
-                pages: one.pages,
-                bytes: one.bytes.clone(),
-            }
+        let made = if parts.len() == 1 {
+            parts.into_iter().next().expect("one part")
         } else {
-            let joined = self.guarded(&doc.file_name, || self.join(doc, &parts));
+            let joined = self.guarded(&doc.file_name, || self.join(doc, parts));
             diagnostics.extend(joined.diagnostics);
             match joined.outcome {
                 Outcome::Made(m) => m,
                 _ => return Compiled::failed(diagnostics),
             }
         };
-        drop(parts);
         let name = doc.file_name.as_str();
         let delivered =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.deliver)(&made)));
@@ -207,7 +202,7 @@ impl Context<'_> {
     }
 
     /// The parts of `doc` as one PDF, with the footers typeset for its page count.
-    fn join(&self, doc: &Doc, parts: &[Document]) -> Compiled {
+    fn join(&self, doc: &Doc, parts: Vec<Document>) -> Compiled {
         let pages: usize = parts.iter().map(|p| p.pages).sum();
         let footers = match &doc.footers {
             Some(make) => {
@@ -230,10 +225,10 @@ impl Context<'_> {
             None => None,
         };
         let joined: Vec<join::Part> = parts
-            .iter()
+            .into_iter()
             .zip(&doc.parts)
             .map(|(made, source)| join::Part {
-                bytes: &made.bytes,
+                bytes: made.bytes,
                 continues_outline: source.continues_outline,
             })
             .collect();
@@ -244,7 +239,7 @@ impl Context<'_> {
             Some((m, d)) => (Some(m.bytes), d),
             None => (None, Vec::new()),
         };
-        match join::join(&joined, footer_bytes.as_deref(), &file_id) {
+        match join::join(joined, pages, footer_bytes, &file_id) {
             Ok(bytes) => Compiled {
                 outcome: Outcome::Made(Document {
                     file_name: doc.file_name.clone(),

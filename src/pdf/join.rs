@@ -21,8 +21,8 @@ use hayro_write::{ExtractionQuery, extract};
 use pdf_writer::{Chunk, Finish, Name, Obj, Pdf, Ref, Str};
 
 /// One part to join.
-pub(crate) struct Part<'a> {
-    pub bytes: &'a [u8],
+pub(crate) struct Part {
+    pub bytes: Vec<u8>,
     /// Its top-level outline entries belong under the last top-level entry of the parts
     /// before it (they are the continuation of that section).
     pub continues_outline: bool,
@@ -47,18 +47,17 @@ const CATALOG_KEYS: [&[u8]; 11] = [
     b"Version",
 ];
 
-/// Joins `parts` in order, draws page `i` of `footers` (when given) over joined page `i`, and
-/// gives the result the file id `id`.
+/// Joins `parts` (of `pages` pages in all) in order, draws page `i` of `footers` (when given)
+/// over joined page `i`, and gives the result the file id `id`. Each part is read, copied and
+/// dropped in turn, so memory holds the joined PDF and one part.
 pub(crate) fn join(
-    parts: &[Part],
-    footers: Option<&[u8]>,
+    parts: Vec<Part>,
+    pages: usize,
+    footers: Option<Vec<u8>>,
     id: &[u8; 16],
 ) -> Result<Vec<u8>, JoinError> {
-    let parsed: Vec<Parsed> = parts
-        .iter()
-        .map(|p| Parsed::new(p.bytes.to_vec()).map_err(|e| format!("cannot read a part: {e:?}")))
-        .collect::<Result<_, _>>()?;
-    let first = parsed.first().ok_or("nothing to join")?;
+    let size: usize =
+        parts.iter().map(|p| p.bytes.len()).sum::<usize>() + footers.as_ref().map_or(0, Vec::len);
     let next = Cell::new(1);
     let alloc = || {
         let r = Ref::new(next.get());
@@ -73,27 +72,33 @@ pub(crate) fn join(
         outlines: alloc(),
         info: alloc(),
     };
-    let mut out = Pdf::new();
+    let mut out = Pdf::with_capacity(size + size / 8);
     // The first part's header, `%PDF-1.7`: all parts are made with the same standards.
-    if let [b'%', b'P', b'D', b'F', b'-', major, b'.', minor, ..] = parts[0].bytes {
+    if let Some(Part { bytes, .. }) = parts.first()
+        && let [b'%', b'P', b'D', b'F', b'-', major, b'.', minor, ..] = bytes[..]
+    {
         out.set_version(major - b'0', minor - b'0');
     }
-    let total: usize = parsed.iter().map(|p| p.pages().len()).sum();
     let overlay = match footers {
-        Some(bytes) => Some(Overlay::new(bytes, total, &alloc)?),
+        Some(bytes) => Some(Overlay::new(bytes, pages, &alloc)?),
         None => None,
     };
     let mut merged = Merged::default();
-    for (k, (pdf, part)) in parsed.iter().zip(parts).enumerate() {
-        let mut copier = Copier::new(pdf, k, &fixed, &alloc, merged.struct_parents);
-        copier.copy_part(&mut out, &mut merged, part, overlay.as_ref())?;
+    for (k, part) in parts.into_iter().enumerate() {
+        let continues = part.continues_outline;
+        let pdf = Parsed::new(part.bytes).map_err(|e| format!("cannot read a part: {e:?}"))?;
+        let mut copier = Copier::new(&pdf, k, &fixed, &alloc, merged.struct_parents);
+        copier.copy_part(&mut out, &mut merged, continues, overlay.as_ref())?;
+        if k == 0 {
+            write_catalog(&mut out, &fixed, &pdf, &merged, &alloc)?;
+            write_info(&mut out, fixed.info, &pdf);
+            merged.document_attributes = document_attributes(&pdf, &merged);
+        }
     }
-    if let Some(o) = &overlay {
+    if let Some(o) = overlay {
         out.extend(&o.chunk);
     }
-    merged.write(&mut out, &fixed, first, &alloc)?;
-    write_catalog(&mut out, &fixed, first, &merged, &alloc)?;
-    write_info(&mut out, fixed.info, first);
+    merged.write(&mut out, &fixed, &alloc)?;
     out.set_file_id((id.to_vec(), id.to_vec()));
     Ok(out.finish())
 }
@@ -116,6 +121,8 @@ struct Merged {
     document_kids: Vec<Ref>,
     /// The first part's `Document` element, whose other entries (language, title) are kept.
     document_entries: Option<(usize, ObjectIdentifier)>,
+    /// Those entries: (key, text).
+    document_attributes: Vec<(Vec<u8>, Vec<u8>)>,
     parent_tree: Vec<(i32, Ref)>,
     /// Parent-tree keys used so far: the next part's keys start here.
     struct_parents: i32,
@@ -138,9 +145,8 @@ struct Overlay {
 }
 
 impl Overlay {
-    fn new(bytes: &[u8], pages: usize, alloc: &dyn Fn() -> Ref) -> Result<Self, JoinError> {
-        let pdf =
-            Parsed::new(bytes.to_vec()).map_err(|e| format!("cannot read the footers: {e:?}"))?;
+    fn new(bytes: Vec<u8>, pages: usize, alloc: &dyn Fn() -> Ref) -> Result<Self, JoinError> {
+        let pdf = Parsed::new(bytes).map_err(|e| format!("cannot read the footers: {e:?}"))?;
         if pdf.pages().len() != pages {
             return Err(format!(
                 "the footers have {} pages for {pages} pages",
@@ -232,7 +238,7 @@ impl<'p, 'a> Copier<'p, 'a> {
         &mut self,
         out: &mut Pdf,
         merged: &mut Merged,
-        part: &Part,
+        continues_outline: bool,
         overlay: Option<&Overlay>,
     ) -> Result<(), JoinError> {
         let catalog = self.catalog()?;
@@ -259,9 +265,7 @@ impl<'p, 'a> Copier<'p, 'a> {
             self.copy_page(out, old, new, footer)?;
         }
         let mut entries = self.outline(&catalog)?;
-        if part.continues_outline
-            && let Some(last) = merged.outline.last_mut()
-        {
+        if continues_outline && let Some(last) = merged.outline.last_mut() {
             last.kids.append(&mut entries);
         }
         merged.outline.append(&mut entries);
@@ -594,25 +598,19 @@ impl Merged {
         &self,
         out: &mut Pdf,
         fixed: &Fixed,
-        first: &Parsed,
         alloc: &dyn Fn() -> Ref,
     ) -> Result<(), JoinError> {
         out.pages(fixed.pages)
             .kids(self.pages.iter().copied())
             .count(i32::try_from(self.pages.len()).map_err(|e| e.to_string())?);
-        self.write_structure(out, fixed, first)?;
+        self.write_structure(out, fixed);
         if !self.outline.is_empty() {
             write_outline(out, fixed.outlines, &self.outline, alloc);
         }
         Ok(())
     }
 
-    fn write_structure(
-        &self,
-        out: &mut Pdf,
-        fixed: &Fixed,
-        first: &Parsed,
-    ) -> Result<(), JoinError> {
+    fn write_structure(&self, out: &mut Pdf, fixed: &Fixed) {
         let mut root = out.indirect(fixed.struct_root).dict();
         root.pair(Name(b"Type"), Name(b"StructTreeRoot"));
         if !self.role_map.is_empty() {
@@ -645,22 +643,32 @@ impl Merged {
         doc.pair(Name(b"Type"), Name(b"StructElem"));
         doc.pair(Name(b"S"), Name(b"Document"));
         doc.pair(Name(b"P"), fixed.struct_root);
-        if let Some((0, id)) = self.document_entries
-            && let Some(d) = first.xref().get::<Dict>(id)
-        {
-            for (k, v) in d.entries() {
-                if let (b"Lang" | b"T" | b"Alt", MaybeRef::NotRef(Object::String(s))) =
-                    (k.as_ref(), v)
-                {
-                    doc.pair(Name(k.as_ref()), Str(s.as_bytes()));
-                }
-            }
+        for (k, v) in &self.document_attributes {
+            doc.pair(Name(k), Str(v));
         }
         doc.insert(Name(b"K"))
             .array()
             .items(self.document_kids.iter().copied());
-        Ok(())
     }
+}
+
+/// The text entries (language, title, alternative text) of the first part's `Document`
+/// element, which the merged one keeps.
+fn document_attributes(first: &Parsed, merged: &Merged) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let Some((0, id)) = merged.document_entries else {
+        return Vec::new();
+    };
+    let Some(d) = first.xref().get::<Dict>(id) else {
+        return Vec::new();
+    };
+    d.entries()
+        .filter_map(|(k, v)| match (k.as_ref(), v) {
+            (b"Lang" | b"T" | b"Alt", MaybeRef::NotRef(Object::String(s))) => {
+                Some((k.as_ref().to_vec(), s.as_bytes().to_vec()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Writes an outline tree with every entry open.
