@@ -198,8 +198,10 @@ fn documents<'p>(plan: &'p Plan, ladder: &Ladder) -> Result<Vec<pdf::Doc<'p>>, E
                     ),
                     None => {
                         let parts = data.parts().map_err(cannot)?;
-                        let make: pdf::Footers = Box::new(move |pages| {
-                            let json = data.footers(pages).map_err(|e| e.to_string())?;
+                        let make: pdf::Footers = Box::new(move |page, pages, total| {
+                            let json = data
+                                .footers(page, pages, total)
+                                .map_err(|e| e.to_string())?;
                             Ok(source(json, false))
                         });
                         (

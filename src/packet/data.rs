@@ -54,8 +54,10 @@ pub struct Job {
     pub part: &'static str,
     /// For a `people` part: whether it is the first (which opens the people section).
     pub first: bool,
-    /// For the `footers` part: how many pages the document has.
+    /// For a `footers` part: the footers of pages `page`… (`pages` of them) of `total`.
+    pub page: usize,
     pub pages: usize,
+    pub total: usize,
 }
 
 /// People per part of a packet: each part is typeset and exported on its own, so memory holds
@@ -719,7 +721,6 @@ impl PacketData {
         part: &'static str,
         people: &'a [PersonPage],
         first: bool,
-        pages: usize,
     ) -> PartView<'a> {
         let front = part == "front";
         let back = part == "back";
@@ -729,7 +730,6 @@ impl PacketData {
             job: Job {
                 part,
                 first,
-                pages,
                 ..self.job.clone()
             },
             options: &self.options,
@@ -750,7 +750,7 @@ impl PacketData {
     /// before (the people after the first part continue "People").
     pub fn parts(&self) -> serde_json::Result<Vec<(String, bool)>> {
         let mut out = vec![(
-            serde_json::to_string(&self.part("front", &[], false, 0))?,
+            serde_json::to_string(&self.part("front", &[], false))?,
             false,
         )];
         let mut chunks: Vec<&[PersonPage]> = self.people.chunks(PEOPLE_PER_PART).collect();
@@ -759,20 +759,24 @@ impl PacketData {
         }
         for (i, people) in chunks.into_iter().enumerate() {
             out.push((
-                serde_json::to_string(&self.part("people", people, i == 0, 0))?,
+                serde_json::to_string(&self.part("people", people, i == 0))?,
                 i > 0,
             ));
         }
         out.push((
-            serde_json::to_string(&self.part("back", &[], false, 0))?,
+            serde_json::to_string(&self.part("back", &[], false))?,
             false,
         ));
         Ok(out)
     }
 
-    /// The data of the footers of a packet of `pages` pages.
-    pub fn footers(&self, pages: usize) -> serde_json::Result<String> {
-        serde_json::to_string(&self.part("footers", &[], false, pages))
+    /// The data of the footers of pages `page`… (`pages` of them) of a packet of `total`.
+    pub fn footers(&self, page: usize, pages: usize, total: usize) -> serde_json::Result<String> {
+        let mut view = self.part("footers", &[], false);
+        view.job.page = page;
+        view.job.pages = pages;
+        view.job.total = total;
+        serde_json::to_string(&view)
     }
 
     /// Hands every text the packet prints from its data to the missing-glyph check, naming the

@@ -86,7 +86,9 @@ pub fn plan(tally: &TallyFile, ladder: &Ladder, opts: &Options) -> Result<Plan, 
             group,
             part: "all",
             first: true,
+            page: 0,
             pages: 0,
+            total: 0,
         };
         let data = data::build(tally, ladder, opts, Scope { people, job });
         documents.push(Planned { file, data });

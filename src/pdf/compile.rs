@@ -204,42 +204,31 @@ impl Context<'_> {
     /// The parts of `doc` as one PDF, with the footers typeset for its page count.
     fn join(&self, doc: &Doc, parts: Vec<Document>) -> Compiled {
         let pages: usize = parts.iter().map(|p| p.pages).sum();
-        let footers = match &doc.footers {
-            Some(make) => {
-                let source = match make(pages) {
-                    Ok(source) => source,
-                    Err(why) => {
-                        return Compiled::failed(vec![Diagnostic::failure(
-                            "footers",
-                            format!("cannot make the footers of {}: {why}", doc.file_name),
-                        )]);
+        let mut diagnostics = Vec::new();
+        let mut joined = Vec::with_capacity(parts.len());
+        let mut page = 1;
+        for (k, (made, source)) in parts.into_iter().zip(&doc.parts).enumerate() {
+            let footers = match &doc.footers {
+                Some(make) => match self.footers(doc, make, k, (page, made.pages, pages)) {
+                    Ok((bytes, mut d)) => {
+                        diagnostics.append(&mut d);
+                        Some(bytes)
                     }
-                };
-                let ident = format!("{}#footers", self.ident(&doc.file_name));
-                let compiled = self.compile_source(&source, doc, ident);
-                match compiled.outcome {
-                    Outcome::Made(m) => Some((m, compiled.diagnostics)),
-                    _ => return compiled,
-                }
-            }
-            None => None,
-        };
-        let joined: Vec<join::Part> = parts
-            .into_iter()
-            .zip(&doc.parts)
-            .map(|(made, source)| join::Part {
+                    Err(failed) => return failed,
+                },
+                None => None,
+            };
+            page += made.pages;
+            joined.push(join::Part {
                 bytes: made.bytes,
+                footers,
                 continues_outline: source.continues_outline,
-            })
-            .collect();
+            });
+        }
         let id: [u8; 32] = Sha256::digest(self.ident(&doc.file_name)).into();
         let mut file_id = [0; 16];
         file_id.copy_from_slice(&id[..16]);
-        let (footer_bytes, diagnostics) = match footers {
-            Some((m, d)) => (Some(m.bytes), d),
-            None => (None, Vec::new()),
-        };
-        match join::join(joined, pages, footer_bytes, &file_id) {
+        match join::join(joined, &file_id) {
             Ok(bytes) => Compiled {
                 outcome: Outcome::Made(Document {
                     file_name: doc.file_name.clone(),
@@ -263,6 +252,28 @@ impl Context<'_> {
                     "this is a bug: please report it with the ladder and layouts that cause it",
                 ),
             ]),
+        }
+    }
+
+    /// The footers of part `k` of `doc`: pages `first`… (`count` of them) of `total`, as a PDF.
+    fn footers(
+        &self,
+        doc: &Doc,
+        make: &super::Footers,
+        k: usize,
+        (first, count, total): (usize, usize, usize),
+    ) -> Result<(Vec<u8>, Vec<Diagnostic>), Compiled> {
+        let source = make(first, count, total).map_err(|why| {
+            Compiled::failed(vec![Diagnostic::failure(
+                "footers",
+                format!("cannot make the footers of {}: {why}", doc.file_name),
+            )])
+        })?;
+        let ident = format!("{}#footers{k}", self.ident(&doc.file_name));
+        let compiled = self.compile_source(&source, doc, ident);
+        match compiled.outcome {
+            Outcome::Made(m) => Ok((m.bytes, compiled.diagnostics)),
+            _ => Err(compiled),
         }
     }
 

@@ -7,8 +7,8 @@
 //! so none repeats), one outline (a part may continue the outline entry before it, as the
 //! people's pages continue "People"), the first part's catalog entries (language, metadata,
 //! output intents, viewer preferences) and document information. Footers ("page N of M", known
-//! only once every part is laid out) come from a PDF of empty pages with only footers: each of
-//! its pages is drawn over the joined page of the same number, as an artifact.
+//! only once every part is laid out) come, per part, from a PDF of empty pages with only
+//! footers: each of its pages is drawn over the part's page of the same number, as an artifact.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +23,8 @@ use pdf_writer::{Chunk, Finish, Name, Obj, Pdf, Ref, Str};
 /// One part to join.
 pub(crate) struct Part {
     pub bytes: Vec<u8>,
+    /// A PDF of as many pages as the part, holding only their footers.
+    pub footers: Option<Vec<u8>>,
     /// Its top-level outline entries belong under the last top-level entry of the parts
     /// before it (they are the continuation of that section).
     pub continues_outline: bool,
@@ -47,17 +49,14 @@ const CATALOG_KEYS: [&[u8]; 11] = [
     b"Version",
 ];
 
-/// Joins `parts` (of `pages` pages in all) in order, draws page `i` of `footers` (when given)
-/// over joined page `i`, and gives the result the file id `id`. Each part is read, copied and
-/// dropped in turn, so memory holds the joined PDF and one part.
-pub(crate) fn join(
-    parts: Vec<Part>,
-    pages: usize,
-    footers: Option<Vec<u8>>,
-    id: &[u8; 16],
-) -> Result<Vec<u8>, JoinError> {
-    let size: usize =
-        parts.iter().map(|p| p.bytes.len()).sum::<usize>() + footers.as_ref().map_or(0, Vec::len);
+/// Joins `parts` in order, draws each page of a part's footers over the part's page of the
+/// same number, and gives the result the file id `id`. Each part is read, copied and dropped
+/// in turn, so memory holds the joined PDF and one part.
+pub(crate) fn join(parts: Vec<Part>, id: &[u8; 16]) -> Result<Vec<u8>, JoinError> {
+    let size: usize = parts
+        .iter()
+        .map(|p| p.bytes.len() + p.footers.as_ref().map_or(0, Vec::len))
+        .sum();
     let next = Cell::new(1);
     let alloc = || {
         let r = Ref::new(next.get());
@@ -72,31 +71,33 @@ pub(crate) fn join(
         outlines: alloc(),
         info: alloc(),
     };
-    let mut out = Pdf::with_capacity(size + size / 8);
+    // Compact, as typst writes its PDFs.
+    let compact = pdf_writer::Settings { pretty: false };
+    let mut out = Pdf::with_settings_and_capacity(compact, size + size / 8);
     // The first part's header, `%PDF-1.7`: all parts are made with the same standards.
     if let Some(Part { bytes, .. }) = parts.first()
         && let [b'%', b'P', b'D', b'F', b'-', major, b'.', minor, ..] = bytes[..]
     {
         out.set_version(major - b'0', minor - b'0');
     }
-    let overlay = match footers {
-        Some(bytes) => Some(Overlay::new(bytes, pages, &alloc)?),
-        None => None,
-    };
     let mut merged = Merged::default();
     for (k, part) in parts.into_iter().enumerate() {
         let continues = part.continues_outline;
         let pdf = Parsed::new(part.bytes).map_err(|e| format!("cannot read a part: {e:?}"))?;
+        let overlay = match part.footers {
+            Some(bytes) => Some(Overlay::new(bytes, pdf.pages().len(), &alloc)?),
+            None => None,
+        };
         let mut copier = Copier::new(&pdf, k, &fixed, &alloc, merged.struct_parents);
         copier.copy_part(&mut out, &mut merged, continues, overlay.as_ref())?;
+        if let Some(o) = overlay {
+            out.extend(&o.chunk);
+        }
         if k == 0 {
             write_catalog(&mut out, &fixed, &pdf, &merged, &alloc)?;
             write_info(&mut out, fixed.info, &pdf);
             merged.document_attributes = document_attributes(&pdf, &merged);
         }
-    }
-    if let Some(o) = overlay {
-        out.extend(&o.chunk);
     }
     merged.write(&mut out, &fixed, &alloc)?;
     out.set_file_id((id.to_vec(), id.to_vec()));
@@ -157,7 +158,7 @@ impl Overlay {
         let result = extract(
             &pdf,
             Box::new(alloc),
-            pdf_writer::Settings::default(),
+            pdf_writer::Settings { pretty: false },
             |_| {},
             &queries,
         )
@@ -251,7 +252,6 @@ impl<'p, 'a> Copier<'p, 'a> {
             }
         }
         self.structure(&catalog, merged)?;
-        let first_page = merged.pages.len();
         let mut page_refs = Vec::new();
         for page in self.pdf.pages().iter() {
             let id = page.raw().obj_id().ok_or("a page is not an object")?;
@@ -261,7 +261,7 @@ impl<'p, 'a> Copier<'p, 'a> {
         }
         // Pages first, each with its footer; then everything they and the tree reach.
         for (i, (old, new)) in page_refs.into_iter().enumerate() {
-            let footer = overlay.map(|o| o.xobjects[first_page + i]);
+            let footer = overlay.map(|o| o.xobjects[i]);
             self.copy_page(out, old, new, footer)?;
         }
         let mut entries = self.outline(&catalog)?;

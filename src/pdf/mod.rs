@@ -65,13 +65,15 @@ pub(crate) struct Doc<'a> {
     /// What is compiled: one source is the whole document; several are parts, each compiled
     /// and exported on its own (so memory holds one part at a time) and joined in order.
     pub parts: Vec<Source>,
-    /// For a document of parts: the source of its footers given its page count, compiled
-    /// once every part is made and drawn over the joined pages.
+    /// For a document of parts: the source of a part's footers, compiled once every part is
+    /// made (the page count known) and drawn over the part's pages.
     pub footers: Option<Footers<'a>>,
 }
 
-/// Makes the source of a document's footers for its page count (or says why it cannot).
-pub(crate) type Footers<'a> = Box<dyn Fn(usize) -> Result<Source, String> + Send + Sync + 'a>;
+/// Makes the source of the footers of pages `page`… (1-based; `pages` of them) of a document
+/// of `total` pages, or says why it cannot.
+pub(crate) type Footers<'a> =
+    Box<dyn Fn(usize, usize, usize) -> Result<Source, String> + Send + Sync + 'a>;
 
 /// A Typst compile: a layout file and its data.
 #[derive(Debug, Clone)]
