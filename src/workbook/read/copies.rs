@@ -8,7 +8,30 @@ use crate::diag::{Diagnostic, Location};
 use crate::util::to_u32;
 use crate::workbook::{self as c, Provenance, ReviewerRole, form_id, rating};
 
-pub(super) fn provenance_pairs(cells: &Cells) -> Pairs {
+/// Where a workbook format keeps its provenance copies: the keys (also the custom properties'
+/// names, `rungs_<key>`), the visible header's fields and cells, the key/value sheet.
+#[derive(Debug)]
+pub(crate) struct CopyLayout {
+    pub(crate) keys: &'static [&'static str],
+    /// (key, label) of the visible header, one per row from `header_first_row`.
+    pub(crate) header: &'static [(&'static str, &'static str)],
+    pub(crate) header_first_row: u32,
+    pub(crate) header_value_col: u16,
+    pub(crate) provenance_sheet: &'static str,
+}
+
+/// The review workbook's copies.
+pub(crate) const REVIEW_COPIES: CopyLayout = CopyLayout {
+    keys: &c::KEYS,
+    header: &c::HEADER_FIELDS,
+    header_first_row: c::HEADER_FIRST_ROW,
+    header_value_col: c::HEADER_VALUE_COL,
+    provenance_sheet: c::PROVENANCE_SHEET,
+};
+
+/// The key/value pairs of a provenance sheet: keys in column A, values in column B, from
+/// [`c::PROVENANCE_FIRST_ROW`].
+pub(crate) fn provenance_pairs(cells: &Cells) -> Pairs {
     let mut pairs = Vec::new();
     for ((row, col), key) in cells {
         if *col != 0 || *row < c::PROVENANCE_FIRST_ROW {
@@ -24,12 +47,13 @@ pub(super) fn provenance_pairs(cells: &Cells) -> Pairs {
 }
 
 /// The visible header's fields that hold a value: (key, value, row).
-pub(super) fn visible_header(cells: &Cells) -> Vec<(String, String, u32)> {
-    c::HEADER_FIELDS
+pub(crate) fn visible_header(cells: &Cells, layout: &CopyLayout) -> Vec<(String, String, u32)> {
+    layout
+        .header
         .iter()
-        .filter_map(|(k, _)| {
-            let row = c::header_row(k)?;
-            let v = cells.get(&(row, u32::from(c::HEADER_VALUE_COL)))?;
+        .zip(layout.header_first_row..)
+        .filter_map(|((k, _), row)| {
+            let v = cells.get(&(row, u32::from(layout.header_value_col)))?;
             Some(((*k).to_owned(), v.value.display().trim().to_owned(), row))
         })
         .filter(|(_, v, _)| !v.is_empty())
@@ -37,13 +61,14 @@ pub(super) fn visible_header(cells: &Cells) -> Vec<(String, String, u32)> {
 }
 
 /// The provenance copies that survived in one workbook.
-pub(super) struct Copies<'a> {
-    /// The Review sheet's name.
-    pub(super) sheet: &'a str,
-    pub(super) hidden: Option<&'a [(String, String)]>,
-    pub(super) props: Option<&'a [(String, String)]>,
+pub(crate) struct Copies<'a> {
+    pub(crate) layout: &'a CopyLayout,
+    /// The name of the sheet with the visible header.
+    pub(crate) sheet: &'a str,
+    pub(crate) hidden: Option<&'a [(String, String)]>,
+    pub(crate) props: Option<&'a [(String, String)]>,
     /// The visible header: (key, value, row).
-    pub(super) visible: Vec<(String, String, u32)>,
+    pub(crate) visible: Vec<(String, String, u32)>,
 }
 
 impl Copies<'_> {
@@ -90,7 +115,7 @@ impl Copies<'_> {
     }
 
     /// Whether every copy agrees, key by key; each disagreement is reported at its cell.
-    fn agree(&self, rep: &mut Report<'_>) -> bool {
+    pub(crate) fn agree(&self, rep: &mut Report<'_>) -> bool {
         // The row of a key's first pair; its value from the last, should a key repeat.
         fn lookup<'p>(
             pairs: Option<&'p [(String, String)]>,
@@ -101,14 +126,19 @@ impl Copies<'_> {
             let last = pairs.iter().rposition(|(k, _)| k == key)?;
             Some((first, pairs[last].1.trim()))
         }
+        let layout = self.layout;
         let mut agree = true;
-        for key in c::KEYS {
+        for &key in layout.keys {
             let mut seen: Vec<(String, String, Location)> = Vec::new();
             if let Some((i, v)) = lookup(self.hidden, key).filter(|(_, v)| !v.is_empty()) {
                 seen.push((
-                    format!("the hidden '{}' sheet", c::PROVENANCE_SHEET),
+                    format!("the hidden '{}' sheet", layout.provenance_sheet),
                     normalise_number(key, v),
-                    rep.at(c::PROVENANCE_SHEET, c::PROVENANCE_FIRST_ROW + to_u32(i), 1),
+                    rep.at(
+                        layout.provenance_sheet,
+                        c::PROVENANCE_FIRST_ROW + to_u32(i),
+                        1,
+                    ),
                 ));
             }
             if let Some((_, v)) = lookup(self.props, key).filter(|(_, v)| !v.is_empty()) {
@@ -122,7 +152,7 @@ impl Copies<'_> {
                 seen.push((
                     "the visible header".to_owned(),
                     v.clone(),
-                    rep.at(self.sheet, *row, u32::from(c::HEADER_VALUE_COL)),
+                    rep.at(self.sheet, *row, u32::from(layout.header_value_col)),
                 ));
             }
             let Some((first_where, first, _)) = seen.first() else {
@@ -136,7 +166,7 @@ impl Copies<'_> {
                             "provenance-mismatch",
                             format!(
                                 "the {} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree",
-                                field_name(key)
+                                field_name(layout, key)
                             ),
                             loc.clone(),
                         )
@@ -205,8 +235,9 @@ impl Copies<'_> {
 }
 
 /// A provenance key as people read it: the header's label (`Person`), else the key.
-fn field_name(key: &str) -> String {
-    c::HEADER_FIELDS
+fn field_name(layout: &CopyLayout, key: &str) -> String {
+    layout
+        .header
         .iter()
         .find(|(k, _)| *k == key)
         .map_or_else(|| key.replace('_', " "), |(_, label)| label.to_lowercase())

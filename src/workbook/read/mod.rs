@@ -4,8 +4,8 @@
 //! sheet and cell, with the value found and how to fix it. The bytes must have passed
 //! [`super::precheck`] first.
 
-mod cells;
-mod copies;
+pub(crate) mod cells;
+pub(crate) mod copies;
 mod rows;
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use calamine::{Reader, Xlsx, XlsxError};
 use rust_xlsxwriter::row_col_to_cell;
 
 use cells::read_sheet;
-use copies::{Copies, check_identity, provenance_pairs, visible_header};
+use copies::{Copies, REVIEW_COPIES, check_identity, provenance_pairs, visible_header};
 use rows::Rows;
 use sha2::{Digest, Sha256};
 
@@ -151,6 +151,9 @@ impl<'a> Context<'a> {
 /// The last row and column a spreadsheet can have (0-based): `XFD1048576`.
 const LAST_ROW: u32 = 1_048_575;
 const LAST_COL: u32 = 16_383;
+/// Cells (with or without a value) read from one review sheet before giving up: bounds the
+/// time spent.
+const MAX_CELLS: usize = 200_000;
 /// Rows a reviewer may insert (notes, blank lines) before the sheet counts as out of shape.
 const ROW_SLACK: u32 = 500;
 /// Columns beyond the last level column a reviewer may use.
@@ -161,14 +164,22 @@ pub fn cell_ref(row: u32, col: u32) -> String {
 }
 
 /// Collects the diagnostics of one file.
-struct Report<'f> {
-    file: &'f str,
-    errors: Vec<Diagnostic>,
-    warnings: Vec<Diagnostic>,
+pub(crate) struct Report<'f> {
+    pub(crate) file: &'f str,
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
-impl Report<'_> {
-    fn at(&self, sheet: &str, row: u32, col: u32) -> Location {
+impl<'f> Report<'f> {
+    pub(crate) fn new(file: &'f str) -> Self {
+        Self {
+            file,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(crate) fn at(&self, sheet: &str, row: u32, col: u32) -> Location {
         Location::Cell {
             file: self.file.to_owned(),
             sheet: Some(sheet.to_owned()),
@@ -176,19 +187,19 @@ impl Report<'_> {
         }
     }
 
-    fn file_loc(&self) -> Location {
+    pub(crate) fn file_loc(&self) -> Location {
         Location::File {
             file: self.file.to_owned(),
         }
     }
 
-    fn error(&mut self, d: Diagnostic) {
+    pub(crate) fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }
 }
 
 /// Key/value pairs of one provenance copy.
-type Pairs = Vec<(String, String)>;
+pub(crate) type Pairs = Vec<(String, String)>;
 
 /// Reads and validates one workbook whose bytes passed the pre-check.
 pub fn read(
@@ -197,38 +208,41 @@ pub fn read(
     sha256: [u8; 32],
     ctx: &Context<'_>,
 ) -> Result<Returned, Vec<Diagnostic>> {
-    let mut rep = Report {
-        file,
-        errors: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut rep = Report::new(file);
     let mut xlsx =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![calamine_error(&rep, None, &e)])?;
     let sheet_names = xlsx.sheet_names();
     let hidden = if sheet_names.iter().any(|s| s == c::PROVENANCE_SHEET) {
-        match read_sheet(&mut xlsx, c::PROVENANCE_SHEET, 60, 4, &mut rep) {
+        match read_sheet(&mut xlsx, c::PROVENANCE_SHEET, (60, 4), MAX_CELLS, &mut rep) {
             Some(cells) => Some(provenance_pairs(&cells)),
             None => return Err(rep.errors),
         }
     } else {
         None
     };
-    let props = property_pairs(&mut xlsx, &mut rep);
+    let props = property_pairs(&mut xlsx, &c::KEYS, &mut rep);
     let has_copies = hidden.is_some() || props.is_some();
     let review_sheet = review_sheet(&xlsx, &sheet_names, has_copies, &mut rep)?;
 
     let max_row = c::FIRST_DATA_ROW + to_u32(ctx.expected.len()) + ROW_SLACK;
     let max_col = ctx.last_col() + COL_SLACK;
-    let Some(cells) = read_sheet(&mut xlsx, &review_sheet, max_row, max_col, &mut rep) else {
+    let Some(cells) = read_sheet(
+        &mut xlsx,
+        &review_sheet,
+        (max_row, max_col),
+        MAX_CELLS,
+        &mut rep,
+    ) else {
         return Err(rep.errors);
     };
     drop(xlsx);
 
     let copies = Copies {
+        layout: &REVIEW_COPIES,
         sheet: &review_sheet,
         hidden: hidden.as_deref(),
         props: props.as_deref(),
-        visible: visible_header(&cells),
+        visible: visible_header(&cells, &REVIEW_COPIES),
     };
     let Some(prov) = copies.provenance(&mut rep, ctx) else {
         return Err(rep.errors);
@@ -256,11 +270,16 @@ pub fn read(
     }
 }
 
-/// The provenance copy in the custom document properties, if any survived.
-fn property_pairs(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option<Pairs> {
+/// The provenance copy in the custom document properties (`rungs_<key>` for each of `keys`),
+/// if any survived.
+pub(crate) fn property_pairs(
+    xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
+    keys: &[&str],
+    rep: &mut Report<'_>,
+) -> Option<Pairs> {
     match xlsx.workbook_properties() {
         Ok(p) => {
-            let pairs: Pairs = c::KEYS
+            let pairs: Pairs = keys
                 .iter()
                 .filter_map(|k| {
                     p.custom_properties
@@ -346,7 +365,7 @@ fn renamed_review_sheet(xlsx: &Xlsx<Cursor<Vec<u8>>>, sheets: &[String]) -> Opti
     sheets.iter().find(|s| **s == sheet).cloned()
 }
 
-fn quote_list(items: &[impl AsRef<str>]) -> String {
+pub(crate) fn quote_list(items: &[impl AsRef<str>]) -> String {
     items
         .iter()
         .map(|s| format!("'{}'", s.as_ref()))
@@ -355,7 +374,7 @@ fn quote_list(items: &[impl AsRef<str>]) -> String {
 }
 
 /// A calamine error with the part it happened in: calamine's own message names no part.
-fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagnostic {
+pub(crate) fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagnostic {
     let place = sheet.map_or_else(
         || "the workbook's structure".to_owned(),
         |s| format!("the sheet '{s}'"),
