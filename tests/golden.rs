@@ -2,6 +2,7 @@
 //!
 //! Covered: every XML part of one review workbook and the manifest (bundled ladder and
 //! `tests/fixtures/seven-levels.md`), `tally.json` and `tally.csv` of workbooks filled by
+//! openpyxl, the decisions workbook made from that tally and the outcomes of it filled by
 //! openpyxl, and the messages and exit codes of `rungs check`. Snapshots live in
 //! `tests/snapshots/` (insta). After an intended change in output, update them with the one
 //! switch, then review the diff before committing:
@@ -262,6 +263,62 @@ fn tally_of_filled_example_workbooks() {
     insta::assert_snapshot!("tally_files_written", listing(&dir.join("tally")));
     for name in ["tally.json", "tally.csv"] {
         let text = std::fs::read_to_string(dir.join("tally").join(name)).expect("read the tally");
+        insta::assert_snapshot!(name.replace('.', "_"), text);
+    }
+    decisions_and_outcomes(dir);
+}
+
+/// The decisions workbook made from the tally in `dir/tally`, filled by openpyxl, and the
+/// outcomes read back from it.
+fn decisions_and_outcomes(dir: &Path) {
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "decisions",
+            "tally",
+            "-o",
+            "decisions",
+        ],
+    );
+    common::assert_code(&o, 0);
+    insta::assert_snapshot!("decisions_run", transcript(&o));
+    snapshot_workbook("decisions", &dir.join("decisions/decisions.xlsx"));
+
+    // A change with a reason, a level typed in lower case, a number, one left undecided.
+    let jobs = serde_json::json!([{
+        "in": "decisions/decisions.xlsx", "out": "filled.xlsx", "formula_as_text": true,
+        "by_id": {
+            "E1001": {"I": "L4", "J": "L4", "K": "=led the platform migration", "L": "Panel A"},
+            "E1002": {"J": " l2 ", "K": "as suggested", "L": "Panel A"},
+            "E1003": {"I": "L3", "J": 3, "L": "Panel B"},
+        }
+    }]);
+    std::fs::write(dir.join("edit.json"), jobs.to_string()).expect("write the edit jobs");
+    common::tool(
+        std::process::Command::new(common::python())
+            .arg(common::repo().join("tests/xlsx_edit.py"))
+            .arg("edit.json")
+            .current_dir(dir),
+    );
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "outcomes",
+            "filled.xlsx",
+            "--tally",
+            "tally",
+            "-o",
+            "outcomes",
+        ],
+    );
+    common::assert_code(&o, 0);
+    insta::assert_snapshot!("outcomes_run", transcript(&o));
+    for name in ["outcomes.csv", "outcomes.json", "audit.csv"] {
+        let text = std::fs::read_to_string(dir.join("outcomes").join(name)).expect("read");
         insta::assert_snapshot!(name.replace('.', "_"), text);
     }
 }
