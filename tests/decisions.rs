@@ -469,3 +469,161 @@ fn split_workbooks_merge_and_conflicts_need_prefer() {
         "the decision, not the blank row"
     );
 }
+
+/// `rungs tally --previous`: cycle 1 decided and recorded; cycle 2 on a ladder where one
+/// competency was renamed (so its id changed) and without one person.
+#[test]
+fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
+    let s = Setup::new();
+    let d = s.path();
+    let dec = s.decisions("dec", &[]);
+    let people = s.people();
+    let ids: Vec<&String> = people.keys().collect();
+    let mut by_id = s.agree_all(&ids);
+    by_id[ids[0]]["J"] = json!("L5");
+    by_id[ids[1]] = json!({"J": null});
+    s.edit(&json!([{"in": dec, "out": "decided.xlsx", "by_id": by_id}]));
+    assert_code(&s.outcomes("out/outcomes", &["decided.xlsx"]), 0);
+
+    // Cycle 2: "Mastery" is now "Craft mastery" (no explicit id: a new id); E0011 left.
+    let ladder = std::fs::read_to_string(common::bundled_ladder()).expect("ladder");
+    let renamed = common::write(
+        d,
+        "ladder2/ladder.md",
+        &ladder.replace("#### Mastery", "#### Craft mastery"),
+    );
+    let roster = prove::roster(d, 33);
+    let run2 = |args: &[&str]| {
+        let mut c = common::rungs(d);
+        c.arg("--ladder").arg(&renamed).args(args);
+        prove::output(&mut c)
+    };
+    assert_code(
+        &run2(&[
+            "sheets",
+            "--cycle",
+            "2027-H1",
+            "--roster",
+            roster.to_str().expect("UTF-8"),
+            "-o",
+            "sent2",
+        ]),
+        0,
+    );
+    prove::fill(&d.join("sent2"), 27);
+    let o = run2(&[
+        "tally",
+        "sent2",
+        "--manifest",
+        "sent2/manifest.json",
+        "-o",
+        "t2",
+        "--previous",
+        "out/outcomes/outcomes.json",
+    ]);
+    assert_code(&o, 0);
+    let t2: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("t2/tally.json")).expect("tally.json"),
+    )
+    .expect("JSON");
+    assert_eq!(t2["format_version"], 3);
+    let h = &t2["tally"]["history"];
+    assert_eq!(h["format"], "rungs-outcomes");
+    assert_eq!(h["cycles"], json!(["2026-H2"]));
+    assert_eq!(h["people_matched"], 11);
+    assert_eq!(
+        h["people_left"],
+        json!([{"employee_id": "E0011", "name": "Person 11"}])
+    );
+    assert_eq!(h["competencies_added"], json!(["skill.craft-mastery"]));
+    assert_eq!(h["competencies_removed"], json!(["skill.mastery"]));
+
+    let before: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("out/outcomes/outcomes.json")).expect("outcomes"),
+    )
+    .expect("JSON");
+    let then = |id: &str| {
+        before["outcomes"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .find(|o| o["employee_id"] == id)
+            .expect("the person last cycle")
+            .clone()
+    };
+    for p in t2["tally"]["people"].as_array().expect("people") {
+        let id = p["employee_id"].as_str().expect("id");
+        let last = then(id);
+        let prev = &p["previous"];
+        if id == ids[1].as_str() {
+            // Undecided last cycle: the suggested level stands in, and says so.
+            assert_eq!(prev["source"], "suggested", "{p:#}");
+            assert_eq!(prev["level"], last["suggested_level"]);
+        } else {
+            assert_eq!(prev["source"], "agreed", "{id}");
+            assert_eq!(prev["level"], last["agreed_level"], "{id}");
+        }
+        for c in p["competencies"].as_array().expect("competencies") {
+            let cid = c["id"].as_str().expect("id");
+            let old = last["consensus"]
+                .as_array()
+                .expect("consensus")
+                .iter()
+                .find(|x| x["id"] == cid);
+            match old {
+                None => {
+                    assert_eq!(cid, "skill.craft-mastery");
+                    assert!(
+                        c["previous_consensus"].is_null(),
+                        "never matched by position"
+                    );
+                }
+                Some(old) => {
+                    assert_eq!(c["previous_consensus"], old["consensus"], "{id} {cid}");
+                    let change = c["consensus"]
+                        .as_i64()
+                        .zip(old["consensus"].as_i64())
+                        .map(|(a, b)| a - b);
+                    assert_eq!(c["consensus_change"].as_i64(), change, "{id} {cid}");
+                }
+            }
+        }
+    }
+
+    // The History sheet says what it could not match.
+    use calamine::Reader as _;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(d.join("t2/tally.xlsx")).expect("xlsx");
+    let sheet = wb.worksheet_range("History").expect("a History sheet");
+    let text: Vec<String> = sheet.rows().flatten().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("skill.craft-mastery") && t.contains("skill.mastery")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t == "E0011"),
+        "the person who left is listed"
+    );
+
+    // Last cycle's tally.json instead: the suggested levels stand in.
+    let o = run2(&["tally", "sent2", "-o", "t3", "--previous", "out/tally"]);
+    assert_code(&o, 0);
+    let t3: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("t3/tally.json")).expect("tally.json"),
+    )
+    .expect("JSON");
+    assert_eq!(t3["tally"]["history"]["format"], "rungs-tally");
+    assert_eq!(t3["tally"]["people"][0]["previous"]["source"], "suggested");
+
+    // Something else is refused with its own message.
+    let o = run2(&[
+        "tally",
+        "sent2",
+        "-o",
+        "t4",
+        "--previous",
+        "sent2/manifest.json",
+    ]);
+    assert_code(&o, 1);
+    assert_problem(&o, "previous-format", "sent2/manifest.json");
+}

@@ -11,13 +11,13 @@ use super::report::{count, eprint_all};
 use crate::diag::{Diagnostic, Error};
 use crate::model::Ladder;
 use crate::tally::discover::{Found, discover};
-use crate::tally::{self, Import, consensus, import, output};
+use crate::tally::{self, Import, consensus, history, import, output};
 use crate::util::atomic::{self, Overwrite};
 use crate::util::epoch;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written."
+    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n  rungs tally returned/ --previous 2026-H1/outcomes/outcomes.json\n      add last cycle's levels and consensus, and the change (a History sheet)\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written."
 )]
 pub struct Args {
     /// Returned workbooks, or folders holding them (searched recursively; lock files such as
@@ -45,6 +45,12 @@ pub struct Args {
     /// Accept only reviews of this cycle (needed when the inputs mix cycles).
     #[arg(long)]
     pub cycle: Option<String>,
+
+    /// Last cycle's tally.json or outcomes.json (or the folder holding it): adds last cycle's
+    /// consensus per competency and level per person, and the change, matched by employee id
+    /// and competency id (tally.xlsx gets a History sheet).
+    #[arg(long, value_name = "PATH")]
+    pub previous: Option<PathBuf>,
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
@@ -58,6 +64,10 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     };
     let manifest = match &args.manifest {
         Some(p) => Some(import::load_manifest(p, &opts)?),
+        None => None,
+    };
+    let previous = match &args.previous {
+        Some(p) => Some(history::load(p)?),
         None => None,
     };
     let found = discover(&args.inputs, Some(&args.out));
@@ -87,7 +97,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     eprint_all(&import.warnings);
     refuse(&import, &found, args)?;
 
-    let t = consensus::compute(ladder, &import, expected.as_ref());
+    let t = consensus::compute(ladder, &import, expected.as_ref(), previous.as_ref());
     let written = write_outputs(&args.out, ladder, &import, &t, epoch)?;
     if !quiet {
         super::print_stdout(&summary(&found, &import, &t, &written));

@@ -340,6 +340,17 @@ struct Row<'a> {
     decided_by: &'a str,
     file: &'a str,
     cell: String,
+    /// This cycle's consensus per competency, so that next cycle's `rungs tally --previous`
+    /// can compare with it (JSON only).
+    consensus: Vec<ConsensusOf<'a>>,
+}
+
+/// One competency's consensus, as the tally has it.
+#[derive(Debug, Serialize)]
+struct ConsensusOf<'a> {
+    id: &'a str,
+    consensus: Option<i32>,
+    consensus_label: Option<&'a str>,
 }
 
 fn rows<'a>(ladder: &'a Ladder, tally: &'a TallyFile, out: &'a Outcomes) -> Vec<Row<'a>> {
@@ -367,6 +378,15 @@ fn rows<'a>(ladder: &'a Ladder, tally: &'a TallyFile, out: &'a Outcomes) -> Vec<
                 decided_by: &d.decided_by,
                 file: &o.file,
                 cell: cell_ref(d.row, u32::from(super::COL_AGREED)),
+                consensus: p
+                    .competencies
+                    .iter()
+                    .map(|c| ConsensusOf {
+                        id: &c.id,
+                        consensus: c.consensus,
+                        consensus_label: c.consensus_label.as_deref(),
+                    })
+                    .collect(),
             }
         })
         .collect()

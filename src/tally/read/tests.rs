@@ -94,7 +94,7 @@ fn import(ladder: &Ladder) -> (Import, Manifest) {
 fn written(ladder: &Ladder) -> Vec<u8> {
     let (import, manifest) = import(ladder);
     let expected = Expected::from_manifest(&manifest);
-    let tally = compute(ladder, &import, Some(&expected));
+    let tally = compute(ladder, &import, Some(&expected), None);
     let mut out = Vec::new();
     crate::tally::output::json(&mut out, ladder, &import, &tally).expect("in memory");
     out
