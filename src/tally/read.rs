@@ -175,7 +175,7 @@ fn syntax(file: &str, bytes: &[u8], e: &serde_json::Error, shape: bool) -> Diagn
     Diagnostic::error(code, message, location).with_hint(hint)
 }
 
-/// A text location from serde_json's 1-based line and byte column, the line shown around the
+/// A text location from `serde_json`'s 1-based line and byte column, the line shown around the
 /// column only (a compact JSON file is one long line).
 fn at_line_col(file: &str, text: &str, line: usize, col: usize) -> Location {
     const AROUND: usize = 60;

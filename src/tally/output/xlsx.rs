@@ -282,7 +282,7 @@ fn distribution_chart(levels: u32, series: u16, most: usize) -> Chart {
             .set_format(
                 ChartFormat::new()
                     .set_pattern_fill(&pattern)
-                    .set_border(&ChartLine::new().set_color(0x001A_1A1A)),
+                    .set_border(ChartLine::new().set_color(0x001A_1A1A)),
             )
             // The count on each bar; none on empty ones.
             .set_data_label(ChartDataLabel::new().show_value().set_num_format("0;-0;;@"));
@@ -404,8 +404,8 @@ fn leniency_chart(reviewers: u32) -> Chart {
         .set_values(("Leniency", 1, 2, reviewers, 2))
         .set_format(
             ChartFormat::new()
-                .set_solid_fill(&ChartSolidFill::new().set_color(0x0080_8080))
-                .set_border(&ChartLine::new().set_color(0x001A_1A1A)),
+                .set_solid_fill(ChartSolidFill::new().set_color(0x0080_8080))
+                .set_border(ChartLine::new().set_color(0x001A_1A1A)),
         )
         .set_data_label(
             ChartDataLabel::new()
