@@ -154,7 +154,8 @@ fn write_outputs(
         (
             xlsx_name,
             Box::new(|f| {
-                output::xlsx(BufWriter::new(f), ladder, import, t, epoch).map_err(io::Error::other)
+                output::xlsx(BufWriter::new(f), ladder, import, t, epoch, &FLAGS)
+                    .map_err(io::Error::other)
             }),
         ),
         (
@@ -163,7 +164,7 @@ fn write_outputs(
         ),
         (
             json_name,
-            Box::new(|f| output::json(BufWriter::new(f), ladder, import, t)),
+            Box::new(|f| output::json(BufWriter::new(f), ladder, import, t, &FLAGS)),
         ),
     ];
     let mut written = Vec::new();

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Problem, problems};
+use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::tally::consensus::{RULE, Tally};
@@ -34,7 +35,13 @@ struct JsonOut<'a> {
 }
 
 /// Writes `tally.json` to `out` as it is serialised.
-pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally) -> io::Result<()> {
+pub fn json<W: Write>(
+    mut w: W,
+    ladder: &Ladder,
+    import: &Import,
+    tally: &Tally,
+    flags: &Flags,
+) -> io::Result<()> {
     let cycles = import.cycles();
     let doc = JsonOut {
         format: JSON_FORMAT,
@@ -48,7 +55,7 @@ pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally)
         cycles,
         rule: RULE,
         tally,
-        problems: problems(import),
+        problems: problems(import, flags),
     };
     serde_json::to_writer_pretty(&mut w, &doc)?;
     w.write_all(b"\n")?;

@@ -14,7 +14,7 @@ pub use json::json;
 pub use xlsx::xlsx;
 
 use super::Import;
-use crate::diag::{Diagnostic, Location, Severity};
+use crate::diag::{Diagnostic, Flags, Location, Severity};
 
 /// The files a tally writes, in the order they are written.
 pub const OUTPUT_FILES: [&str; 3] = ["tally.xlsx", "tally.csv", "tally.json"];
@@ -59,7 +59,7 @@ impl Problem {
 
 /// Every problem and note of an import, in a stable order: rejected files, conflicts, files
 /// left out as duplicates or by `--prefer`, warnings, reviews not returned.
-pub fn problems(import: &Import) -> Vec<Problem> {
+pub fn problems(import: &Import, flags: &Flags) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
     for (_, diags) in &import.rejected {
         out.extend(diags.iter().map(Problem::from_diag));
@@ -77,7 +77,7 @@ pub fn problems(import: &Import) -> Vec<Problem> {
         out.push(note(
             "not-preferred",
             left,
-            format!("left out: --prefer picked '{kept}'"),
+            format!("left out: {} picked '{kept}'", flags.prefer),
             "nothing to do",
         ));
     }

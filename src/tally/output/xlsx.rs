@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 };
 
 use super::problems;
+use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::tally::consensus::{RULE, Tally};
@@ -33,6 +34,7 @@ pub fn xlsx<W: Write + Send>(
     import: &Import,
     tally: &Tally,
     epoch: i64,
+    flags: &Flags,
 ) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
@@ -58,7 +60,7 @@ pub fn xlsx<W: Write + Send>(
     disagreement_sheet(&mut wb, &f, tally)?;
     self_vs_manager_sheet(&mut wb, &f, tally)?;
     leniency_sheet(&mut wb, &f, tally)?;
-    problems_sheet(&mut wb, &f, import)?;
+    problems_sheet(&mut wb, &f, import, flags)?;
     wb.save_to_writer(out)
 }
 
@@ -310,7 +312,12 @@ fn leniency_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), X
 }
 
 /// *Problems*: every error, warning and note of the import.
-fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(), XlsxError> {
+fn problems_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    import: &Import,
+    flags: &Flags,
+) -> Result<(), XlsxError> {
     let ws = wb
         .add_worksheet_with_constant_memory()?
         .set_name("Problems")?;
@@ -328,7 +335,7 @@ fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(),
         ],
         &f.head,
     )?;
-    let probs = problems(import);
+    let probs = problems(import, flags);
     for (i, p) in probs.iter().enumerate() {
         let rr = 1 + i as u32;
         for (j, v) in [
