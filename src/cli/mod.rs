@@ -4,6 +4,7 @@
 
 mod check;
 mod export;
+mod import;
 mod layouts;
 mod pdf;
 pub mod report;
@@ -57,7 +58,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate the ladder and print a summary, or every problem with where and how to fix it.
     Check(check::Args),
-    /// Export the ladder model (the data contract for layouts and other tools).
+    /// Write a ladder kept in a spreadsheet (.xlsx, .ods, .csv) as rungs Markdown, and check it.
+    Import(import::Args),
+    /// Export the ladder: JSON (the data contract), a matrix workbook (.xlsx) or a long table (.csv).
     #[command(subcommand)]
     Export(export::Format),
     /// Print the ladder as PDFs: the competency × level matrix and one document per level.
@@ -85,6 +88,7 @@ pub const FLAGS: Flags = Flags {
     cycle: "--cycle",
     font_path: "--font-path",
     pdf_standard: "--pdf-standard",
+    sheet: "--sheet",
 };
 
 /// The exit status of a failure.
@@ -113,7 +117,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     let ladder = cli.ladder.as_deref();
     match cli.command {
         Command::Check(args) => check::run(ladder, cli.quiet, &args),
-        Command::Export(format) => export::run(ladder, &format),
+        Command::Import(args) => import::run(cli.quiet, &args),
+        Command::Export(format) => export::run(ladder, cli.quiet, &format),
         Command::Pdf(args) => pdf::run(ladder, cli.quiet, &args),
         Command::Layouts(action) => layouts::run(ladder, cli.quiet, &action),
         Command::Sheets(args) => sheets::run(ladder, cli.quiet, &args),

@@ -92,6 +92,15 @@ fn options() -> Options {
     o
 }
 
+/// Whether `code` is a level code: 1 to 16 letters, digits, `-`, `_`, `.` or `+`.
+pub(crate) fn valid_level_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.chars().count() <= 16
+        && code
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+}
+
 /// Longest explicit id, in characters.
 pub(crate) const MAX_ID_CHARS: usize = 64;
 
@@ -395,12 +404,7 @@ impl State<'_> {
             self.push_level(String::new(), text.to_owned());
             return;
         };
-        let valid = !code.is_empty()
-            && code.chars().count() <= 16
-            && code
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
-        if !valid {
+        if !valid_level_code(code) {
             self.error(
                 "bad-level-code",
                 format!("level code `{code}` is not a short code"),
@@ -590,7 +594,9 @@ fn normalise(nodes: &mut Vec<Inline>) {
     nodes.retain(|n| !matches!(n, Inline::Text { text } if text.is_empty()));
 }
 
-fn collapse(s: &str) -> String {
+/// Each run of white space as one space (non-breaking spaces are kept: they are deliberate),
+/// as the ladder's text is read.
+pub(crate) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -636,6 +642,29 @@ pub fn plain_text(nodes: &[Inline]) -> String {
     let mut out = String::new();
     walk(nodes, &mut out);
     collapse(&out).trim().to_owned()
+}
+
+/// The expectation a `- ` bullet holding `source` (inline Markdown, one line) reads as in a
+/// ladder, or `None` when it is not exactly one valid expectation.
+pub(crate) fn expectation(source: &str) -> Option<Expectation> {
+    if source.contains(['\n', '\r']) {
+        return None;
+    }
+    let text = format!("# T\n\n## L (L1)\n\n### A\n\n#### C\n\n- {source}\n");
+    let idx = LineIndex::new("", &text);
+    let (mut raw, diags) = parse(&idx, &text);
+    if !diags.is_empty() {
+        return None;
+    }
+    let items = &mut raw
+        .levels
+        .first_mut()?
+        .areas
+        .first_mut()?
+        .competencies
+        .first_mut()?
+        .items;
+    if items.len() == 1 { items.pop() } else { None }
 }
 
 /// Parses a ladder document. Returns what could be read and every problem found.

@@ -1,0 +1,111 @@
+//! `rungs import`: a ladder kept in a spreadsheet, written as rungs Markdown and checked as
+//! `rungs check` checks a ladder.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::report::eprint_all;
+use crate::diag::{Diagnostic, Error};
+use crate::table;
+use crate::util::atomic::{self, Overwrite};
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "What it reads:\n  a matrix      a row (or column) of level labels such as `Senior SRE (L3)`, `L3 Senior SRE` or\n                `IC3`, one row (or column) per competency, each cell holding that level's\n                expectations; areas in a column of their own or as rows of their own (a merged\n                cell, or a row with only its first cell filled)\n  a long table  columns titled level, area (optional), competency and expectation\nA cell holding several expectations is split on line breaks and on leading •, -, *, – or 1.\nmarkers. Every cell that cannot be placed is reported at once; nothing is written then.\n\nExamples:\n  rungs import ladder.xlsx -o ladder/ladder.md     then `rungs check`, `rungs pdf` read it\n  rungs import levels.ods --sheet Matrix -o ladder.md\n  rungs import long.csv --title \"Platform ladder\" -o ladder.md\n  rungs export xlsx -o ladder.xlsx; (edit it); rungs import ladder.xlsx -o ladder.md --force\n\nFull reference: docs/import-export.md"
+)]
+pub struct Args {
+    /// The spreadsheet holding the ladder: .xlsx, .ods or .csv (UTF-8; `,`, `;` or tab separated).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The Markdown file to write (`-` for standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// The sheet holding the ladder, when the workbook has several.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// The ladder's title (default: the text above the table, else the file's name).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    let to_stdout = args.output.as_os_str() == "-";
+    if !to_stdout && !args.force && args.output.exists() {
+        return Err(exists(&args.output));
+    }
+    let opts = table::Options {
+        sheet: args.sheet.as_deref(),
+        title: args.title.as_deref(),
+        flags: &super::FLAGS,
+    };
+    let imported = table::import(&args.file, &opts)?;
+    eprint_all(&imported.warnings);
+    let shown = if to_stdout {
+        "<stdout>".to_owned()
+    } else {
+        args.output.display().to_string()
+    };
+    // The checks of `rungs check`, on the text about to be written.
+    let loaded =
+        crate::ladder::load_str(&shown, imported.markdown.as_bytes(), &shown).map_err(|e| {
+            e.and(
+                Diagnostic::failure(
+                    "import-check",
+                    "the imported ladder does not pass the ladder checks; nothing was written",
+                )
+                .with_hint("this is a bug in rungs import: please report it with the spreadsheet"),
+            )
+        })?;
+    if to_stdout {
+        super::print_stdout(&imported.markdown);
+    } else {
+        let mode = if args.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        };
+        atomic::write(&args.output, imported.markdown.as_bytes(), mode).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                exists(&args.output)
+            } else {
+                Error::failed(vec![super::cannot_write(
+                    &args.output,
+                    &e,
+                    "check that the folder is writable, or write elsewhere with -o",
+                )])
+            }
+        })?;
+    }
+    eprint_all(&loaded.warnings);
+    if !quiet {
+        let head = format!(
+            "imported {} ({}) into {shown}\n",
+            args.file.display(),
+            imported.shape
+        );
+        let text = head + &super::check::summary(&loaded);
+        if to_stdout {
+            eprint!("{text}");
+        } else {
+            super::print_stdout(&text);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn exists(path: &Path) -> Error {
+    Error::input(vec![
+        Diagnostic::failure(
+            "output-exists",
+            format!("{} already exists; nothing was written", path.display()),
+        )
+        .with_hint("pass --force to replace it, or write elsewhere with -o"),
+    ])
+}
