@@ -89,6 +89,7 @@ pub const FLAGS: Flags = Flags {
     font_path: "--font-path",
     pdf_standard: "--pdf-standard",
     sheet: "--sheet",
+    window: "--levels",
 };
 
 /// The exit status of a failure.

@@ -78,25 +78,30 @@ struct Levels {
     found: Vec<(Label, String)>,
 }
 
-/// Reads every row below the header into `b`.
+/// One row of the table, as read.
+struct Row<'g> {
+    line: u32,
+    level: usize,
+    area: Option<&'g str>,
+    area_id: Option<&'g str>,
+    name: &'g str,
+    id: Option<&'g str>,
+}
+
+/// Reads every row below the header into `b`. A row whose area cell is empty is in the area
+/// another row gives its competency, else in no area.
 pub(crate) fn read(g: &Grid, h: &Header, b: &mut Builder) {
     let (rows, _) = g.size();
     let mut levels = Levels::default();
-    let mut area: Option<(String, Option<String>)> = None;
+    let mut read: Vec<Row<'_>> = Vec::new();
     for row in h.row + 1..rows {
         if g.row(row).next().is_none() {
             continue;
         }
         let text = |col: Option<u32>| col.map(|c| g.text(row, c)).filter(|t| !t.is_empty());
-        let Some(li) = level(g, row, h.level, &mut levels, b) else {
+        let Some(level) = level(g, row, h.level, &mut levels, b) else {
             continue;
         };
-        if let Some(a) = text(h.area) {
-            let id = h
-                .area_id
-                .and_then(|c| b.id(text(Some(c)), false, &g.at(row, c)));
-            area = Some((a.to_owned(), id.map(str::to_owned)));
-        }
         let Some(name) = text(Some(h.competency)) else {
             b.errors.push(
                 Diagnostic::error(
@@ -108,39 +113,71 @@ pub(crate) fn read(g: &Grid, h: &Header, b: &mut Builder) {
             );
             continue;
         };
-        let (area_title, area_id) = area
-            .clone()
-            .unwrap_or_else(|| (DEFAULT_AREA.to_owned(), None));
-        let ai = b.area(&area_title, area_id.as_deref());
+        let area_id = h
+            .area_id
+            .and_then(|c| b.id(text(Some(c)), false, &g.at(row, c)));
         let id = h
             .competency_id
             .and_then(|c| b.id(text(Some(c)), true, &g.at(row, c)));
-        let Some(ci) = b.competency(ai, name, id, &g.at(row, h.competency), false) else {
-            continue;
-        };
-        let expectation = g.text(row, h.expectation);
-        let items = match text(h.markdown) {
-            Some(md) if super::source_reads_as(md, &crate::ladder::collapse(expectation)) => {
-                vec![Item::Markdown(md.to_owned())]
-            }
-            _ => b.items("", expectation),
-        };
-        if items.is_empty() {
-            b.warnings.push(
-                Diagnostic::warning(
-                    "no-expectation",
-                    format!(
-                        "the row of '{}' has no expectation; it was left out",
-                        one_line(name, 60)
-                    ),
-                    g.at(row, h.expectation),
-                )
-                .with_hint("write the expectation, or delete the row"),
-            );
+        read.push(Row {
+            line: row,
+            level,
+            area: text(h.area),
+            area_id,
+            name,
+            id,
+        });
+    }
+    let mut areas: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
+    for r in &read {
+        if let Some(a) = r.area {
+            areas
+                .entry(r.id.unwrap_or(r.name))
+                .or_insert((a, r.area_id));
         }
-        b.add(ai, ci, li, items);
+    }
+    for r in &read {
+        let (area, area_id) = match r.area {
+            Some(a) => (a, r.area_id),
+            None => areas
+                .get(r.id.unwrap_or(r.name))
+                .copied()
+                .unwrap_or((DEFAULT_AREA, None)),
+        };
+        let ai = b.area(area, area_id);
+        if let Some(ci) = b.competency(ai, r.name, r.id, &g.at(r.line, h.competency), false) {
+            let items = expectation(g, h, r.line, b);
+            b.add(ai, ci, r.level, items);
+        }
     }
     order_levels(&levels, b);
+}
+
+/// The expectations of a row: its Markdown source when it has one that still reads as its
+/// text, else its text split.
+fn expectation(g: &Grid, h: &Header, row: u32, b: &mut Builder) -> Vec<Item> {
+    let text = g.text(row, h.expectation);
+    let source = h.markdown.map(|c| g.text(row, c)).filter(|t| !t.is_empty());
+    let items = match source {
+        Some(md) if super::source_reads_as(md, &crate::ladder::collapse(text)) => {
+            vec![Item::Markdown(md.to_owned())]
+        }
+        _ => b.items("", text),
+    };
+    if items.is_empty() {
+        b.warnings.push(
+            Diagnostic::warning(
+                "no-expectation",
+                format!(
+                    "the row of '{}' has no expectation; it was left out",
+                    one_line(g.text(row, h.competency), 60)
+                ),
+                g.at(row, h.expectation),
+            )
+            .with_hint("write the expectation, or delete the row"),
+        );
+    }
+    items
 }
 
 /// The level of a row, from its label; `None` (with an error) when it has none.
