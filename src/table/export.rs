@@ -129,7 +129,12 @@ impl Formats {
             f.set_border(FormatBorder::Thin)
                 .set_border_color(0x00C9_D1D9)
         };
-        let top = |f: Format| f.set_text_wrap().set_align(FormatAlign::Top);
+        // 10 pt, as the review workbooks: what `text_height` estimates rows for.
+        let top = |f: Format| {
+            f.set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_font_size(10)
+        };
         Self {
             title: Format::new()
                 .set_bold()
@@ -144,6 +149,7 @@ impl Formats {
             ),
             area: border(
                 Format::new()
+                    .set_font_size(10)
                     .set_bold()
                     .set_font_color(0x001D_4F7C)
                     .set_background_color(0x00EA_F0F6),
@@ -216,8 +222,9 @@ fn matrix_sheet(
     ws.set_column_width(0, 14)?;
     ws.set_column_hidden(0)?;
     ws.set_column_width(1, 26)?;
-    // Wide enough to read, narrow enough that a page holds four or five levels.
-    let width = if n <= 4 { 48.0 } else { 38.0 };
+    // Printed one page wide: the levels share about 150 character widths, each at least 22
+    // (readable on screen), at most 40.
+    let width = (150.0 / f64::from(n.max(1))).clamp(22.0, 40.0);
     ws.set_column_range_width(2, last, width)?;
     let mut row = HEADER_ROW + 1;
     let mut sources = Sources::new();
@@ -233,7 +240,7 @@ fn matrix_sheet(
                 ws.write_string_with_format(row, 0, &comp.id, &f.cell)?;
             }
             ws.write_string_with_format(row, 1, &comp.title, &f.name)?;
-            let mut lines = 1usize;
+            let mut height = crate::workbook::write::text_height(&comp.title, 26.0);
             for (i, cell) in comp.cells.iter().enumerate() {
                 let col = 2 + i as u16;
                 let text =
@@ -244,7 +251,7 @@ fn matrix_sheet(
                     &f.cell
                 };
                 ws.write_string_with_format(row, col, &text, format)?;
-                lines = lines.max(wrapped_lines(&text, width));
+                height = height.max(crate::workbook::write::text_height(&text, width));
                 for item in &cell.items {
                     match source(item) {
                         Ok(Some(md)) => sources.push((
@@ -257,20 +264,13 @@ fn matrix_sheet(
                     }
                 }
             }
-            ws.set_row_height(row, (lines as f64 * 15.0).min(409.0))?;
+            // Excel's highest row.
+            ws.set_row_height(row, height.min(409.0))?;
             row += 1;
         }
     }
     page_setup(ws, ladder, row.saturating_sub(1), last)?;
     Ok((sources, flattened))
-}
-
-/// Lines a cell's text takes in a column `width` characters wide.
-fn wrapped_lines(text: &str, width: f64) -> usize {
-    let per_line = (width * 1.1).max(1.0) as usize;
-    text.lines()
-        .map(|l| l.chars().count().div_ceil(per_line).max(1))
-        .sum()
 }
 
 /// Landscape pages one page wide, the level header repeated, a footer naming the ladder.
