@@ -166,12 +166,9 @@ fn a_matrix_with_levels_across_an_area_column_and_every_marker() {
         "{out}"
     );
     // The checks of `rungs check` ran on the result: its warnings are shown.
-    assert!(
-        stderr(&o).contains(
-            "warning[missing-competency]: competency `People / Hiring` is missing at L1, L2"
-        ),
-        "{}",
-        stderr(&o)
+    assert_stderr(
+        &o,
+        "warning[missing-competency]: competency `People / Hiring` is missing at L1, L2",
     );
     // The text an import wrote reads back as the text of the cells.
     let o = run(dir.path(), &["--ladder", "ladder.md", "export", "json"]);
@@ -271,6 +268,13 @@ fn a_long_table_in_csv_and_in_xlsx() {
     );
 }
 
+/// Asserts the command's stderr holds `text`.
+#[track_caller]
+fn assert_stderr(o: &Output, text: &str) {
+    let err = stderr(o);
+    assert!(err.contains(text), "expected `{text}` in:\n{err}");
+}
+
 /// Asserts `err` holds `error[code]` at `place`.
 #[track_caller]
 fn assert_at(err: &str, code: &str, place: &str) {
@@ -359,12 +363,9 @@ fn an_existing_output_is_kept_without_force() {
     std::fs::write(dir.path().join("ladder.md"), "mine").expect("fixture");
     let o = import(dir.path(), "ladder.xlsx", &[]);
     assert_code(&o, 1);
-    assert!(
-        stderr(&o).contains(
-            "error: ladder.md already exists; nothing was written\n  = hint: pass --force"
-        ),
-        "{}",
-        stderr(&o)
+    assert_stderr(
+        &o,
+        "error: ladder.md already exists; nothing was written\n  = hint: it may hold edits: pass --force",
     );
     assert_eq!(written(dir.path()), "mine");
     assert_code(&import(dir.path(), "ladder.xlsx", &["--force"]), 0);
@@ -373,7 +374,7 @@ fn an_existing_output_is_kept_without_force() {
     let o = run(dir.path(), &["import", "ladder.xlsx", "-o", "-"]);
     assert_code(&o, 0);
     assert_eq!(stdout(&o), ACROSS_MD);
-    assert!(stderr(&o).contains("into <stdout>"), "{}", stderr(&o));
+    assert_stderr(&o, "into <stdout>");
 }
 
 #[test]
@@ -397,22 +398,15 @@ fn the_sheet_is_found_or_named() {
         "{}",
         stderr(&o)
     );
-    assert!(
-        stderr(&o).contains("= hint: pick one with --sheet NAME"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stderr(&o, "= hint: pick one with --sheet NAME");
     let o = import(dir.path(), "two.xlsx", &["--sheet", "matrix"]);
     assert_code(&o, 0);
     assert_eq!(written(dir.path()), ACROSS_MD);
     let o = import(dir.path(), "two.xlsx", &["--sheet", "Nope", "--force"]);
     assert_code(&o, 1);
-    assert!(
-        stderr(&o).contains(
-            "the workbook has no sheet 'Nope' (its sheets: 'Notes', 'Matrix', 'Old matrix')"
-        ),
-        "{}",
-        stderr(&o)
+    assert_stderr(
+        &o,
+        "the workbook has no sheet 'Nope' (its sheets: 'Notes', 'Matrix', 'Old matrix')",
     );
     let o = import(dir.path(), "two.xlsx", &["--sheet", "Notes", "--force"]);
     assert_code(&o, 1);
@@ -543,9 +537,8 @@ fn ods_merged_cells_are_read_like_xlsx_ones() {
     let ods = soffice(d, &bad, "ods");
     let o = import(d, ods.to_str().expect("UTF-8"), &["--force"]);
     assert_code(&o, 1);
-    assert!(
-        stderr(&o).contains("error[merged-levels]: the merged cell C8:D8 spans 2 levels"),
-        "{}",
-        stderr(&o)
+    assert_stderr(
+        &o,
+        "error[merged-levels]: the merged cell C8:D8 spans 2 levels",
     );
 }

@@ -984,6 +984,20 @@ fn a_workbook_sent_before_a_rename_tallies_after_it_when_ids_are_explicit() {
     std::fs::write(&before, bundled_with_ids()).expect("file system");
     assert_code(&make_sheets(d, &before, "sent"), 0);
     let files = workbooks(&d.join("sent"));
+    let tally = |ladder: &Path, out: &str| {
+        with_ladder(
+            d,
+            ladder,
+            &[
+                "tally",
+                "sent",
+                "--manifest",
+                "sent/manifest.json",
+                "-o",
+                out,
+            ],
+        )
+    };
     let typed = fill_openpyxl(d, &files);
 
     // Between the cycle's start and its tally, a competency and an area are renamed.
@@ -1007,18 +1021,7 @@ fn a_workbook_sent_before_a_rename_tallies_after_it_when_ids_are_explicit() {
     };
     assert_eq!(fingerprint(&before), fingerprint(&after));
 
-    let o = with_ladder(
-        d,
-        &after,
-        &[
-            "tally",
-            "sent",
-            "--manifest",
-            "sent/manifest.json",
-            "-o",
-            "t",
-        ],
-    );
+    let o = tally(&after, "t");
     assert_code(&o, 0);
     let err = stderr(&o);
     assert!(
@@ -1057,18 +1060,7 @@ fn a_workbook_sent_before_a_rename_tallies_after_it_when_ids_are_explicit() {
     )
     .expect("file system");
     tool(Command::new(python()).arg(&script).arg(&files[0]));
-    let o = with_ladder(
-        d,
-        &after,
-        &[
-            "tally",
-            "sent",
-            "--manifest",
-            "sent/manifest.json",
-            "-o",
-            "t3",
-        ],
-    );
+    let o = tally(&after, "t3");
     assert_code(&o, 1);
     assert!(
         stderr(&o).contains("its hash does not match the manifest"),

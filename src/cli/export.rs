@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use super::report::{count, plural};
 use crate::diag::{Diagnostic, Error};
 use crate::table;
-use crate::util::atomic::{self, Overwrite};
 use crate::util::epoch;
 
 #[derive(Debug, clap::Subcommand)]
@@ -58,7 +57,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, format: &Format) -> Result<ExitCo
             let json = l.to_json();
             match output {
                 None => super::print_stdout(&json),
-                Some(path) => write(path, json.as_bytes(), true)?,
+                Some(path) => super::write_file(path, json.as_bytes(), true)?,
             }
         }
         Format::Xlsx { output, force } => {
@@ -69,7 +68,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, format: &Format) -> Result<ExitCo
                         format!("cannot make the workbook: {e}"),
                     )])
                 })?;
-            write(output, &exported.bytes, *force)?;
+            super::write_file(output, &exported.bytes, *force)?;
             finish(quiet, output, exported.flattened, l);
         }
         Format::Csv { output, force } => {
@@ -77,7 +76,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, format: &Format) -> Result<ExitCo
             match output {
                 None => super::print_stdout(&String::from_utf8_lossy(&exported.bytes)),
                 Some(path) => {
-                    write(path, &exported.bytes, *force)?;
+                    super::write_file(path, &exported.bytes, *force)?;
                     finish(quiet, path, exported.flattened, l);
                 }
             }
@@ -87,34 +86,6 @@ pub fn run(ladder: Option<&Path>, quiet: bool, format: &Format) -> Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes an output file atomically; `replace`: an existing one may be replaced.
-fn write(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
-    let mode = if replace {
-        Overwrite::Replace
-    } else {
-        Overwrite::Refuse
-    };
-    atomic::write(path, bytes, mode).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::input(vec![
-                Diagnostic::failure(
-                    "output-exists",
-                    format!("{} already exists; nothing was written", path.display()),
-                )
-                .with_hint(
-                    "it may hold edits: pass --force to replace it, or write elsewhere with -o",
-                ),
-            ])
-        } else {
-            Error::failed(vec![super::cannot_write(
-                path,
-                &e,
-                "check that the folder is writable, or write elsewhere with -o",
-            )])
-        }
-    })
 }
 
 fn finish(quiet: bool, path: &Path, flattened: usize, l: &crate::model::Ladder) {

@@ -1,13 +1,12 @@
 //! `rungs import`: a ladder kept in a spreadsheet, written as rungs Markdown and checked as
 //! `rungs check` checks a ladder.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::report::eprint_all;
 use crate::diag::{Diagnostic, Error};
 use crate::table;
-use crate::util::atomic::{self, Overwrite};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -38,7 +37,7 @@ pub struct Args {
 pub fn run(quiet: bool, args: &Args) -> Result<ExitCode, Error> {
     let to_stdout = args.output.as_os_str() == "-";
     if !to_stdout && !args.force && args.output.exists() {
-        return Err(exists(&args.output));
+        return Err(super::output_exists(&args.output));
     }
     let opts = table::Options {
         sheet: args.sheet.as_deref(),
@@ -66,22 +65,7 @@ pub fn run(quiet: bool, args: &Args) -> Result<ExitCode, Error> {
     if to_stdout {
         super::print_stdout(&imported.markdown);
     } else {
-        let mode = if args.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Refuse
-        };
-        atomic::write(&args.output, imported.markdown.as_bytes(), mode).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                exists(&args.output)
-            } else {
-                Error::failed(vec![super::cannot_write(
-                    &args.output,
-                    &e,
-                    "check that the folder is writable, or write elsewhere with -o",
-                )])
-            }
-        })?;
+        super::write_file(&args.output, imported.markdown.as_bytes(), args.force)?;
     }
     eprint_all(&loaded.warnings);
     if !quiet {
@@ -98,14 +82,4 @@ pub fn run(quiet: bool, args: &Args) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn exists(path: &Path) -> Error {
-    Error::input(vec![
-        Diagnostic::failure(
-            "output-exists",
-            format!("{} already exists; nothing was written", path.display()),
-        )
-        .with_hint("pass --force to replace it, or write elsewhere with -o"),
-    ])
 }
