@@ -220,7 +220,7 @@ fn no_header(g: &Grid) -> Diagnostic {
         "no level header found: no row or column holds two or more level labels, and no row names the columns level, competency and expectation",
         g.at(0, 0),
     )
-    .with_hint("title the level columns (or rows) like `Senior SRE (L3)`, `L3 Senior SRE` or `IC3`; for a long table, title its columns `level`, `area`, `competency` and `expectation`")
+    .with_hint("title the level columns (or rows) like `Senior SRE (L3)`, `L3 Senior SRE`, `IC3` or `Level 3`; for a long table, title its columns `level`, `area`, `competency` and `expectation`")
 }
 
 /// Formula and error cells from `first_row` on: a ladder's text is typed, not computed.

@@ -1,6 +1,7 @@
 //! Level labels as spreadsheets write them: `Senior SRE (L3)` (the form rungs writes, as in its
-//! Markdown headings), `L3 Senior SRE`, `L3 – Senior SRE`, `L3: Senior SRE`, or a code alone
-//! (`IC3`). A label gives a level's code and title.
+//! Markdown headings), `L3 Senior SRE`, `L3 – Senior SRE`, `L3: Senior SRE`, a code alone
+//! (`IC3`), or a numbered level (`Level 3`, `Level 3 – Senior SRE`, whose code is `L3`). A
+//! label gives a level's code and title.
 
 /// A level's code and title, read from a label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,17 +24,44 @@ pub(crate) fn parse(text: &str) -> Option<Label> {
         return Some(label);
     }
     let (first, rest) = s.split_once(' ').unwrap_or((s, ""));
-    let code = first.trim_end_matches([':', '-', '–', '—', '·', '|']);
-    if !looks_like_code(code) {
+    let code = first.trim_end_matches(SEPARATORS);
+    if looks_like_code(code) {
+        return Some(titled(code, rest, code));
+    }
+    numbered(first, rest, s)
+}
+
+/// What may stand between a code and a title.
+const SEPARATORS: [char; 6] = [':', '-', '–', '—', '·', '|'];
+
+/// A label from its code and the text after it (separators and spaces taken off); `bare` is the
+/// title when nothing follows.
+fn titled(code: &str, rest: &str, bare: &str) -> Label {
+    let title = rest
+        .trim_start_matches(|c| SEPARATORS.contains(&c) || c == ' ')
+        .trim();
+    Label {
+        code: code.to_owned(),
+        title: if title.is_empty() { bare } else { title }.to_owned(),
+    }
+}
+
+/// `Level 3` (also `Grade`, `Band`, any case), with or without a title after it: the code is
+/// the word's initial and the number (`L3`).
+fn numbered(word: &str, rest: &str, whole: &str) -> Option<Label> {
+    if !["level", "grade", "band"].contains(&word.to_lowercase().as_str()) {
         return None;
     }
-    let title = rest
-        .trim_start_matches(['-', '–', '—', ':', '·', '|', ' '])
-        .trim();
-    Some(Label {
-        code: code.to_owned(),
-        title: if title.is_empty() { code } else { title }.to_owned(),
-    })
+    let (number, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let number = number.trim_end_matches(SEPARATORS);
+    if !(1..=2).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let initial = word.chars().next()?.to_ascii_uppercase();
+    let bare = whole[..whole.len() - rest.len()]
+        .trim()
+        .trim_end_matches(SEPARATORS);
+    Some(titled(&format!("{initial}{number}"), rest, bare))
 }
 
 /// `Title (CODE)`, the code any code the ladder format allows.
@@ -100,6 +128,12 @@ mod tests {
         assert_eq!(parse("Einsteiger·in (S1)"), l("S1", "Einsteiger·in"));
         assert_eq!(parse("Lead (IC+3)"), l("IC+3", "Lead"));
         assert_eq!(parse(&write("matrix", "東京")), l("matrix", "東京"));
+        assert_eq!(parse("Level 3"), l("L3", "Level 3"));
+        assert_eq!(
+            parse("level 3 – Senior Engineer"),
+            l("L3", "Senior Engineer")
+        );
+        assert_eq!(parse("Grade 10: Principal"), l("G10", "Principal"));
     }
 
     #[test]
@@ -109,7 +143,8 @@ mod tests {
             "Area",
             "",
             "Communication (written and spoken)",
-            "Level 3",
+            "Level three",
+            "Levels 3",
             "3",
             "Writes code",
             "ABCDE1 x",
