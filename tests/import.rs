@@ -542,3 +542,18 @@ fn ods_merged_cells_are_read_like_xlsx_ones() {
         "error[merged-levels]: the merged cell C8:D8 spans 2 levels",
     );
 }
+
+#[test]
+fn a_csv_in_another_encoding_is_refused_at_its_first_foreign_cell() {
+    let dir = tempdir();
+    // "Café" in Latin-1, as an older Excel saves "CSV (Comma delimited)".
+    std::fs::write(
+        dir.path().join("latin1.csv"),
+        b"Competency,L1 One,L2 Two\nTea,a,b\nCaf\xe9,c,d\n",
+    )
+    .expect("fixture");
+    let o = import(dir.path(), "latin1.csv", &[]);
+    assert_code(&o, 1);
+    assert_at(&stderr(&o), "encoding", "latin1.csv: A3");
+    assert!(!dir.path().join("ladder.md").exists());
+}

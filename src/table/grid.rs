@@ -251,6 +251,13 @@ pub(crate) fn kind(bytes: &[u8], file: &str) -> Result<Kind, Diagnostic> {
         {
             Ok(Kind::Csv)
         }
+        // Text in another encoding than UTF-8 (no NUL bytes): read as CSV, which then says at
+        // which cell the encoding is wrong.
+        crate::workbook::precheck::Sniffed::Unknown
+            if !bytes[..bytes.len().min(4096)].contains(&0) =>
+        {
+            Ok(Kind::Csv)
+        }
         crate::workbook::precheck::Sniffed::Ole => Err(fail(
             "legacy-xls",
             "this is a legacy Excel 97–2003 workbook (.xls) or an encrypted one",
@@ -537,7 +544,6 @@ fn csv(bytes: &[u8], file: &str) -> Result<Grid, Vec<Diagnostic>> {
         .flexible(true)
         .delimiter(delimiter(bytes))
         .from_reader(bytes);
-    let mut errors = Vec::new();
     for (r, rec) in reader.byte_records().enumerate() {
         let r = r as u32;
         let rec = rec.map_err(|e| unreadable(file, &e))?;
@@ -552,23 +558,26 @@ fn csv(bytes: &[u8], file: &str) -> Result<Grid, Vec<Diagnostic>> {
                         ..Cell::default()
                     },
                 ),
-                Err(_) => errors.push(
-                    Diagnostic::error("encoding", "the cell is not valid UTF-8", grid.at(r, c))
+                // The whole file has another encoding: one message, at its first cell.
+                Err(_) => {
+                    return Err(vec![
+                        Diagnostic::error(
+                            "encoding",
+                            "the file is not UTF-8: this cell is the first that is not",
+                            grid.at(r, c),
+                        )
                         .with_hint(
                             "save the file as \"CSV UTF-8\" (Excel) or with the UTF-8 encoding",
                         ),
-                ),
+                    ]);
+                }
             }
             if grid.cells.len() > MAX_CELLS {
                 return Err(too_many(&grid));
             }
         }
     }
-    if errors.is_empty() {
-        Ok(grid)
-    } else {
-        Err(errors)
-    }
+    Ok(grid)
 }
 
 /// A field that `rungs export csv` quote-prefixed so that a spreadsheet does not run it as a
