@@ -342,6 +342,32 @@ fn every_cell_that_cannot_be_placed_is_reported_at_once_and_nothing_is_written()
     );
     assert_eq!(written(dir.path()), "keep me");
 
+    // An id that is not one, and a level's cell merged over two competencies.
+    xlsx(dir.path(), "bad2.xlsx", "Matrix", |ws| {
+        for (c, h) in ["Id", "Competency", "L1 One", "L2 Two"].iter().enumerate() {
+            s(ws, 0, c as u16, h);
+        }
+        s(ws, 1, 0, "Bad Id!");
+        s(ws, 1, 1, "Code");
+        s(ws, 1, 2, "a");
+        s(ws, 2, 1, "Review");
+        s(ws, 3, 1, "Deploy");
+        merge(ws, (2, 2), (3, 2), "shared");
+        s(ws, 3, 3, "b");
+    });
+    let o = import(dir.path(), "bad2.xlsx", &["--force"]);
+    assert_code(&o, 1);
+    assert_at(&stderr(&o), "bad-id", "bad2.xlsx: sheet 'Matrix', A2");
+    assert_at(
+        &stderr(&o),
+        "merged-competencies",
+        "bad2.xlsx: sheet 'Matrix', C3",
+    );
+    assert_stderr(
+        &o,
+        "the merged cell C3:C4 spans the rows of several competencies",
+    );
+
     // No level header anywhere: said at the sheet's first cell.
     xlsx(dir.path(), "none.xlsx", "Sheet1", |ws| {
         s(ws, 0, 0, "just a list");
