@@ -583,3 +583,71 @@ fn a_csv_in_another_encoding_is_refused_at_its_first_foreign_cell() {
     assert_at(&stderr(&o), "encoding", "latin1.csv: A3");
     assert!(!dir.path().join("ladder.md").exists());
 }
+
+#[test]
+fn the_exported_workbook_is_set_up_for_reading_and_printing() {
+    let dir = tempdir();
+    let ladder = repo().join("tests/fixtures/long-ladder.md");
+    let o = run(
+        dir.path(),
+        &[
+            "--ladder",
+            ladder.to_str().expect("UTF-8"),
+            "export",
+            "xlsx",
+            "-o",
+            "l.xlsx",
+        ],
+    );
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("wrote l.xlsx (7 levels, 13 competencies, 358 expectations)"),
+        "{}",
+        stdout(&o)
+    );
+    let script = dir.path().join("look.py");
+    std::fs::write(
+        &script,
+        "import json, openpyxl\nwb = openpyxl.load_workbook('l.xlsx')\nws = wb['Ladder']\nprint(json.dumps({\n  'sheets': [(s.title, s.sheet_state) for s in wb.worksheets],\n  'title': ws['B1'].value,\n  'header': [c.value for c in ws[3]],\n  'repeat': ws.print_title_rows,\n  'landscape': ws.page_setup.orientation,\n  'fit': [ws.sheet_properties.pageSetUpPr.fitToPage, ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight],\n  'freeze': ws.freeze_panes,\n  'hidden': ws.column_dimensions['A'].hidden,\n  'merged': sorted(str(r) for r in ws.merged_cells.ranges)[:2],\n  'area': ws['B4'].value,\n  'id': ws['A5'].value,\n  'cell': ws['C5'].value,\n  'about': [[c.value for c in r] for r in wb['About'].iter_rows(min_row=3, max_row=5)],\n}))\n",
+    )
+    .expect("fixture");
+    let out = tool(Command::new(python()).arg(&script).current_dir(dir.path()));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        v["sheets"],
+        serde_json::json!([
+            ["Ladder", "visible"],
+            ["About", "visible"],
+            ["Markdown", "hidden"]
+        ])
+    );
+    assert_eq!(
+        v["title"],
+        "A long ladder — seven levels, „many“ expectations"
+    );
+    assert_eq!(v["header"][1], "Competency");
+    assert_eq!(v["header"][2], "Engineer I (IC1)");
+    assert_eq!(v["header"][8], "Distinguished Engineer (IC7)");
+    assert_eq!(v["repeat"], "$3:$3");
+    assert_eq!(v["landscape"], "landscape");
+    assert_eq!(v["fit"], serde_json::json!([true, 1, 0]));
+    assert_eq!(v["freeze"], "C4");
+    assert_eq!(v["hidden"], true);
+    assert_eq!(v["merged"][0], "B13:I13");
+    assert_eq!(v["area"], "Craft & Quality");
+    assert_eq!(v["id"], "code-quality");
+    assert!(
+        v["cell"].as_str().expect("text").starts_with("• "),
+        "{}",
+        v["cell"]
+    );
+    assert_eq!(
+        v["about"][0],
+        serde_json::json!([
+            "Title",
+            "A long ladder — seven levels, „many“ expectations",
+            null,
+            null
+        ])
+    );
+}
