@@ -643,11 +643,6 @@ fn the_exported_workbook_is_set_up_for_reading_and_printing() {
     );
     assert_eq!(
         v["about"][0],
-        serde_json::json!([
-            "Title",
-            "A long ladder — seven levels, „many“ expectations",
-            null,
-            null
-        ])
+        serde_json::json!(["Title", "A long ladder — seven levels, „many“ expectations"])
     );
 }
