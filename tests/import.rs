@@ -80,6 +80,11 @@ fn across(ws: &mut Worksheet) {
     s(ws, 6, 4, "“Grows” people — Ω & ß");
     s(ws, 7, 1, "Hiring");
     s(ws, 7, 4, "# interviews, [sometimes] 1. first");
+    // A new area on a row with no expectations still holds for the rows below it.
+    s(ws, 8, 0, "Ops");
+    s(ws, 8, 1, "Pager");
+    s(ws, 9, 1, "Runbooks");
+    s(ws, 9, 4, "writes runbooks");
 }
 
 const ACROSS_MD: &str = "# Platform ladder
@@ -147,6 +152,12 @@ const ACROSS_MD: &str = "# Platform ladder
 #### Hiring
 
 - \\# interviews, \\[sometimes] 1. first
+
+### Ops
+
+#### Runbooks
+
+- writes runbooks
 ";
 
 #[test]
@@ -162,8 +173,12 @@ fn a_matrix_with_levels_across_an_area_column_and_every_marker() {
         "{out}"
     );
     assert!(
-        out.contains("competencies: 4\n  expectations: 17\n"),
+        out.contains("areas:        3\n  competencies: 5\n  expectations: 18\n"),
         "{out}"
+    );
+    assert_stderr(
+        &o,
+        "warning[no-expectations]: the competency 'Pager' has no expectations at any level; it was left out",
     );
     // The checks of `rungs check` ran on the result: its warnings are shown.
     assert_stderr(

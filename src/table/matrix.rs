@@ -275,11 +275,6 @@ fn is_area_line(g: &Grid, r: &Region, level_cols: &[u32]) -> bool {
         && !g.text(r.top, r.left).is_empty()
 }
 
-/// Where the current area comes from while reading rows.
-struct Area {
-    index: Option<usize>,
-}
-
 /// Every row below the header: area lines, competency rows and their continuations.
 fn rows(
     g: &Grid,
@@ -290,7 +285,8 @@ fn rows(
     b: &mut Builder,
 ) {
     let (height, _) = g.size();
-    let mut area = Area { index: None };
+    // The area of the rows read: from the area column, or the last area line.
+    let mut area: Option<usize> = None;
     // The last competency read: (row, area index, competency index).
     let mut last: Option<(u32, usize, usize)> = None;
     for row in header_row + 1..height {
@@ -307,6 +303,9 @@ fn rows(
             .area
             .map(|c| covered_text(g, row, c))
             .unwrap_or_default();
+        if !area_text.is_empty() {
+            area = Some(b.area(&area_text, None));
+        }
         if levels.is_empty() {
             let lone: Vec<&str> = (0..level_cols.first().copied().unwrap_or(0))
                 .filter(|c| Some(*c) != cols.id)
@@ -317,11 +316,9 @@ fn rows(
                 ([], _) => {}
                 ([text], None) => {
                     let id = id_cell.and_then(|(id, at)| b.id(Some(id), false, &at));
-                    area.index = Some(b.area(text, id));
+                    area = Some(b.area(text, id));
                 }
-                (_, Some(_)) if !area_text.is_empty() && name.is_empty() => {
-                    area.index = Some(b.area(&area_text, None));
-                }
+                (_, Some(_)) if name.is_empty() => {}
                 _ => b.warnings.push(
                     Diagnostic::warning(
                         "no-expectations",
@@ -336,13 +333,10 @@ fn rows(
             }
             continue;
         }
-        if !area_text.is_empty() {
-            area.index = Some(b.area(&area_text, None));
-        }
         let target = if name.is_empty() {
             continuation(g, row, comp_col, last)
         } else {
-            let ai = *area.index.get_or_insert_with(|| b.area(DEFAULT_AREA, None));
+            let ai = *area.get_or_insert_with(|| b.area(DEFAULT_AREA, None));
             let id = id_cell.and_then(|(id, at)| b.id(Some(id), true, &at));
             b.competency(ai, name, id, &g.at(row, comp_col), true)
                 .map(|ci| (ai, ci))
