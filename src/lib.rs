@@ -8,6 +8,7 @@
 //! | [`model`] | the ladder model every backend reads (its JSON is the layouts' data) |
 //! | [`ladder`] | reading a ladder: parse the Markdown, fold it into the model, lint, diff levels |
 //! | `pdf` | printing the ladder with the Typst built into rungs |
+//! | `table` | the ladder as a spreadsheet: `rungs import` (matrix or long table → Markdown), `rungs export xlsx`/`csv` |
 //! | [`workbook`] | the review-workbook format: layout, provenance, manifest, writer, reader |
 //! | [`sheets`] | `rungs sheets`: roster, file names, planning, writing the batch |
 //! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs |
@@ -26,6 +27,7 @@ pub mod ladder;
 pub mod model;
 mod pdf;
 pub mod sheets;
+mod table;
 mod tally;
 mod util;
 pub mod workbook;

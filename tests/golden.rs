@@ -291,3 +291,32 @@ fn check_seven_level_ladder_warns() {
 fn check_broken_ladder_errors() {
     insta::assert_snapshot!("check_broken", check(BROKEN_LADDER, &[]));
 }
+
+const LONG_LADDER: &str = "tests/fixtures/long-ladder.md";
+const MATRIX_CSV: &str = "tests/fixtures/matrix.csv";
+
+#[test]
+fn export_csv_of_the_bundled_long_and_seven_level_ladders() {
+    for (name, ladder) in [
+        ("bundled", BUNDLED_LADDER),
+        ("long", LONG_LADDER),
+        ("seven", SEVEN_LADDER),
+    ] {
+        let tmp = stage(&[ladder]);
+        let o = rungs(tmp.path(), &["--ladder", ladder, "-q", "export", "csv"]);
+        common::assert_code(&o, 0);
+        insta::assert_snapshot!(format!("export_csv_{name}"), common::stdout(&o));
+    }
+}
+
+#[test]
+fn import_of_a_matrix_in_csv() {
+    let tmp = stage(&[MATRIX_CSV]);
+    let o = rungs(
+        tmp.path(),
+        &["import", MATRIX_CSV, "-o", "ladder/ladder.md"],
+    );
+    insta::assert_snapshot!("import_matrix_csv_run", transcript(&o));
+    let md = std::fs::read_to_string(tmp.path().join("ladder/ladder.md")).expect("written");
+    insta::assert_snapshot!("import_matrix_csv_markdown", md);
+}

@@ -4,6 +4,7 @@
 
 mod check;
 mod export;
+mod import;
 mod layouts;
 mod pdf;
 pub mod report;
@@ -38,7 +39,7 @@ pub const EXIT_FAILURE: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, max_term_width = 100)]
 #[command(
-    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n\nOther ladders: rungs --ladder my-ladder.md check\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
+    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n\nOther ladders: rungs --ladder my-ladder.md check\nFrom a sheet:  rungs import ladder.xlsx -o ladder/ladder.md   (rungs export xlsx writes one)\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
 )]
 pub struct Cli {
     /// Ladder to read: a `.md` file, or a folder holding exactly one.
@@ -57,7 +58,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate the ladder and print a summary, or every problem with where and how to fix it.
     Check(check::Args),
-    /// Export the ladder model (the data contract for layouts and other tools).
+    /// Write a ladder kept in a spreadsheet (.xlsx, .ods, .csv) as rungs Markdown, and check it.
+    Import(import::Args),
+    /// Export the ladder: JSON (the data contract), a matrix workbook (.xlsx) or a long table (.csv).
     #[command(subcommand)]
     Export(export::Format),
     /// Print the ladder as PDFs: the competency × level matrix and one document per level.
@@ -85,6 +88,8 @@ pub const FLAGS: Flags = Flags {
     cycle: "--cycle",
     font_path: "--font-path",
     pdf_standard: "--pdf-standard",
+    sheet: "--sheet",
+    window: "--levels",
 };
 
 /// The exit status of a failure.
@@ -113,7 +118,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
     let ladder = cli.ladder.as_deref();
     match cli.command {
         Command::Check(args) => check::run(ladder, cli.quiet, &args),
-        Command::Export(format) => export::run(ladder, &format),
+        Command::Import(args) => import::run(cli.quiet, &args),
+        Command::Export(format) => export::run(ladder, cli.quiet, &format),
         Command::Pdf(args) => pdf::run(ladder, cli.quiet, &args),
         Command::Layouts(action) => layouts::run(ladder, cli.quiet, &action),
         Command::Sheets(args) => sheets::run(ladder, cli.quiet, &args),
@@ -157,6 +163,39 @@ fn print_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes one output file atomically. `replace`: an existing file may be replaced (`--force`);
+/// otherwise it is kept, since it may hold edits, and nothing is written.
+fn write_file(path: &std::path::Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
+    use crate::util::atomic::{self, Overwrite};
+    let mode = if replace {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    atomic::write(path, bytes, mode).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            output_exists(path)
+        } else {
+            Error::failed(vec![cannot_write(
+                path,
+                &e,
+                "check that the folder is writable, or write elsewhere with -o",
+            )])
+        }
+    })
+}
+
+/// An output file is in the way: nothing was written.
+fn output_exists(path: &std::path::Path) -> Error {
+    Error::input(vec![
+        Diagnostic::failure(
+            "output-exists",
+            format!("{} already exists; nothing was written", path.display()),
+        )
+        .with_hint("it may hold edits: pass --force to replace it, or write elsewhere with -o"),
+    ])
 }
 
 /// The diagnostic for an output file that could not be written.
