@@ -22,12 +22,18 @@ pub fn run(ladder: Option<&Path>, format: &Format) -> Result<ExitCode, Error> {
     let json = loaded.ladder.to_json();
     match output {
         None => super::print_stdout(&json),
-        Some(path) => atomic::write(path, json.as_bytes(), Overwrite::Replace).map_err(|e| {
-            Error::failed(vec![Diagnostic::failure(
-                "write-failed",
-                format!("cannot write {}: {e}", path.display()),
-            )])
-        })?,
+        Some(path) => {
+            let dir = atomic::folder_of(path);
+            let _lock = super::lock_output(&dir)?;
+            let name = path.file_name().unwrap_or_default();
+            super::warn_strays(&dir, false, &|n| std::ffi::OsStr::new(n) == name, &[]);
+            atomic::write(path, json.as_bytes(), Overwrite::Replace).map_err(|e| {
+                Error::failed(vec![Diagnostic::failure(
+                    "write-failed",
+                    format!("cannot write {}: {e}", path.display()),
+                )])
+            })?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 };
 
 use super::problems;
+use super::set::DIGEST_PROPERTY;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::tally::consensus::{RULE, Tally};
@@ -33,6 +34,7 @@ pub fn xlsx<W: Write + Send>(
     import: &Import,
     tally: &Tally,
     epoch: i64,
+    digest: &str,
 ) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
@@ -40,7 +42,8 @@ pub fn xlsx<W: Write + Send>(
         &DocProperties::new()
             .set_title("Review tally")
             .set_author("rungs")
-            .set_creation_datetime(&created),
+            .set_creation_datetime(&created)
+            .set_custom_property(DIGEST_PROPERTY, digest),
     );
     let f = Formats {
         bold: Format::new().set_bold(),

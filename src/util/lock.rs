@@ -1,0 +1,293 @@
+//! One writer per output folder: an exclusive advisory lock on a file inside the folder
+//! ([`LOCK_FILE`]), held for as long as the [`FolderLock`] lives, through the standard
+//! library's file locks (`flock` on Unix, `LockFileEx` on Windows).
+//!
+//! What it guarantees:
+//! - Two rungs processes holding a `FolderLock` on one folder never run at the same time
+//!   (however the folder is named: the lock is on the file inside it). Folders are independent.
+//! - The operating system releases the lock when its process ends, however it ends: a file
+//!   left by a killed run never blocks anyone by itself.
+//! - While it waits, the caller is told once, with the holder's process id when the holder
+//!   wrote it.
+//! - Where the file system cannot lock (some network shares), the lock is taken as granted and
+//!   the caller is told why ([`FolderLock::unlocked`]): a run never hangs on it.
+//! - On Unix a clean release removes the lock file, and the folders the lock created when they
+//!   are still empty (a run that wrote nothing leaves nothing). Taking the lock checks that the
+//!   file locked is still the one at the path, so a removal never lets two runs in at once.
+//!   Elsewhere the file stays, emptied.
+//! - A process locking a folder it already holds gets a second handle on the same lock, never
+//!   a wait for itself.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::hooks::{Step, fault, pause};
+
+/// The lock file's name inside a locked folder (hidden on Unix; holds the holder's process id).
+pub const LOCK_FILE: &str = ".rungs.lock";
+
+/// What to do when another process holds the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Wait until it is released.
+    Block,
+    /// Give up at once with [`LockError::Busy`].
+    Fail,
+}
+
+/// Why a folder could not be locked.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another process holds the lock (only with [`Wait::Fail`]); its process id, if known.
+    Busy(Option<u32>),
+    /// The folder or its lock file cannot be created or opened (the folder is not writable).
+    Io(io::Error),
+}
+
+/// An output folder locked for this process, until it is dropped.
+#[derive(Debug)]
+pub struct FolderLock {
+    dir: PathBuf,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Holding the lock on this open file.
+    Held(File),
+    /// The file system cannot lock; going on without (the error says why).
+    Unsupported(io::Error),
+    /// This process already holds the lock (an outer `FolderLock` releases it).
+    Nested,
+}
+
+/// Folders this process holds (canonical path), with how many `FolderLock`s each, and the
+/// folders taking the lock created (removed on release when empty). Consulted before and after
+/// waiting, never during: threads of one process locking one folder wait like processes.
+static HELD: Mutex<Vec<(PathBuf, usize, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+
+/// The key a folder is held under: its canonical path (the folder exists by then).
+fn key(dir: &Path) -> PathBuf {
+    fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// Locks `dir` (created if missing) for this process. `waiting` is called once, with the
+/// holder's process id if known, before waiting for another process to release it.
+pub fn lock(
+    dir: &Path,
+    wait: Wait,
+    waiting: &mut dyn FnMut(Option<u32>),
+) -> Result<FolderLock, LockError> {
+    let mut created = create(dir).map_err(LockError::Io)?;
+    let key = key(dir);
+    {
+        let mut held = registry();
+        if let Some(entry) = held.iter_mut().find(|(k, _, _)| *k == key) {
+            entry.1 += 1;
+            return Ok(FolderLock {
+                dir: key,
+                state: State::Nested,
+            });
+        }
+    }
+    let path = dir.join(LOCK_FILE);
+    let mut told = false;
+    let mut last = None;
+    // Each retry means another process removed the file between our open and our lock (it
+    // released the folder and left it); bounded all the same, so nothing can spin forever.
+    for _ in 0..100 {
+        created.extend(create(dir).map_err(LockError::Io)?);
+        let file = match open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                last = Some(e);
+                continue;
+            }
+            Err(e) => return Err(LockError::Io(e)),
+        };
+        let state = match take(&file, wait, &path, &mut told, waiting) {
+            Ok(()) if is_at(&file, &path) => {
+                write_pid(&file);
+                State::Held(file)
+            }
+            Ok(()) => continue,
+            Err(Taken::Busy) => return Err(LockError::Busy(holder(&path))),
+            Err(Taken::Unsupported(e)) => State::Unsupported(e),
+            Err(Taken::Failed(e)) => {
+                last = Some(e);
+                continue;
+            }
+        };
+        registry().push((key.clone(), 1, created));
+        pause(Step::Locked);
+        return Ok(FolderLock { dir: key, state });
+    }
+    Err(LockError::Io(last.unwrap_or_else(|| {
+        io::Error::other("the lock file kept being replaced by other processes")
+    })))
+}
+
+/// The folders this process holds (see [`HELD`]).
+fn registry() -> std::sync::MutexGuard<'static, Vec<(PathBuf, usize, Vec<PathBuf>)>> {
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Creates `dir` and returns the folders that did not exist, deepest first.
+fn create(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let missing: Vec<PathBuf> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .take_while(|a| fs::symlink_metadata(a).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    fs::create_dir_all(dir)?;
+    Ok(missing)
+}
+
+/// Opens (or creates) the lock file for writing its process id; read-only when only that is
+/// allowed (a file another user's killed run left).
+fn open(path: &Path) -> io::Result<File> {
+    let rw = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path);
+    match rw {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => File::open(path).map_err(|_| e),
+        other => other,
+    }
+}
+
+/// How a lock attempt ended.
+enum Taken {
+    /// Held by another process, and the caller does not wait.
+    Busy,
+    /// The file system cannot lock.
+    Unsupported(io::Error),
+    /// Another error; the attempt is repeated.
+    Failed(io::Error),
+}
+
+/// Locks `file`, waiting if asked (and telling `waiting` once).
+fn take(
+    file: &File,
+    wait: Wait,
+    path: &Path,
+    told: &mut bool,
+    waiting: &mut dyn FnMut(Option<u32>),
+) -> Result<(), Taken> {
+    if let Err(e) = fault(Step::Lock) {
+        return Err(Taken::Unsupported(e));
+    }
+    match file.try_lock() {
+        Ok(()) => return Ok(()),
+        Err(fs::TryLockError::Error(e)) => return Err(classify(e)),
+        Err(fs::TryLockError::WouldBlock) => {}
+    }
+    if wait == Wait::Fail {
+        return Err(Taken::Busy);
+    }
+    if !*told {
+        *told = true;
+        waiting(holder(path));
+    }
+    loop {
+        match file.lock() {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(classify(e)),
+        }
+    }
+}
+
+/// Whether a locking error means "cannot lock here" (go on without) or something to retry.
+/// Any error other than an interruption is taken as the former: a file system that refuses
+/// locks (`Unsupported`, or `ENOLCK` from a share without a lock service) must not stop a run.
+fn classify(e: io::Error) -> Taken {
+    if e.kind() == io::ErrorKind::Interrupted {
+        Taken::Failed(e)
+    } else {
+        Taken::Unsupported(e)
+    }
+}
+
+/// Whether `file` is still the file at `path`: the holder before us may have removed it on
+/// release, and then our lock is on a file nobody else will ever open.
+fn is_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // The file is never removed here, so it is always the one at the path.
+        let _ = (file, path);
+        true
+    }
+}
+
+/// Records this process as the holder, for the message of a process that waits.
+fn write_pid(mut file: &File) {
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
+}
+
+/// The process id the holder recorded, if it can be read.
+fn holder(path: &Path) -> Option<u32> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+impl FolderLock {
+    /// Why the folder is not really locked (its file system cannot lock), if so.
+    pub fn unlocked(&self) -> Option<&io::Error> {
+        match &self.state {
+            State::Unsupported(e) => Some(e),
+            State::Held(_) | State::Nested => None,
+        }
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let mut held = registry();
+        let Some(i) = held.iter().position(|(k, _, _)| *k == self.dir) else {
+            return;
+        };
+        held[i].1 -= 1;
+        if held[i].1 > 0 {
+            return;
+        }
+        let (_, _, created) = held.swap_remove(i);
+        drop(held);
+        match std::mem::replace(&mut self.state, State::Nested) {
+            State::Held(file) => {
+                // Removed while still locked: whoever opened it meanwhile finds it is no
+                // longer at the path (`is_at`) and opens a new one.
+                #[cfg(unix)]
+                let _ = fs::remove_file(self.dir.join(LOCK_FILE));
+                #[cfg(not(unix))]
+                let _ = file.set_len(0);
+                drop(file);
+            }
+            #[cfg(unix)]
+            State::Unsupported(_) => {
+                let _ = fs::remove_file(self.dir.join(LOCK_FILE));
+            }
+            _ => {}
+        }
+        for dir in created {
+            if fs::remove_dir(&dir).is_err() {
+                break;
+            }
+        }
+    }
+}
