@@ -73,7 +73,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         return Err(Error::input(found.missing));
     }
     // From here to the end of the run, this is the only run writing into the folder.
-    let _lock = super::lock_output(&args.out)?;
+    let lock = super::lock_output(&args.out)?;
+    if lock.unlocked().is_none() {
+        for name in output::OUTPUT_FILES {
+            atomic::clear_stale(&args.out.join(name));
+        }
+    }
     warn_strays(&args.out);
     // A set an earlier run left mixed is reported; this run replaces it whole.
     if let Some(d) = Set::read(&args.out).problem(&args.out) {

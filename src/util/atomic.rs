@@ -91,6 +91,29 @@ where
     }
 }
 
+/// Removes the temporary files of `dest` that other processes left (a run killed while writing
+/// it). Call it only while holding the folder's lock (`super::lock`), which makes every such
+/// process a dead one.
+pub fn clear_stale(dest: &Path) {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(folder_of(dest)) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let own = std::process::id().to_string();
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let pid = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix)?.strip_suffix(".tmp"));
+        if pid.is_some_and(|p| p != own && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Fills one file of a set written by [`write_set`].
 pub type Fill<'a> = Box<dyn FnOnce(&mut File) -> io::Result<()> + 'a>;
 
@@ -192,5 +215,59 @@ mod tests {
         assert_eq!(refused.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&dest).expect("test file system"), b"new");
         fs::remove_dir_all(&dir).expect("test file system");
+    }
+
+    #[test]
+    fn a_set_replaces_nothing_until_every_file_is_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        write(&a, b"old a", Overwrite::Replace).expect("test file system");
+        write(&b, b"old b", Overwrite::Replace).expect("test file system");
+        let fill = |text: &'static [u8]| -> Fill<'static> { Box::new(move |f| f.write_all(text)) };
+        let failing: Fill<'static> = Box::new(|_| Err(io::Error::other("broke")));
+        let err = write_set(vec![(a.clone(), fill(b"new a")), (b.clone(), failing)])
+            .expect_err("the second file failed");
+        assert_eq!((err.file.as_path(), err.replaced.len()), (b.as_path(), 0));
+        assert_eq!(fs::read(&a).expect("a"), b"old a");
+        assert_eq!(fs::read(&b).expect("b"), b"old b");
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("list").count(),
+            2,
+            "temp left"
+        );
+        write_set(vec![
+            (a.clone(), fill(b"new a")),
+            (b.clone(), fill(b"new b")),
+        ])
+        .expect("test file system");
+        assert_eq!(fs::read(&a).expect("a"), b"new a");
+        assert_eq!(fs::read(&b).expect("b"), b"new b");
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("list").count(),
+            2,
+            "temp left"
+        );
+    }
+
+    #[test]
+    fn stale_temporary_files_of_other_processes_are_cleared() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dest = dir.path().join("tally.csv");
+        let own = format!(".tally.csv.{}.tmp", std::process::id());
+        for name in [
+            ".tally.csv.4294967295.tmp",
+            own.as_str(),
+            ".tally.csv.x.tmp",
+            ".other.1.tmp",
+        ] {
+            fs::write(dir.path().join(name), b"x").expect("test file system");
+        }
+        clear_stale(&dest);
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".other.1.tmp", own.as_str(), ".tally.csv.x.tmp"]);
     }
 }

@@ -291,3 +291,83 @@ impl Drop for FolderLock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_wait(_: Option<u32>) {
+        panic!("no other process holds it");
+    }
+
+    #[test]
+    fn a_folder_is_created_locked_released_and_left_as_found() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("out/reviews");
+        let held = lock(&dir, Wait::Fail, &mut no_wait).expect("locks");
+        assert!(held.unlocked().is_none());
+        let pid: u32 = fs::read_to_string(dir.join(LOCK_FILE))
+            .expect("lock file")
+            .trim()
+            .parse()
+            .expect("a process id");
+        assert_eq!(pid, std::process::id());
+        // The same process again (another command's helper): no wait for itself.
+        let nested =
+            lock(&tmp.path().join("out/./reviews"), Wait::Fail, &mut no_wait).expect("nested");
+        drop(nested);
+        assert!(dir.join(LOCK_FILE).exists(), "the outer lock still holds");
+        drop(held);
+        if cfg!(unix) {
+            assert!(
+                !tmp.path().join("out").exists(),
+                "empty folders it made are gone"
+            );
+        }
+        // A folder with content stays, and so does the content.
+        let held = lock(&dir, Wait::Fail, &mut no_wait).expect("locks");
+        fs::write(dir.join("kept.txt"), b"x").expect("write");
+        drop(held);
+        assert!(dir.join("kept.txt").exists());
+        if cfg!(unix) {
+            assert!(!dir.join(LOCK_FILE).exists());
+        }
+    }
+
+    #[test]
+    fn another_holder_is_waited_for_or_refused() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        // Another process's lock: a separate open file, as another process has.
+        let mut other = File::create(dir.join(LOCK_FILE)).expect("lock file");
+        other.lock().expect("lock");
+        other.write_all(b"4242\n").expect("write");
+        match lock(&dir, Wait::Fail, &mut no_wait) {
+            Err(LockError::Busy(pid)) => assert_eq!(pid, Some(4242)),
+            other => panic!("expected busy, got {other:?}"),
+        }
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(other);
+        });
+        let mut told = Vec::new();
+        let held = lock(&dir, Wait::Block, &mut |pid| told.push(pid)).expect("waits, then locks");
+        assert_eq!(told, [Some(4242)], "told once, with the holder");
+        release.join().expect("thread");
+        drop(held);
+    }
+
+    #[test]
+    fn only_an_interruption_is_retried() {
+        assert!(matches!(
+            classify(io::Error::from(io::ErrorKind::Interrupted)),
+            Taken::Failed(_)
+        ));
+        for kind in [io::ErrorKind::Unsupported, io::ErrorKind::Other] {
+            assert!(matches!(
+                classify(io::Error::from(kind)),
+                Taken::Unsupported(_)
+            ));
+        }
+    }
+}
