@@ -97,6 +97,17 @@ fn set(dir: &Path) -> Vec<Option<Vec<u8>>> {
         .collect()
 }
 
+/// Asserts the exit code and that stderr holds each of `wants`; returns stderr.
+#[track_caller]
+fn expect(o: &Output, code: i32, wants: &[&str]) -> String {
+    common::assert_code(o, code);
+    let err = common::stderr(o);
+    for want in wants {
+        assert!(err.contains(want), "missing {want:?} in\n{err}");
+    }
+    err
+}
+
 /// Runs `rungs tally --check-outputs -o dir`.
 fn check(root: &Path, dir: &Path) -> Output {
     let mut c = prove::rungs(root, &["tally", "--check-outputs", "-o"]);
@@ -194,17 +205,11 @@ fn a_second_run_waits_for_the_first_or_stops_with_no_wait() {
     assert_eq!(pid, holder.id());
 
     let o = prove::output(export(&shared.join("second.json")).arg("--no-wait"));
-    common::assert_code(&o, 3);
-    let err = common::stderr(&o);
     let busy = format!(
         "error: {} is in use by another rungs run (process {pid}); nothing was done",
         shared.display()
     );
-    assert!(err.contains(&busy), "{err}");
-    assert!(
-        err.contains("= hint: run again when it has finished"),
-        "{err}"
-    );
+    expect(&o, 3, &[&busy, "= hint: run again when it has finished"]);
     assert!(!shared.join("second.json").exists());
 
     // Another folder does not wait.
@@ -213,8 +218,7 @@ fn a_second_run_waits_for_the_first_or_stops_with_no_wait() {
 
     // Without --no-wait: told once, for whom, then done after the first.
     let o = prove::output(&mut export(&shared.join("second.json")));
-    common::assert_code(&o, 0);
-    let err = common::stderr(&o);
+    let err = expect(&o, 0, &[]);
     let waiting = format!(
         "note: {} is in use by another rungs run (process {pid}); waiting for it to finish\n",
         shared.display()
@@ -266,12 +270,7 @@ fn every_writing_command_takes_the_folder_lock() {
     ];
     for (what, mut cmd) in commands {
         let o = prove::output(cmd.arg("--no-wait"));
-        common::assert_code(&o, 3);
-        assert!(
-            common::stderr(&o).contains("is in use by another rungs run (process 4242)"),
-            "{what}: {}",
-            common::stderr(&o)
-        );
+        expect(&o, 3, &["is in use by another rungs run (process 4242)"]);
         let listed: Vec<_> = std::fs::read_dir(&out).expect("list").flatten().collect();
         assert_eq!(listed.len(), 1, "{what} wrote into the folder");
     }
@@ -433,46 +432,35 @@ fn a_tally_stopped_between_renames_is_reported_and_mended() {
     let out = root.join("tally");
     common::assert_code(&prove::output(&mut tally(root, &[sent], &out)), 0);
     let o = prove::output(tally(root, &half, &out).env("RUNGS_FAULT", "rename:2"));
-    common::assert_code(&o, 3);
-    let err = common::stderr(&o);
-    assert!(
-        err.contains("tally.xlsx already replaced, so the tally in")
-            && err.contains("now mixes two runs"),
-        "{err}"
+    expect(
+        &o,
+        3,
+        &[
+            "tally.xlsx already replaced, so the tally in",
+            "now mixes two runs",
+        ],
     );
-    let o = check(root, &out);
-    common::assert_code(&o, 1);
-    let err = common::stderr(&o);
-    assert!(
-        err.contains("error[tally-mixed]: the tally's files come from different runs: tally.xlsx is from run "),
-        "{err}"
+    expect(
+        &check(root, &out),
+        1,
+        &[
+            "error[tally-mixed]: the tally's files come from different runs: tally.xlsx is from run ",
+            "; tally.csv and tally.json are from run ",
+        ],
     );
-    assert!(
-        err.contains("; tally.csv and tally.json are from run "),
-        "{err}"
-    );
-
     std::fs::remove_file(out.join("tally.csv")).expect("remove");
-    let o = check(root, &out);
-    common::assert_code(&o, 1);
-    assert!(
-        common::stderr(&o).contains("; tally.csv is missing"),
-        "{}",
-        common::stderr(&o)
-    );
+    expect(&check(root, &out), 1, &["; tally.csv is missing"]);
 
     let o = prove::output(&mut tally(root, &half, &out));
-    common::assert_code(&o, 0);
-    assert!(
-        common::stderr(&o)
-            .contains("warning[tally-mixed]: the tally's files come from different runs"),
-        "{}",
-        common::stderr(&o)
+    expect(
+        &o,
+        0,
+        &["warning[tally-mixed]: the tally's files come from different runs"],
     );
     let o = check(root, &out);
-    common::assert_code(&o, 0);
-    let digest = std::fs::read_to_string(out.join("tally.json")).expect("json");
-    let digest = digest
+    expect(&o, 0, &[]);
+    let json = std::fs::read_to_string(out.join("tally.json")).expect("json");
+    let digest = json
         .split("\"run_digest\": \"")
         .nth(1)
         .and_then(|r| r.get(..16))
@@ -490,54 +478,34 @@ fn a_tally_stopped_between_renames_is_reported_and_mended() {
 fn check_outputs_of_no_tally_or_an_unverifiable_one() {
     let tmp = common::tempdir();
     let root = tmp.path();
-    let o = check(root, &root.join("missing"));
-    common::assert_code(&o, 1);
-    assert!(
-        common::stderr(&o).contains("the folder does not exist"),
-        "{}",
-        common::stderr(&o)
+    expect(
+        &check(root, &root.join("missing")),
+        1,
+        &["the folder does not exist"],
     );
     assert!(!root.join("missing").exists());
     let empty = root.join("empty");
     std::fs::create_dir_all(&empty).expect("mkdir");
-    let o = check(root, &empty);
-    common::assert_code(&o, 1);
-    assert!(
-        common::stderr(&o).contains("error: no tally in"),
-        "{}",
-        common::stderr(&o)
-    );
+    expect(&check(root, &empty), 1, &["error: no tally in"]);
     assert!(!empty.join(LOCK).exists());
 
     // Files of a tally without digests (an older rungs): nothing to compare, and said so.
     let old = root.join("old");
-    common::write(
-        &old,
-        "tally.json",
-        "{\"format\": \"rungs-tally\", \"format_version\": 1}\n",
-    );
+    let json = "{\"format\": \"rungs-tally\", \"format_version\": 1}\n";
+    common::write(&old, "tally.json", json);
     common::write(&old, "tally.csv", "cycle,employee_id\n2026-H2,E1\n");
     let (sent, _) = returns(root);
     std::fs::copy(&prove::workbooks(&sent)[0], old.join("tally.xlsx")).expect("copy");
-    let o = check(root, &old);
-    common::assert_code(&o, 1);
-    assert!(
-        common::stderr(&o).contains("carries no run digest"),
-        "{}",
-        common::stderr(&o)
-    );
+    expect(&check(root, &old), 1, &["carries no run digest"]);
     // A file that is not a tally's at all is named.
     common::write(&old, "tally.json", "{\"format\": \"something-else\"}");
-    let o = check(root, &old);
-    common::assert_code(&o, 1);
-    let err = common::stderr(&o);
-    assert!(
-        err.contains("tally.json cannot be read as a rungs tally"),
-        "{err}"
-    );
-    assert!(
-        err.contains("tally.json: its format is 'something-else'"),
-        "{err}"
+    expect(
+        &check(root, &old),
+        1,
+        &[
+            "tally.json cannot be read as a rungs tally",
+            "tally.json: its format is 'something-else'",
+        ],
     );
 }
 
@@ -546,17 +514,15 @@ fn a_folder_that_cannot_be_locked_is_written_with_a_warning() {
     let tmp = common::tempdir();
     let root = tmp.path();
     let out = root.join("reviews");
-    let o = prove::output(
-        prove::sheets(root, &prove::roster(root, 3), &out).env("RUNGS_FAULT", "lock"),
-    );
-    common::assert_code(&o, 0);
-    let err = common::stderr(&o);
+    let mut sheets = prove::sheets(root, &prove::roster(root, 3), &out);
+    let o = prove::output(sheets.env("RUNGS_FAULT", "lock"));
     let warning = "warning[no-folder-lock]: cannot lock the folder (injected fault at lock (RUNGS_FAULT)); going on without";
-    assert_eq!(err.matches(warning).count(), 1, "{err}");
-    assert!(
-        err.contains("= hint: make sure no other rungs run writes into this folder"),
-        "{err}"
+    let err = expect(
+        &o,
+        0,
+        &["= hint: make sure no other rungs run writes into this folder"],
     );
+    assert_eq!(err.matches(warning).count(), 1, "{err}");
     assert_eq!(prove::workbooks(&out).len(), 3);
     assert!(!out.join(LOCK).exists());
 }
@@ -584,50 +550,39 @@ fn conflict_copies_and_office_lock_files_are_reported_never_read() {
         std::fs::write(s, b"not JSON, never read").expect("write");
     }
     let o = prove::output(prove::sheets(root, &roster, &out).arg("--skip-existing"));
-    common::assert_code(&o, 0);
-    let err = common::stderr(&o);
-    for want in [
-        "warning[conflict-copy]: 2 files look like sync clients' conflict copies of files rungs writes; rungs neither reads nor replaces them",
-        "  manifest (1).json (a copy of manifest.json)\n",
-        "  manifest (Ann's conflicted copy 2026-12-01).json (a copy of manifest.json)\n",
-        "= hint: a copy of manifest.json may list reviews that manifest.json lacks",
-        &format!(
-            "warning[file-open-elsewhere]: {name} is open in an office application, or was when it crashed"
-        ),
-    ] {
-        assert!(err.contains(want), "missing {want:?} in\n{err}");
-    }
+    let open = format!(
+        "warning[file-open-elsewhere]: {name} is open in an office application, or was when it crashed"
+    );
+    expect(
+        &o,
+        0,
+        &[
+            "warning[conflict-copy]: 2 files look like sync clients' conflict copies of files rungs writes; rungs neither reads nor replaces them",
+            "  manifest (1).json (a copy of manifest.json)\n",
+            "  manifest (Ann's conflicted copy 2026-12-01).json (a copy of manifest.json)\n",
+            "= hint: a copy of manifest.json may list reviews that manifest.json lacks",
+            &open,
+        ],
+    );
     for s in &strays {
-        assert_eq!(
-            std::fs::read(s).expect("still there"),
-            b"not JSON, never read"
-        );
+        assert_eq!(std::fs::read(s).expect("kept"), b"not JSON, never read");
     }
 
     let t = root.join("tally");
-    common::assert_code(
-        &prove::output(&mut tally(root, std::slice::from_ref(&out), &t)),
-        0,
-    );
+    let mut first = tally(root, std::slice::from_ref(&out), &t);
+    common::assert_code(&prove::output(&mut first), 0);
     std::fs::write(t.join("tally (conflicted copy).csv"), b"x").expect("write");
     std::fs::write(t.join("~$tally.xlsx"), b"x").expect("write");
-    let o = check(root, &t);
-    common::assert_code(&o, 0);
-    let err = common::stderr(&o);
-    assert!(err.contains("warning[conflict-copy]: tally (conflicted copy).csv looks like a sync client's conflict copy of tally.csv"), "{err}");
-    assert!(
-        err.contains("warning[file-open-elsewhere]: tally.xlsx is open in an office application"),
-        "{err}"
+    expect(
+        &check(root, &t),
+        0,
+        &[
+            "warning[conflict-copy]: tally (conflicted copy).csv looks like a sync client's conflict copy of tally.csv",
+            "warning[file-open-elsewhere]: tally.xlsx is open in an office application",
+        ],
     );
     let o = prove::output(&mut tally(root, &[out], &t));
-    common::assert_code(&o, 0);
-    assert!(
-        common::stderr(&o).contains("warning[conflict-copy]"),
-        "{}",
-        common::stderr(&o)
-    );
-    assert_eq!(
-        std::fs::read(t.join("tally (conflicted copy).csv")).expect("kept"),
-        b"x"
-    );
+    expect(&o, 0, &["warning[conflict-copy]"]);
+    let kept = std::fs::read(t.join("tally (conflicted copy).csv")).expect("kept");
+    assert_eq!(kept, b"x");
 }
