@@ -46,27 +46,32 @@ pub enum LockError {
     Io(io::Error),
 }
 
-/// An output folder locked for this process, until it is dropped.
+/// An output folder locked for this process, until it is dropped (the last of the
+/// `FolderLock`s of one folder releases it).
 #[derive(Debug)]
 pub struct FolderLock {
     dir: PathBuf,
-    state: State,
+    /// Why the folder is not really locked, if its file system cannot lock.
+    unlocked: Option<std::sync::Arc<io::Error>>,
 }
 
+/// A folder this process holds.
 #[derive(Debug)]
-enum State {
-    /// Holding the lock on this open file.
-    Held(File),
-    /// The file system cannot lock; going on without (the error says why).
-    Unsupported(io::Error),
-    /// This process already holds the lock (an outer `FolderLock` releases it).
-    Nested,
+struct Held {
+    /// Its canonical path.
+    dir: PathBuf,
+    /// How many `FolderLock`s of it are alive.
+    count: usize,
+    /// The open lock file holding the lock (`None` where the file system cannot lock).
+    file: Option<File>,
+    unlocked: Option<std::sync::Arc<io::Error>>,
+    /// Folders taking the lock created, deepest first: removed on release when empty.
+    created: Vec<PathBuf>,
 }
 
-/// Folders this process holds (canonical path), with how many `FolderLock`s each, and the
-/// folders taking the lock created (removed on release when empty). Consulted before and after
-/// waiting, never during: threads of one process locking one folder wait like processes.
-static HELD: Mutex<Vec<(PathBuf, usize, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+/// The folders this process holds. Consulted before and after waiting, never during: threads
+/// of one process locking one folder wait for each other like processes.
+static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
 
 /// The key a folder is held under: its canonical path (the folder exists by then).
 fn key(dir: &Path) -> PathBuf {
@@ -82,16 +87,43 @@ pub fn lock(
 ) -> Result<FolderLock, LockError> {
     let mut created = create(dir).map_err(LockError::Io)?;
     let key = key(dir);
-    {
-        let mut held = registry();
-        if let Some(entry) = held.iter_mut().find(|(k, _, _)| *k == key) {
-            entry.1 += 1;
-            return Ok(FolderLock {
-                dir: key,
-                state: State::Nested,
+    if let Some(held) = registry().iter_mut().find(|h| h.dir == key) {
+        held.count += 1;
+        return Ok(FolderLock {
+            dir: key,
+            unlocked: held.unlocked.clone(),
+        });
+    }
+    match acquire(dir, wait, waiting, &mut created) {
+        Ok(taken) => {
+            let (file, unlocked) = match taken {
+                Ok(file) => (Some(file), None),
+                Err(e) => (None, Some(std::sync::Arc::new(e))),
+            };
+            registry().push(Held {
+                dir: key.clone(),
+                count: 1,
+                file,
+                unlocked: unlocked.clone(),
+                created,
             });
+            pause(Step::Locked);
+            Ok(FolderLock { dir: key, unlocked })
+        }
+        Err(e) => {
+            remove_empty(&created);
+            Err(e)
         }
     }
+}
+
+/// Takes the lock on the file in `dir`: the open file, or why the file system cannot lock.
+fn acquire(
+    dir: &Path,
+    wait: Wait,
+    waiting: &mut dyn FnMut(Option<u32>),
+    created: &mut Vec<PathBuf>,
+) -> Result<Result<File, io::Error>, LockError> {
     let path = dir.join(LOCK_FILE);
     let mut told = false;
     let mut last = None;
@@ -99,30 +131,31 @@ pub fn lock(
     // released the folder and left it); bounded all the same, so nothing can spin forever.
     for _ in 0..100 {
         created.extend(create(dir).map_err(LockError::Io)?);
-        let file = match open(&path) {
-            Ok(f) => f,
+        let (file, fresh) = match open(&path) {
+            Ok(opened) => opened,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 last = Some(e);
                 continue;
             }
             Err(e) => return Err(LockError::Io(e)),
         };
-        let state = match take(&file, wait, &path, &mut told, waiting) {
+        match take(&file, wait, &path, &mut told, waiting) {
             Ok(()) if is_at(&file, &path) => {
                 write_pid(&file);
-                State::Held(file)
+                return Ok(Ok(file));
             }
-            Ok(()) => continue,
+            Ok(()) => {}
             Err(Taken::Busy) => return Err(LockError::Busy(holder(&path))),
-            Err(Taken::Unsupported(e)) => State::Unsupported(e),
-            Err(Taken::Failed(e)) => {
-                last = Some(e);
-                continue;
+            Err(Taken::Unsupported(e)) => {
+                // Without locks the file means nothing: leave the folder as it was.
+                if fresh {
+                    drop(file);
+                    let _ = fs::remove_file(&path);
+                }
+                return Ok(Err(e));
             }
-        };
-        registry().push((key.clone(), 1, created));
-        pause(Step::Locked);
-        return Ok(FolderLock { dir: key, state });
+            Err(Taken::Failed(e)) => last = Some(e),
+        }
     }
     Err(LockError::Io(last.unwrap_or_else(|| {
         io::Error::other("the lock file kept being replaced by other processes")
@@ -130,9 +163,18 @@ pub fn lock(
 }
 
 /// The folders this process holds (see [`HELD`]).
-fn registry() -> std::sync::MutexGuard<'static, Vec<(PathBuf, usize, Vec<PathBuf>)>> {
+fn registry() -> std::sync::MutexGuard<'static, Vec<Held>> {
     HELD.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes the folders a lock created (deepest first) while they are empty.
+fn remove_empty(created: &[PathBuf]) {
+    for dir in created {
+        if fs::remove_dir(dir).is_err() {
+            break;
+        }
+    }
 }
 
 /// Creates `dir` and returns the folders that did not exist, deepest first.
@@ -147,18 +189,20 @@ fn create(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(missing)
 }
 
-/// Opens (or creates) the lock file for writing its process id; read-only when only that is
-/// allowed (a file another user's killed run left).
-fn open(path: &Path) -> io::Result<File> {
-    let rw = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path);
-    match rw {
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => File::open(path).map_err(|_| e),
-        other => other,
+/// Opens the lock file, creating it if missing (then `true`), for writing its process id;
+/// read-only when only that is allowed (a file another user's killed run left).
+fn open(path: &Path) -> io::Result<(File, bool)> {
+    let rw = || OpenOptions::new().read(true).write(true).clone();
+    match rw().create_new(true).open(path) {
+        Ok(f) => return Ok((f, true)),
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        Err(_) => {}
+    }
+    match rw().open(path) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            File::open(path).map(|f| (f, false)).map_err(|_| e)
+        }
+        other => other.map(|f| (f, false)),
     }
 }
 
@@ -249,46 +293,33 @@ fn holder(path: &Path) -> Option<u32> {
 impl FolderLock {
     /// Why the folder is not really locked (its file system cannot lock), if so.
     pub fn unlocked(&self) -> Option<&io::Error> {
-        match &self.state {
-            State::Unsupported(e) => Some(e),
-            State::Held(_) | State::Nested => None,
-        }
+        self.unlocked.as_deref()
     }
 }
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
-        let mut held = registry();
-        let Some(i) = held.iter().position(|(k, _, _)| *k == self.dir) else {
+        let mut registry = registry();
+        let Some(i) = registry.iter().position(|h| h.dir == self.dir) else {
             return;
         };
-        held[i].1 -= 1;
-        if held[i].1 > 0 {
+        registry[i].count -= 1;
+        if registry[i].count > 0 {
             return;
         }
-        let (_, _, created) = held.swap_remove(i);
-        drop(held);
-        match std::mem::replace(&mut self.state, State::Nested) {
-            State::Held(file) => {
-                // Removed while still locked: whoever opened it meanwhile finds it is no
-                // longer at the path (`is_at`) and opens a new one.
-                #[cfg(unix)]
-                let _ = fs::remove_file(self.dir.join(LOCK_FILE));
-                #[cfg(not(unix))]
+        let held = registry.swap_remove(i);
+        drop(registry);
+        if let Some(file) = held.file {
+            // Removed while still locked, and only if it is still ours: whoever opened it
+            // meanwhile finds it is no longer at the path (`is_at`) and opens a new one.
+            let path = self.dir.join(LOCK_FILE);
+            if cfg!(unix) && is_at(&file, &path) {
+                let _ = fs::remove_file(&path);
+            } else {
                 let _ = file.set_len(0);
-                drop(file);
-            }
-            #[cfg(unix)]
-            State::Unsupported(_) => {
-                let _ = fs::remove_file(self.dir.join(LOCK_FILE));
-            }
-            _ => {}
-        }
-        for dir in created {
-            if fs::remove_dir(&dir).is_err() {
-                break;
             }
         }
+        remove_empty(&held.created);
     }
 }
 
@@ -312,12 +343,18 @@ mod tests {
             .parse()
             .expect("a process id");
         assert_eq!(pid, std::process::id());
-        // The same process again (another command's helper): no wait for itself.
+        // The same process again (another command's helper): no wait for itself, and the
+        // folder stays locked until the last of the two is dropped, in any order.
         let nested =
             lock(&tmp.path().join("out/./reviews"), Wait::Fail, &mut no_wait).expect("nested");
-        drop(nested);
-        assert!(dir.join(LOCK_FILE).exists(), "the outer lock still holds");
         drop(held);
+        let other = File::open(dir.join(LOCK_FILE)).expect("the lock file is there");
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
+        drop(other);
+        drop(nested);
         if cfg!(unix) {
             assert!(
                 !tmp.path().join("out").exists(),
