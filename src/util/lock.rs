@@ -3,8 +3,8 @@
 //! library's file locks (`flock` on Unix, `LockFileEx` on Windows).
 //!
 //! What it guarantees:
-//! - Two rungs processes holding a `FolderLock` on one folder never run at the same time
-//!   (however the folder is named: the lock is on the file inside it). Folders are independent.
+//! - Two processes never hold the lock of one folder at the same time (however the folder is
+//!   named: the lock is on the file inside it). Different folders are independent.
 //! - The operating system releases the lock when its process ends, however it ends: a file
 //!   left by a killed run never blocks anyone by itself.
 //! - While it waits, the caller is told once, with the holder's process id when the holder
@@ -16,7 +16,7 @@
 //!   file locked is still the one at the path, so a removal never lets two runs in at once.
 //!   Elsewhere the file stays, emptied.
 //! - A process locking a folder it already holds gets a second handle on the same lock, never
-//!   a wait for itself.
+//!   a wait for itself; the last handle dropped releases it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
