@@ -278,11 +278,19 @@ fn is_at(file: &File, path: &Path) -> bool {
     }
 }
 
-/// Records this process as the holder, for the message of a process that waits.
+/// Records this process as the holder, for the message of a process that waits: its id,
+/// padded to a fixed width, written over whatever a killed holder left. Never truncated to
+/// zero first: on ext4 that marks the file for an immediate data flush when it is closed,
+/// which would cost every run a disk write.
 fn write_pid(mut file: &File) {
+    use std::io::{Seek, SeekFrom};
+    let text = format!("{:<10}\n", std::process::id());
     let _ = file
-        .set_len(0)
-        .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| file.write_all(text.as_bytes()));
+    if file.metadata().is_ok_and(|m| m.len() > text.len() as u64) {
+        let _ = file.set_len(text.len() as u64);
+    }
 }
 
 /// The process id the holder recorded, if it can be read.
@@ -313,10 +321,10 @@ impl Drop for FolderLock {
             // Removed while still locked, and only if it is still ours: whoever opened it
             // meanwhile finds it is no longer at the path (`is_at`) and opens a new one.
             let path = self.dir.join(LOCK_FILE);
-            if cfg!(unix) && is_at(&file, &path) {
-                let _ = fs::remove_file(&path);
-            } else {
+            if !cfg!(unix) {
                 let _ = file.set_len(0);
+            } else if is_at(&file, &path) {
+                let _ = fs::remove_file(&path);
             }
         }
         remove_empty(&held.created);

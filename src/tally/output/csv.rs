@@ -1,6 +1,7 @@
 //! `tally.csv`: one row per rating (blank and "not observed" included, marked as such), with
 //! every field a spreadsheet would run as a formula prefixed with `'`.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use super::set::DIGEST_FIELD;
@@ -85,8 +86,8 @@ pub fn csv<W: Write>(
                 import.evidence.get(*stored)?,
                 r.file.clone(),
             ];
-            let safe = fields.iter().map(|f| csv_safe(f));
-            w.write_record(safe.chain(std::iter::once(digest.to_owned())))?;
+            let safe = fields.iter().map(|f| Cow::Owned(csv_safe(f).into_bytes()));
+            w.write_record(safe.chain(std::iter::once(Cow::Borrowed(digest.as_bytes()))))?;
         }
     }
     w.flush()?;

@@ -3,9 +3,10 @@
 //! together (a run cut short while replacing them leaves some new and some old).
 //!
 //! The digest is 16 hex digits of SHA-256 over everything the three files are made from: the
-//! rungs version, the creation date, the ladder, the reviews the manifest expects, and every
-//! review and problem the import found (file paths, provenance, answers, a digest of each
-//! evidence text). The options act through those. Two runs that would write the same bytes
+//! rungs version, the creation date, the ladder (its fingerprint, id, title, version and area
+//! titles), the reviews the manifest expects, and every review and problem the import found
+//! (file paths, provenance, answers, a digest of each evidence text). The options act through
+//! those. Two runs that would write the same bytes
 //! have the same digest; two that would not, different ones.
 
 use std::fs::File;
@@ -28,28 +29,44 @@ pub const DIGEST_PROPERTY: &str = "rungs_run_digest";
 /// Where `tally.json` keeps it (a top-level field) and `tally.csv` (a column, on every row).
 pub const DIGEST_FIELD: &str = "run_digest";
 
-/// The digest of one tally run (see the module's comment).
+/// The digest of one tally run (see the module's comment). Each review goes into the hash as
+/// one record, so its cost is a few hundred bytes of hashing per review.
 pub fn run_digest(
     ladder: &Ladder,
     manifest: Option<&Manifest>,
     import: &Import,
     epoch: i64,
 ) -> String {
-    let mut h = Sha256::new();
+    let mut hasher = Sha256::new();
+    let mut record = Vec::with_capacity(1024);
     // Every field is length-prefixed, so no two sequences of fields hash alike.
-    let mut put = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
+    let field = |record: &mut Vec<u8>, bytes: &[u8]| {
+        record.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        record.extend_from_slice(bytes);
     };
-    put(b"rungs tally run 1");
-    put(env!("CARGO_PKG_VERSION").as_bytes());
-    put(&epoch.to_le_bytes());
-    put(ladder.to_json().as_bytes());
+    let meta = &ladder.meta;
+    for text in [
+        "rungs tally run 1",
+        env!("CARGO_PKG_VERSION"),
+        &epoch.to_string(),
+        // The fingerprint covers the levels, the scale and the competencies; the rest of what
+        // the outputs show of the ladder comes after it.
+        &meta.fingerprint,
+        &meta.id,
+        &meta.title,
+        &meta.version,
+    ]
+    .into_iter()
+    .chain(ladder.areas.iter().map(|a| a.title.as_str()))
+    {
+        field(&mut record, text.as_bytes());
+    }
     // The manifest counts through the reviews it expects per person and cycle (the reviews not
     // returned are among the problems).
     let mut expected: Vec<(&str, &str)> = manifest
-        .map(|m| {
-            m.reviews
+        .map(|manifest| {
+            manifest
+                .reviews
                 .iter()
                 .map(|e| {
                     (
@@ -61,30 +78,50 @@ pub fn run_digest(
         })
         .unwrap_or_default();
     expected.sort_unstable();
-    put(&(expected.len() as u64).to_le_bytes());
+    field(&mut record, &(expected.len() as u64).to_le_bytes());
     for (employee, cycle) in expected {
-        put(employee.as_bytes());
-        put(cycle.as_bytes());
+        field(&mut record, employee.as_bytes());
+        field(&mut record, cycle.as_bytes());
     }
-    for k in &import.reviews {
-        let r = &k.returned;
-        put(r.file.as_bytes());
-        put(&serde_json::to_vec(&r.prov).unwrap_or_default());
+    hasher.update(&record);
+    for kept in &import.reviews {
+        record.clear();
+        let (r, prov) = (&kept.returned, &kept.returned.prov);
+        for text in [
+            r.file.as_str(),
+            &prov.form_id,
+            &prov.employee_id,
+            &prov.person_name,
+            &prov.current_level,
+            &prov.reviewer,
+            prov.reviewer_role.as_str(),
+            &prov.cycle,
+            prov.due_date.as_deref().unwrap_or("\0"),
+        ] {
+            field(&mut record, text.as_bytes());
+        }
+        field(&mut record, &(r.answers.len() as u64).to_le_bytes());
         for a in &r.answers {
             let rating = match a.rating {
-                Rating::Blank => u64::MAX,
-                Rating::NotObserved => u64::MAX - 1,
-                Rating::Option(i) => u64::from(i),
+                Rating::Blank => u32::MAX,
+                Rating::NotObserved => u32::MAX - 1,
+                Rating::Option(i) => i,
             };
-            put(&[a.competency.to_le_bytes(), a.row.to_le_bytes()].concat());
-            put(&rating.to_le_bytes());
-            put(&a.evidence_digest);
+            record.extend_from_slice(&a.competency.to_le_bytes());
+            record.extend_from_slice(&rating.to_le_bytes());
+            record.extend_from_slice(&a.evidence_digest);
         }
+        hasher.update(&record);
     }
-    for p in problems(import) {
-        put(&serde_json::to_vec(&p).unwrap_or_default());
+    for problem in problems(import) {
+        record.clear();
+        field(
+            &mut record,
+            &serde_json::to_vec(&problem).unwrap_or_default(),
+        );
+        hasher.update(&record);
     }
-    hex(&h.finalize()[..8])
+    hex(&hasher.finalize()[..8])
 }
 
 /// What one file of the set says about its run.
