@@ -14,7 +14,7 @@
 //! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs |
 //! | [`diag`] | the one error type: diagnostics as data |
 //! | [`cli`] | the command line, and the one place diagnostics become text (`cli::report`) |
-//! | `util` | atomic writes, the creation date, text rules, parallel work |
+//! | `util` | atomic writes (files and sets), the output-folder lock, stray files (conflict copies, Office locks), the creation date, text rules, parallel work, test hooks |
 //!
 //! Everything else is private to the crate. What is public is what the command line, the
 //! integration tests, the fuzz targets and the benchmarks use: loading a ladder, the model,

@@ -89,6 +89,13 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         timestamp,
         flags: super::FLAGS,
     };
+    let _lock = super::lock_output(&args.output)?;
+    super::warn_strays(
+        &args.output,
+        false,
+        &|name| name.to_ascii_lowercase().ends_with(".pdf"),
+        &[],
+    );
     let started = std::time::Instant::now();
     // Each PDF is written as soon as it is made, while the others are still being typeset.
     let write = |doc: &pdf::Document| {

@@ -27,6 +27,8 @@ struct JsonLadder<'a> {
 struct JsonOut<'a> {
     format: &'static str,
     format_version: u32,
+    /// The run's digest (`set::DIGEST_FIELD`), shared by the set's three files.
+    run_digest: &'a str,
     ladder: JsonLadder<'a>,
     cycles: Vec<String>,
     rule: &'static str,
@@ -41,11 +43,13 @@ pub fn json<W: Write>(
     import: &Import,
     tally: &Tally,
     flags: &Flags,
+    digest: &str,
 ) -> io::Result<()> {
     let cycles = import.cycles();
     let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
+        run_digest: digest,
         ladder: JsonLadder {
             id: &ladder.meta.id,
             title: &ladder.meta.title,

@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 };
 
 use super::problems;
+use super::set::DIGEST_PROPERTY;
 use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
@@ -35,6 +36,7 @@ pub fn xlsx<W: Write + Send>(
     tally: &Tally,
     epoch: i64,
     flags: &Flags,
+    digest: &str,
 ) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
@@ -42,7 +44,8 @@ pub fn xlsx<W: Write + Send>(
         &DocProperties::new()
             .set_title("Review tally")
             .set_author("rungs")
-            .set_creation_datetime(&created),
+            .set_creation_datetime(&created)
+            .set_custom_property(DIGEST_PROPERTY, digest),
     );
     let f = Formats {
         bold: Format::new().set_bold(),
