@@ -113,7 +113,16 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     drop(tally);
     eprint_all(&plan.warnings);
     let docs = documents(&plan, ladder)?;
+    // Everything is read and checked: now the output folders are taken, one run at a time.
+    let _lock = super::lock_output(&args.output)?;
+    super::warn_strays(
+        &args.output,
+        args.split,
+        &|name| name.to_ascii_lowercase().ends_with(".pdf"),
+        &[],
+    );
     if let Some(dir) = &args.export_data {
+        let _lock = super::lock_output(dir)?;
         export_data(dir, ladder, &plan)?;
     }
     let texts = pdf::Texts {

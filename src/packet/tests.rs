@@ -77,6 +77,7 @@ fn person(
 
 fn tally(ladder: &Ladder) -> TallyFile {
     TallyFile {
+        run_digest: None,
         ladder: LadderRef {
             title: ladder.meta.title.clone(),
             fingerprint: ladder.meta.fingerprint.clone(),

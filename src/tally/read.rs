@@ -20,6 +20,9 @@ pub const FILE: &str = "tally.json";
 /// A tally as `tally.json` holds it: the fields a reader needs (the others are skipped).
 #[derive(Debug, Clone, Deserialize)]
 pub struct TallyFile {
+    /// The run that wrote the tally (absent from a file another tool wrote).
+    #[serde(default)]
+    pub run_digest: Option<String>,
     pub ladder: LadderRef,
     /// The cycle of the reviews (one; more only in a file written by another tool).
     pub cycles: Vec<String>,
