@@ -1,12 +1,19 @@
 """Benchmark of rungs against the tools a user would otherwise reach for (run via benches/run.sh).
 
 Times, on the same data in the same run, each step of a review cycle at several roster sizes:
-  pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
+  pdf     rungs pdf on the ladder, and on a long seven-level ladder (tests/fixtures/long-ladder.md)
+                                             vs  the Typst compiler from PyPI (same layouts + JSON)
+  import  rungs import of a matrix workbook and of a long table (10 areas × 5 competencies ×
+          8 levels, 3,000 expectations; no peer)
   sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
                                                  (benches/sheets_xlsxwriter.py, the layout of
                                                  src/workbook/mod.rs)
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
-  tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
+  tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them;
+          also with --previous (last cycle: the same tally), against the plain tally
+  decisions, outcomes  rungs decisions on a generated tally.json of --people people, and rungs
+          outcomes of the workbook filled by openpyxl (not timed)
+                                             vs  openpyxl reading the same filled workbook
 Every measured command runs in its own process; wall time is taken around it and peak RSS comes
 from the kernel's rusage for that child (os.wait4, as GNU time's %M).
 
@@ -198,8 +205,8 @@ def peer_calamine(root: str):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "peer":
         name, rest = sys.argv[2], sys.argv[3:]
-        {"typst": peer_typst, "openpyxl": peer_openpyxl,
-         "calamine": peer_calamine}[name](*rest)
+        {"typst": peer_typst, "openpyxl": peer_openpyxl, "calamine": peer_calamine,
+         "fill-decisions": peer_fill_decisions}[name](*rest)
         return
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -213,6 +220,11 @@ def main():
                     help="also time `rungs pdf` and the PyPI compiler alternately, this many "
                          "rounds each (a host whose speed drifts then slows both alike)")
     ap.add_argument("--ladder", default=str(REPO / "ladder" / "titles-for-ops.md"))
+    ap.add_argument("--long-ladder", default=str(REPO / "tests" / "fixtures" / "long-ladder.md"))
+    ap.add_argument("--import-rounds", type=int, default=5,
+                    help="runs of each import (0: skip the import step)")
+    ap.add_argument("--people", default="10000",
+                    help="sizes of the generated tallies for decisions and outcomes ('' skips)")
     a = ap.parse_args()
 
     work = Path(a.work)
@@ -229,24 +241,13 @@ def main():
     ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
     codes = [lv["code"] for lv in ladder["levels"]]
 
-    # --- pdf: the bundled ladder, all documents in one run
-    pdf_out = work / "pdf"
-    r = measure("pdf", "rungs", "ladder", 1, lambda: rungs + ["pdf", "-o", str(pdf_out)],
-                a.repeat, prepare=fresh(pdf_out), env=env)
-    r.items = max(1, count_files(pdf_out, ".pdf"))
-    results.append(r)
-    if not a.no_peers:
-        peer = typst_peer_setup(rungs, work, env)
-        if peer:
-            results.append(measure("pdf", "typst (PyPI)", "ladder", r.items,
-                                   lambda: [py, me, "peer", "typst", *peer],
-                                   a.repeat, prepare=fresh(work / "typst-pdf"), env=env))
-            if a.pdf_rounds > 0:
-                interleaved(a.pdf_rounds, env, {
-                    "rungs": (rungs + ["pdf", "-o", str(pdf_out)], fresh(pdf_out)),
-                    "typst (PyPI)": ([py, me, "peer", "typst", *peer],
-                                     fresh(work / "typst-pdf")),
-                })
+    # --- pdf: the bundled ladder and a long one, all documents in one run
+    for label, path in [("ladder", a.ladder), ("long ladder", a.long_ladder)]:
+        results += pdf_step(label, path, a, work, env)
+
+    # --- import: a large matrix workbook and long table, made by rungs export from a generated ladder
+    if a.import_rounds > 0:
+        results += import_step(a, work, env)
 
     for scale in [int(s) for s in a.scales.split(",") if s.strip()]:
         roster = work / f"roster-{scale}.csv"
@@ -266,6 +267,12 @@ def main():
             tally_cmd += ["--manifest", str(manifest)]
         results.append(measure("tally", "rungs", scale, scale, lambda: tally_cmd,
                                rep, prepare=fresh(tally_out), env=env))
+        # Last cycle: the tally just written, so every person and competency matches.
+        previous = work / f"previous-{scale}.json"
+        shutil.copy(tally_out / "tally.json", previous)
+        results.append(measure("tally --previous", "rungs", scale, scale,
+                               lambda: tally_cmd + ["--previous", str(previous)],
+                               rep, prepare=fresh(tally_out), env=env))
         if not a.no_peers:
             px = work / f"xlsxwriter-{scale}"
             results.append(measure("sheets", "XlsxWriter", scale, scale,
@@ -281,6 +288,9 @@ def main():
                                    lambda: [py, me, "peer", "calamine", str(out)], rep, env=env))
         shutil.rmtree(out, ignore_errors=True)
 
+    for people in [int(s) for s in a.people.split(",") if s.strip()]:
+        results += decisions_step(people, ladder, rungs, a, work, env)
+
     table = render(results)
     (work / "results.md").write_text(table, encoding="utf-8")
     print()
@@ -288,14 +298,155 @@ def main():
     print(f"(also in {work / 'results.md'})")
 
 
-def interleaved(rounds: int, env, cmds: dict):
+def write_tally(path: Path, ladder: dict, people: int):
+    """A tally.json as `rungs tally` writes it (format 3), for `people` people each reviewed by
+    themself, a manager and a peer, every competency rated with a line of evidence."""
+    codes = [lv["code"] for lv in ladder["levels"]]
+    comps = [c["id"] for a in ladder["areas"] for c in a["competencies"]]
+    roles = [("self", "Person {}"), ("manager", "Manager {}"), ("peer", "Peer {}")]
+    persons = []
+    for i in range(people):
+        cur = i % len(codes)
+        reviews = [{"form_id": f"rv-{i:06x}{k}", "reviewer": who.format(i % 97), "role": role,
+                    "file": f"r/{i}-{k}.xlsx", "rated": len(comps), "not_observed": 0,
+                    "blank": 0, "complete": True} for k, (role, who) in enumerate(roles)]
+        competencies = []
+        for j, cid in enumerate(comps):
+            vals = [(cur + (i + j + k) % 3 - 1) % len(codes) for k in range(3)]
+            cons = sorted(vals[1:])[0]
+            competencies.append({
+                "id": cid, "ratings": [{"reviewer": r["reviewer"], "role": r["role"],
+                                        "label": codes[v], "value": v,
+                                        "evidence": f"ev {i}.{j}: shipped the change"}
+                                       for r, v in zip(reviews, vals)],
+                "consensus": cons, "consensus_label": codes[cons], "self_only": False,
+                "spread": max(vals) - min(vals), "self_minus_manager": vals[0] - vals[1]})
+        sugg = min(cur + (i % 3) - 1, len(codes) - 1) if i % 3 else cur
+        sugg = max(sugg, 0)
+        persons.append({
+            "employee_id": f"E{i:06d}", "name": f"Person {i} Ñandú", "team": f"team-{i % 12}",
+            "current_level": codes[cur], "current_index": cur, "reviews": reviews,
+            "reviews_expected": 3, "reviews_complete": 3, "not_returned": [],
+            "competencies": competencies, "suggested_level": codes[sugg],
+            "suggested_index": sugg, "no_suggestion": None, "gap": sugg - cur, "previous": None})
+    doc = {"format": "rungs-tally", "format_version": 3, "run_digest": "0" * 16,
+           "ladder": {k: ladder["meta"][k] for k in ("id", "title", "version", "fingerprint")},
+           "cycles": ["2026-H2"], "rule": "generated",
+           "tally": {"scale": "levels", "people": persons, "distribution": [],
+                     "disagreements": [], "self_gaps": [], "leniency": [], "history": None},
+           "problems": []}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def peer_fill_decisions(src: str, dst: str):
+    """Fills a decisions workbook as a meeting would (not timed): agreed = suggested, a reason
+    and who decided on every row."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Decisions"]
+    for row in ws.iter_rows(min_row=11):
+        if row[0].value is None:
+            continue
+        row[9].value = row[4].value or row[3].value
+        row[10].value = "calibrated in the meeting"
+        row[11].value = "Panel A"
+    wb.save(dst)
+
+
+def decisions_step(people: int, ladder: dict, rungs: list, a, work: Path, env) -> list:
+    """rungs decisions on a generated tally of `people` people, then rungs outcomes of the
+    workbook filled by openpyxl; openpyxl reading the filled workbook is the peer."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    tally = work / f"decisions-tally-{people}"
+    write_tally(tally / "tally.json", ladder, people)
+    dec = work / f"decisions-{people}"
+    out = []
+    out.append(measure("decisions", "rungs", people, people,
+                       lambda: rungs + ["decisions", str(tally), "-o", str(dec), "--force"],
+                       a.repeat, env=env))
+    filled = work / f"decisions-filled-{people}"
+    filled.mkdir(exist_ok=True)
+    subprocess.run([py, me, "peer", "fill-decisions", str(dec / "decisions.xlsx"),
+                    str(filled / "filled.xlsx")], check=True, env=env)
+    res = work / f"outcomes-{people}"
+    out.append(measure("outcomes", "rungs", people, people,
+                       lambda: rungs + ["outcomes", str(filled / "filled.xlsx"), "--tally",
+                                        str(tally), "-o", str(res)],
+                       a.repeat, prepare=fresh(res), env=env))
+    if not a.no_peers:
+        out.append(measure("outcomes", "openpyxl", people, people,
+                           lambda: [py, me, "peer", "openpyxl", str(filled)], 1, env=env))
+    return out
+
+
+def pdf_step(label: str, ladder_path: str, a, work: Path, env) -> list:
+    """`rungs pdf` on one ladder, then the PyPI compiler on the same layouts and data, and
+    both in turn when --pdf-rounds asks for it."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    rungs = [a.bin, "--quiet", "--ladder", ladder_path]
+    tag = label.replace(" ", "-")
+    pdf_out = work / f"pdf-{tag}"
+    out = []
+    r = measure("pdf", "rungs", label, 1, lambda: rungs + ["pdf", "-o", str(pdf_out)],
+                a.repeat, prepare=fresh(pdf_out), env=env)
+    r.items = max(1, count_files(pdf_out, ".pdf"))
+    out.append(r)
+    if a.no_peers:
+        return out
+    peer = typst_peer_setup(rungs, work / tag, env)
+    if not peer:
+        return out
+    out.append(measure("pdf", "typst (PyPI)", label, r.items,
+                       lambda: [py, me, "peer", "typst", *peer],
+                       a.repeat, prepare=fresh(Path(peer[2])), env=env))
+    if a.pdf_rounds > 0:
+        interleaved(a.pdf_rounds, env, {
+            "rungs": (rungs + ["pdf", "-o", str(pdf_out)], fresh(pdf_out)),
+            "typst (PyPI)": ([py, me, "peer", "typst", *peer], fresh(Path(peer[2]))),
+        }, label)
+    return out
+
+
+def import_step(a, work: Path, env) -> list:
+    """A ladder of 10 areas × 5 competencies × 8 levels with 7 or 8 expectations a cell (3,000
+    in all), exported by rungs as a matrix workbook and as a long table, then imported."""
+    md = ["# Import benchmark", ""]
+    n = 0
+    for lv in range(1, 9):
+        md += [f"## Level {lv} (L{lv})", ""]
+        for ar in range(1, 11):
+            md += [f"### Area {ar}", ""]
+            for c in range(1, 6):
+                md += [f"#### Competency {ar}.{c}", ""]
+                for e in range(7 + (ar + c + lv) % 2):
+                    md.append(f"- Expectation {e + 1} of competency {ar}.{c} at L{lv}: "
+                              "owns the work and explains the trade-offs to the team.")
+                    n += 1
+                md.append("")
+    ladder = work / "import-ladder.md"
+    ladder.write_text("\n".join(md), encoding="utf-8")
+    rungs = [a.bin, "--quiet", "--ladder", str(ladder)]
+    out = []
+    for kind in ["xlsx", "csv"]:
+        table = work / f"import-ladder.{kind}"
+        subprocess.run(rungs + ["export", kind, "-o", str(table), "--force"], check=True, env=env)
+        back = work / f"imported-{kind}.md"
+        out.append(measure("import", "rungs", kind, n,
+                           lambda: [a.bin, "--quiet", "import", str(table), "-o", str(back), "--force"],
+                           a.import_rounds, env=env))
+    return out
+
+
+def interleaved(rounds: int, env, cmds: dict, label: str = "ladder"):
     """Runs each command once per round, in turn, and prints the spread of their wall times."""
     walls = {name: [] for name in cmds}
     for _ in range(rounds):
         for name, (cmd, prepare) in cmds.items():
             prepare()
             walls[name].append(run_measured(cmd, env=env)[0] * 1000)
-    print(f"  pdf    interleaved, {rounds} rounds:")
+    print(f"  pdf    {label}, interleaved, {rounds} rounds:")
     for name, w in walls.items():
         q = statistics.quantiles(w, n=4)
         print(f"    {name:14} median {statistics.median(w):6.1f} ms  p25 {q[0]:6.1f}  "
@@ -315,16 +466,18 @@ def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
     level document per level, with the bundled Inter fonts and no system fonts, exactly what
     `rungs pdf` compiles. Returns the peer's arguments, or None when this build cannot do it.
     """
+    work.mkdir(parents=True, exist_ok=True)
     layouts = work / "layouts"
     p = subprocess.run(rungs + ["layouts", "init", str(layouts)], env=env,
                        capture_output=True, text=True)
     if p.returncode != 0:
         print(f"  pdf    typst (PyPI): skipped, cannot copy the layouts: {p.stderr.strip()[:200]}")
         return None
-    ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
+    data = layouts / "data.json"
+    ladder = json.loads(data.read_text(encoding="utf-8"))
     fonts = [str(REPO / "fonts")]
     # The inputs rungs gives the layouts: `marks` as src/pdf/coverage.rs decides it.
-    text = (work / "ladder.json").read_text(encoding="utf-8")
+    text = data.read_text(encoding="utf-8")
     common = {"marks": "maybe" if may_need_composition(text) else "none"}
     jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts,
              "inputs": dict(common)}]
@@ -355,8 +508,8 @@ def machine() -> str:
 def render(results: list[Result]) -> str:
     """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
     base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
-    steps = {"pdf": 0, "sheets": 1, "fill": 2, "tally": 3}
-    results = sorted(results, key=lambda r: (0 if r.scale == "ladder" else int(r.scale),
+    steps = {"pdf": 0, "import": 1, "sheets": 2, "fill": 3, "tally": 4}
+    results = sorted(results, key=lambda r: (int(r.scale) if str(r.scale).isdigit() else 0,
                                              steps.get(r.step, 9), r.tool != "rungs"))
     lines = [
         f"Machine: {machine()}; load average at the end: {os.getloadavg()[0]:.1f}; "

@@ -121,7 +121,7 @@ fn fill_file(path: &Path, seed: u64, evidence: bool) -> Result<usize, Error> {
                 if evidence {
                     let (r, c) = cell_ref(&cell).ok_or("bad cell")?;
                     let next = format!("{}{}", col_name(c + 1), r + 1);
-                    let text: Vec<&str> = (0..1 + rng.below(3))
+                    let text: Vec<&str> = (0..=rng.below(3))
                         .map(|_| SENTENCES[rng.below(SENTENCES.len())])
                         .collect();
                     xml = set_inline_string(&xml, &next, &text.join(" "))

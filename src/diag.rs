@@ -197,6 +197,8 @@ pub struct Flags {
     pub cycle: &'static str,
     pub font_path: &'static str,
     pub pdf_standard: &'static str,
+    pub sheet: &'static str,
+    pub window: &'static str,
 }
 
 /// Maps byte offsets in a text to 1-based lines and columns.

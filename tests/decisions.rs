@@ -1,8 +1,9 @@
 //! `rungs decisions` and `rungs outcomes` end to end, with the built binary: a tally of
 //! reviews filled by openpyxl, the decisions workbook written from it, filled by openpyxl and
-//! through LibreOffice (UNO), re-saved by LibreOffice and Gnumeric, read back; every validation
-//! error located; split workbooks merged; conflicts and `--prefer`; byte-identical re-imports.
-//! Needs the test venv (`bash .ci/install`), LibreOffice with python3-uno and `ssconvert`.
+//! through `LibreOffice` (UNO), re-saved by `LibreOffice` and Gnumeric, read back; every
+//! validation error located; split workbooks merged; conflicts and `--prefer`; byte-identical
+//! re-imports; `rungs tally --previous` across two cycles. Needs the test venv
+//! (`bash .ci/install`), `LibreOffice` with `python3-uno`, and `ssconvert`.
 
 mod common;
 mod prove;
@@ -377,6 +378,14 @@ fn every_validation_error_is_located_at_once_and_nothing_is_written() {
     assert_problem(&o, "review-not-decisions", "review.xlsx");
     assert_problem(&o, "csv-file", "notes.xlsx");
     assert!(!s.path().join("o").exists(), "nothing written");
+
+    // And the other way round: a decisions workbook among the returned reviews.
+    let o = prove::output(&mut prove::rungs(
+        s.path(),
+        &["tally", "dec/decisions.xlsx", "-o", "tx"],
+    ));
+    assert_code(&o, 1);
+    assert_problem(&o, "decisions-not-review", "dec/decisions.xlsx");
 }
 
 #[test]
@@ -485,12 +494,18 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
     s.edit(&json!([{"in": dec, "out": "decided.xlsx", "by_id": by_id}]));
     assert_code(&s.outcomes("out/outcomes", &["decided.xlsx"]), 0);
 
-    // Cycle 2: "Mastery" is now "Craft mastery" (no explicit id: a new id); E0011 left.
+    // Cycle 2: "Mastery" is now "Craft mastery" (no explicit id: a new id), "Tech and
+    // Tooling" is now "Tools and Tech" keeping its id explicitly; E0011 left.
     let ladder = std::fs::read_to_string(common::bundled_ladder()).expect("ladder");
     let renamed = common::write(
         d,
         "ladder2/ladder.md",
-        &ladder.replace("#### Mastery", "#### Craft mastery"),
+        &ladder
+            .replace("#### Mastery", "#### Craft mastery")
+            .replace(
+                "#### Tech and Tooling",
+                "#### Tools and Tech {#skill.tech-and-tooling}",
+            ),
     );
     let roster = prove::roster(d, 33);
     let run2 = |args: &[&str]| {
@@ -538,6 +553,36 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
     assert_eq!(h["competencies_added"], json!(["skill.craft-mastery"]));
     assert_eq!(h["competencies_removed"], json!(["skill.mastery"]));
 
+    assert_matched_by_ids(d, &t2, ids[1]);
+
+    history_sheet_lists_what_is_unmatched(&d.join("t2/tally.xlsx"));
+
+    // Last cycle's tally.json instead: the suggested levels stand in.
+    let o = run2(&["tally", "sent2", "-o", "t3", "--previous", "out/tally"]);
+    assert_code(&o, 0);
+    let t3: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("t3/tally.json")).expect("tally.json"),
+    )
+    .expect("JSON");
+    assert_eq!(t3["tally"]["history"]["format"], "rungs-tally");
+    assert_eq!(t3["tally"]["people"][0]["previous"]["source"], "suggested");
+
+    // Something else is refused with its own message.
+    let o = run2(&[
+        "tally",
+        "sent2",
+        "-o",
+        "t4",
+        "--previous",
+        "sent2/manifest.json",
+    ]);
+    assert_code(&o, 1);
+    assert_problem(&o, "previous-format", "sent2/manifest.json");
+}
+
+/// Every person and competency of cycle 2 carries cycle 1's values where the ids match, and
+/// nothing where they do not; `undecided` had no agreed level last cycle.
+fn assert_matched_by_ids(d: &Path, t2: &Value, undecided: &str) {
     let before: Value = serde_json::from_str(
         &std::fs::read_to_string(d.join("out/outcomes/outcomes.json")).expect("outcomes"),
     )
@@ -551,11 +596,12 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
             .expect("the person last cycle")
             .clone()
     };
+    let mut kept_id = 0;
     for p in t2["tally"]["people"].as_array().expect("people") {
         let id = p["employee_id"].as_str().expect("id");
         let last = then(id);
         let prev = &p["previous"];
-        if id == ids[1].as_str() {
+        if id == undecided {
             // Undecided last cycle: the suggested level stands in, and says so.
             assert_eq!(prev["source"], "suggested", "{p:#}");
             assert_eq!(prev["level"], last["suggested_level"]);
@@ -579,6 +625,10 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
                     );
                 }
                 Some(old) => {
+                    if cid == "skill.tech-and-tooling" {
+                        assert_eq!(c["title"], "Tools and Tech");
+                        kept_id += usize::from(!old["consensus"].is_null());
+                    }
                     assert_eq!(c["previous_consensus"], old["consensus"], "{id} {cid}");
                     let change = c["consensus"]
                         .as_i64()
@@ -590,9 +640,16 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
         }
     }
 
-    // The History sheet says what it could not match.
+    assert!(
+        kept_id > 0,
+        "the renamed competency with its id kept is matched"
+    );
+}
+
+/// The History sheet says what it could not match, and who left.
+fn history_sheet_lists_what_is_unmatched(path: &Path) {
     use calamine::Reader as _;
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(d.join("t2/tally.xlsx")).expect("xlsx");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).expect("xlsx");
     let sheet = wb.worksheet_range("History").expect("a History sheet");
     let text: Vec<String> = sheet.rows().flatten().map(ToString::to_string).collect();
     assert!(
@@ -604,26 +661,4 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
         text.iter().any(|t| t == "E0011"),
         "the person who left is listed"
     );
-
-    // Last cycle's tally.json instead: the suggested levels stand in.
-    let o = run2(&["tally", "sent2", "-o", "t3", "--previous", "out/tally"]);
-    assert_code(&o, 0);
-    let t3: Value = serde_json::from_str(
-        &std::fs::read_to_string(d.join("t3/tally.json")).expect("tally.json"),
-    )
-    .expect("JSON");
-    assert_eq!(t3["tally"]["history"]["format"], "rungs-tally");
-    assert_eq!(t3["tally"]["people"][0]["previous"]["source"], "suggested");
-
-    // Something else is refused with its own message.
-    let o = run2(&[
-        "tally",
-        "sent2",
-        "-o",
-        "t4",
-        "--previous",
-        "sent2/manifest.json",
-    ]);
-    assert_code(&o, 1);
-    assert_problem(&o, "previous-format", "sent2/manifest.json");
 }

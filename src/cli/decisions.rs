@@ -10,7 +10,6 @@ use super::FLAGS;
 use crate::decisions::{self, Provenance, SCHEMA_VERSION, decisions_id, write};
 use crate::diag::{Diagnostic, Error};
 use crate::tally::read;
-use crate::util::atomic::{self, Overwrite};
 use crate::util::epoch;
 use crate::util::text::count;
 
@@ -97,31 +96,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         )])
     })?;
     let path = args.output.join(decisions::FILE);
-    let mode = if args.force {
-        Overwrite::Replace
-    } else {
-        Overwrite::Refuse
-    };
-    atomic::write(&path, &bytes, mode).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::input(vec![
-                Diagnostic::failure(
-                    "exists",
-                    format!("{} exists already and may hold decisions", path.display()),
-                )
-                .with_hint(format!(
-                    "import it with `rungs outcomes` first, write elsewhere with {} DIR, or replace it with {}",
-                    FLAGS.output, FLAGS.force
-                )),
-            ])
-        } else {
-            Error::failed(vec![super::cannot_write(
-                &path,
-                &e,
-                "check that the folder is writable",
-            )])
-        }
-    })?;
+    super::write_file(&path, &bytes, args.force)?;
     if !quiet {
         let mut out = String::new();
         let _ = writeln!(

@@ -2,8 +2,7 @@
 //! meeting.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +12,7 @@ use crate::decisions::outcomes::{self, OUTPUT_FILES, Outcomes};
 use crate::decisions::read::Context;
 use crate::diag::Error;
 use crate::tally::read;
-use crate::util::atomic::{self, Overwrite};
+use crate::util::atomic::{self, Fill};
 use crate::util::text::count;
 
 #[derive(Debug, clap::Args)]
@@ -27,7 +26,8 @@ Several workbooks that split the people (made with --level or --team) merge. Two
 the same workbook that differ, or a person decided differently in two workbooks, are a conflict \
 unless --prefer names the file that wins.\n\n\
 Examples:\n  rungs outcomes out/decisions/decisions.xlsx\n  rungs outcomes l3/decisions.xlsx l4/decisions.xlsx      two meetings, one record\n  rungs outcomes a.xlsx b.xlsx --prefer b.xlsx           b.xlsx wins where they differ\n  rungs outcomes decisions.xlsx --tally 2026-H2/tally    the tally the workbook was made from\n\n\
-Outputs (written atomically, byte-identical for the same files in any order):\n  outcomes.csv   one row per person: levels, change, reason, who decided, the file and cell\n  outcomes.json  the same for other tools, with the ladder, tally and workbooks\n  audit.csv      every person agreed at another level than suggested, every undecided row\n\n\
+Outputs (byte-identical for the same files in any order; the three replace earlier ones only
+once all are written):\n  outcomes.csv   one row per person: levels, change, reason, who decided, the file and cell\n  outcomes.json  the same for other tools, with the ladder, tally and workbooks\n  audit.csv      every person agreed at another level than suggested, every undecided row\n\n\
 Exit status: 0 written; 1 a workbook was refused or decisions conflict (nothing written); 3 an \
 output could not be written."
 )]
@@ -63,41 +63,36 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     };
     let out = outcomes::import(&ctx, &files, &opts)?;
     eprint_all(&out.warnings);
+    let _lock = super::lock_output(&args.output)?;
     let [csv_name, json_name, audit_name] = OUTPUT_FILES;
-    let writes: [(&str, Fill<'_>); 3] = [
+    let files: Vec<(PathBuf, Fill<'_>)> = vec![
         (
-            csv_name,
+            args.output.join(csv_name),
             Box::new(|f| outcomes::csv(BufWriter::new(f), ladder, &tally, &out)),
         ),
         (
-            json_name,
-            Box::new(|f| outcomes::json(BufWriter::new(f), ladder, &tally, &digest, &out)),
-        ),
-        (
-            audit_name,
+            args.output.join(audit_name),
             Box::new(|f| outcomes::audit(BufWriter::new(f), ladder, &tally, &out)),
         ),
+        (
+            args.output.join(json_name),
+            Box::new(|f| outcomes::json(BufWriter::new(f), ladder, &tally, &digest, &out)),
+        ),
     ];
-    let mut written = Vec::new();
-    for (name, fill) in writes {
-        let path = args.output.join(name);
-        atomic::write_with(&path, Overwrite::Replace, fill).map_err(|e| {
-            Error::failed(vec![super::cannot_write(
-                &path,
-                &e,
-                "check that the folder is writable; files already written are complete",
-            )])
-        })?;
-        written.push(path);
-    }
+    let written: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    atomic::write_set(files).map_err(|e| {
+        let hint = if e.replaced.is_empty() {
+            "check that the folder is writable and has space; the earlier outcomes, if any, are as they were"
+        } else {
+            "fix the cause and run `rungs outcomes` again: it writes all three anew"
+        };
+        Error::failed(vec![super::cannot_write(&e.file, &e.error, hint)])
+    })?;
     if !quiet {
         super::print_stdout(&summary(&out, &written));
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// Writes one output file's content into its temporary file.
-type Fill<'a> = Box<dyn FnOnce(&mut File) -> io::Result<()> + 'a>;
 
 fn summary(out: &Outcomes, written: &[PathBuf]) -> String {
     let mut s = String::new();

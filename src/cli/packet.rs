@@ -113,7 +113,16 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     drop(tally);
     eprint_all(&plan.warnings);
     let docs = documents(&plan, ladder)?;
+    // Everything is read and checked: now the output folders are taken, one run at a time.
+    let _lock = super::lock_output(&args.output)?;
+    super::warn_strays(
+        &args.output,
+        args.split,
+        &|name| name.to_ascii_lowercase().ends_with(".pdf"),
+        &[],
+    );
     if let Some(dir) = &args.export_data {
+        let _lock = super::lock_output(dir)?;
         export_data(dir, ladder, &plan)?;
     }
     let texts = pdf::Texts {
@@ -185,31 +194,30 @@ fn documents<'p>(plan: &'p Plan, ladder: &Ladder) -> Result<Vec<pdf::Doc<'p>>, E
                 level: None,
                 continues_outline,
             };
+            let person = data
+                .people
+                .first()
+                .filter(|_| data.job.document == "person");
             let (title, parts, footers): (String, Vec<pdf::Source>, Option<pdf::Footers>) =
-                match data
-                    .people
-                    .first()
-                    .filter(|_| data.job.document == "person")
-                {
-                    Some(p) => (
+                if let Some(p) = person {
+                    (
                         format!("{} — {} — {}", p.name, ladder.meta.title, data.tally.cycle),
                         vec![source(serde_json::to_string(data).map_err(cannot)?, false)],
                         None,
-                    ),
-                    None => {
-                        let parts = data.parts().map_err(cannot)?;
-                        let make: pdf::Footers = Box::new(move |page, pages, total| {
-                            let json = data
-                                .footers(page, pages, total)
-                                .map_err(|e| e.to_string())?;
-                            Ok(source(json, false))
-                        });
-                        (
-                            format!("{} — {}", ladder.meta.title, data.tally.cycle),
-                            parts.into_iter().map(|(j, c)| source(j, c)).collect(),
-                            Some(make),
-                        )
-                    }
+                    )
+                } else {
+                    let parts = data.parts().map_err(cannot)?;
+                    let make: pdf::Footers = Box::new(move |page, pages, total| {
+                        let json = data
+                            .footers(page, pages, total)
+                            .map_err(|e| e.to_string())?;
+                        Ok(source(json, false))
+                    });
+                    (
+                        format!("{} — {}", ladder.meta.title, data.tally.cycle),
+                        parts.into_iter().map(|(j, c)| source(j, c)).collect(),
+                        Some(make),
+                    )
                 };
             Ok(pdf::Doc {
                 file_name: planned.file.clone(),

@@ -97,6 +97,8 @@ pub struct TallyInfo {
     pub scale: &'static str,
     /// The tally file's name, where the full evidence texts are (`tally.csv` beside it).
     pub source: String,
+    /// The run that wrote the tally (its `run_digest`), when it says.
+    pub run_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -314,6 +316,7 @@ pub fn build(tally: &TallyFile, ladder: &Ladder, opts: &Options, scope: Scope) -
             rule: tally.rule.clone(),
             scale: scale(ladder),
             source: opts.source.clone(),
+            run_digest: tally.run_digest.clone(),
         },
         counts: counts(&people),
         grid: grid(ladder, &pages),

@@ -128,9 +128,9 @@ fn select(tally: &TallyFile, ladder: &Ladder, opts: &Options) -> Result<Vec<usiz
     let levels: Vec<&str> = opts
         .levels
         .iter()
-        .filter_map(|code| match level_code(ladder, code) {
-            Some(c) => Some(c),
-            None => {
+        .filter_map(|code| {
+            let found = level_code(ladder, code);
+            if found.is_none() {
                 let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
                 problems.push(
                     Diagnostic::failure(
@@ -139,8 +139,8 @@ fn select(tally: &TallyFile, ladder: &Ladder, opts: &Options) -> Result<Vec<usiz
                     )
                     .with_hint(format!("its levels are {}", codes.join(", "))),
                 );
-                None
             }
+            found
         })
         .collect();
     if let Some(team) = &opts.team

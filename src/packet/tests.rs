@@ -45,7 +45,8 @@ fn person(
             self_minus_manager: Some(rated[0] - rated[1]),
         })
         .collect();
-    let current = ladder.level(level).expect("a level").index as i32;
+    let current =
+        i32::try_from(ladder.level(level).expect("a level").index).expect("a small index");
     let suggested = rated[1].min(rated[2]);
     Person {
         employee_id: id.into(),
@@ -76,6 +77,7 @@ fn person(
 
 fn tally(ladder: &Ladder) -> TallyFile {
     TallyFile {
+        run_digest: None,
         ladder: LadderRef {
             title: ladder.meta.title.clone(),
             fingerprint: ladder.meta.fingerprint.clone(),

@@ -86,10 +86,17 @@ impl Compiled {
     }
 }
 
+/// A part of a document, once compiled.
+enum Part {
+    Pending,
+    Made(Document),
+    Failed,
+}
+
 /// The parts of one document made so far.
 struct Progress {
-    /// One per part, in order, once made: its PDF and pages (`None` for a part that failed).
-    parts: Vec<Option<Option<Document>>>,
+    /// One per part, in order.
+    parts: Vec<Part>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -106,7 +113,7 @@ impl Context<'_> {
             .iter()
             .map(|doc| {
                 Mutex::new(Progress {
-                    parts: doc.parts.iter().map(|_| None).collect(),
+                    parts: doc.parts.iter().map(|_| Part::Pending).collect(),
                     diagnostics: Vec::new(),
                 })
             })
@@ -119,14 +126,14 @@ impl Context<'_> {
         parallel::queue(jobs.len(), |j| {
             let (d, p) = jobs[j];
             let doc = &docs[d];
-            let made = self.guarded(&doc.file_name, || self.compile(doc, p));
+            let made = guarded(&doc.file_name, || self.compile(doc, p));
             {
                 let mut pr = lock(&progress[d]);
                 pr.diagnostics.extend(made.diagnostics);
-                pr.parts[p] = Some(match made.outcome {
-                    Outcome::Made(m) => Some(m),
-                    _ => None,
-                });
+                pr.parts[p] = match made.outcome {
+                    Outcome::Made(m) => Part::Made(m),
+                    _ => Part::Failed,
+                };
             }
             // The thread that made a document's last part finishes and delivers it.
             if left[d].fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -157,26 +164,25 @@ impl Context<'_> {
             .collect()
     }
 
-    /// Runs `f`; a panic in typst is caught, so a bug does not take the other documents down.
-    fn guarded(&self, file_name: &str, f: impl FnOnce() -> Compiled) -> Compiled {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-            .unwrap_or_else(|_| Compiled::crashed(file_name))
-    }
-
     /// A document whose parts are all made: the one part's PDF, or the parts joined with their
     /// footers; then delivered.
     fn finish(&self, doc: &Doc, done: Progress) -> Compiled {
         let mut diagnostics = done.diagnostics;
-        let Some(parts) = done.parts.into_iter().collect::<Option<Vec<_>>>() else {
-            return Compiled::failed(diagnostics);
-        };
-        let Some(parts) = parts.into_iter().collect::<Option<Vec<Document>>>() else {
+        let parts: Option<Vec<Document>> = done
+            .parts
+            .into_iter()
+            .map(|p| match p {
+                Part::Made(m) => Some(m),
+                Part::Pending | Part::Failed => None,
+            })
+            .collect();
+        let Some(parts) = parts else {
             return Compiled::failed(diagnostics);
         };
         let made = if parts.len() == 1 {
             parts.into_iter().next().expect("one part")
         } else {
-            let joined = self.guarded(&doc.file_name, || self.join(doc, parts));
+            let joined = guarded(&doc.file_name, || self.join(doc, parts));
             diagnostics.extend(joined.diagnostics);
             match joined.outcome {
                 Outcome::Made(m) => m,
@@ -214,7 +220,7 @@ impl Context<'_> {
                         diagnostics.append(&mut d);
                         Some(bytes)
                     }
-                    Err(failed) => return failed,
+                    Err(failed) => return *failed,
                 },
                 None => None,
             };
@@ -262,18 +268,18 @@ impl Context<'_> {
         make: &super::Footers,
         k: usize,
         (first, count, total): (usize, usize, usize),
-    ) -> Result<(Vec<u8>, Vec<Diagnostic>), Compiled> {
+    ) -> Result<(Vec<u8>, Vec<Diagnostic>), Box<Compiled>> {
         let source = make(first, count, total).map_err(|why| {
-            Compiled::failed(vec![Diagnostic::failure(
+            Box::new(Compiled::failed(vec![Diagnostic::failure(
                 "footers",
                 format!("cannot make the footers of {}: {why}", doc.file_name),
-            )])
+            )]))
         })?;
         let ident = format!("{}#footers{k}", self.ident(&doc.file_name));
         let compiled = self.compile_source(&source, doc, ident);
         match compiled.outcome {
             Outcome::Made(m) => Ok((m.bytes, compiled.diagnostics)),
-            _ => Err(compiled),
+            _ => Err(Box::new(compiled)),
         }
     }
 
@@ -340,13 +346,13 @@ impl Context<'_> {
         };
         match typst_pdf::pdf(&paged, &pdf_options) {
             Ok(bytes) => {
-                let pages = paged.pages().len();
+                let page_count = paged.pages().len();
                 // The laid-out document is not needed any more: free it before writing.
                 drop(paged);
                 Compiled {
                     outcome: Outcome::Made(Document {
                         file_name: file_name.to_owned(),
-                        pages,
+                        pages: page_count,
                         bytes,
                     }),
                     diagnostics,
@@ -376,6 +382,12 @@ impl Context<'_> {
             info.locale = Smart::Custom(locale);
         }
     }
+}
+
+/// Runs `f`; a panic in typst is caught, so a bug does not take the other documents down.
+fn guarded(file_name: &str, f: impl FnOnce() -> Compiled) -> Compiled {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Compiled::crashed(file_name))
 }
 
 /// A Typst locale from a BCP 47 tag (`en`, `pt-BR`, `zh-Hant-TW`); `None` if typst has no such

@@ -139,7 +139,7 @@ struct Entry {
     kids: Vec<Entry>,
 }
 
-/// The footers' pages as form XObjects, one per joined page.
+/// The footers' pages as form `XObjects`, one per joined page.
 struct Overlay {
     chunk: Chunk,
     xobjects: Vec<Ref>,
@@ -549,7 +549,8 @@ impl<'p, 'a> Copier<'p, 'a> {
 
     fn write_direct(&mut self, obj: Obj, object: &Object<'p>) {
         match object {
-            Object::Null(_) => obj.primitive(pdf_writer::Null),
+            // A stream is always an indirect object, reached through a reference.
+            Object::Null(_) | Object::Stream(_) => obj.primitive(pdf_writer::Null),
             Object::Boolean(b) => obj.primitive(*b),
             Object::Number(n) => {
                 let f = n.as_f64();
@@ -571,8 +572,6 @@ impl<'p, 'a> Copier<'p, 'a> {
                 let mut w = obj.dict();
                 self.write_dict_entries(&mut w, d);
             }
-            // A stream is always an indirect object, reached through a reference.
-            Object::Stream(_) => obj.primitive(pdf_writer::Null),
         }
     }
 }

@@ -52,6 +52,10 @@ pub struct Options {
     pub setup: Setup,
     /// Print the matrix.
     pub matrix: bool,
+    /// Print the matrix as one document per area.
+    pub matrix_by_area: bool,
+    /// Show only these adjacent levels in the matrix (indexes, both ends included).
+    pub window: Option<(usize, usize)>,
     /// Level codes to print a document for.
     pub levels: Vec<String>,
 }
@@ -126,7 +130,8 @@ pub struct Rendered {
 
 #[derive(Debug, Clone)]
 enum Job {
-    Matrix,
+    /// The matrix, or the part of it showing one area (its index).
+    Matrix(Option<usize>),
     Level(usize),
 }
 
@@ -136,18 +141,32 @@ enum Job {
 pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rendered, Error> {
     let jobs = select(ladder, opts)?;
     let json = ladder.to_compact_json();
-    let names = file_names(ladder, &jobs);
+    let names = file_names(ladder, &jobs, opts.window);
     let docs: Vec<Doc> = jobs
         .iter()
         .zip(names)
         .map(|(job, file_name)| {
             let meta = &ladder.meta;
-            let (main, level, title) = match job {
-                Job::Matrix => (layouts::MATRIX, None, meta.title.clone()),
+            let (main, level, title, data) = match job {
+                Job::Matrix(area) => {
+                    let mut data = serde_json::json!({ "document": "matrix" });
+                    if let Some(a) = area {
+                        data["area"] = ladder.areas[*a].id.clone().into();
+                    }
+                    if let Some((from, to)) = opts.window {
+                        let codes: Vec<&str> = ladder.levels[from..=to]
+                            .iter()
+                            .map(|l| l.code.as_str())
+                            .collect();
+                        data["levels"] = codes.into();
+                    }
+                    (layouts::MATRIX, None, meta.title.clone(), data)
+                }
                 Job::Level(i) => {
                     let l = &ladder.levels[*i];
                     let title = format!("{} — {} ({})", meta.title, l.title, l.code);
-                    (layouts::LEVEL, Some(l.code.clone()), title)
+                    let data = serde_json::json!({ "document": "level", "level": l.code });
+                    (layouts::LEVEL, Some(l.code.clone()), title, data)
                 }
             };
             Doc {
@@ -155,7 +174,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
                 title,
                 parts: vec![Source {
                     main,
-                    data: with_job(&json, level.as_deref()),
+                    data: with_job(&json, &data),
                     served_at: layouts::DATA,
                     level,
                     continues_outline: false,
@@ -175,12 +194,9 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
 }
 
 /// The `/data.json` of one ladder document: the ladder's JSON with `job` (which document is
-/// being made: `{"document": "matrix"}`, `{"document": "level", "level": "L3"}`) added first.
-fn with_job(json: &str, level: Option<&str>) -> Bytes {
-    let job = match level {
-        None => serde_json::json!({ "document": "matrix" }),
-        Some(code) => serde_json::json!({ "document": "level", "level": code }),
-    };
+/// being made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
+/// ladder; `{"document": "level", "level": "L3"}`) added first.
+fn with_job(json: &str, job: &serde_json::Value) -> Bytes {
     // The ladder's JSON is an object with fields: `{"format":…`.
     match json.strip_prefix('{') {
         Some(rest) => Bytes::from_string(format!("{{\"job\":{job},{rest}")),
@@ -287,21 +303,15 @@ fn load_layouts(setup: &Setup) -> Result<layouts::Layouts, Diagnostic> {
 fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, Diagnostic> {
     let mut jobs = Vec::new();
     if opts.matrix {
-        jobs.push(Job::Matrix);
+        if opts.matrix_by_area {
+            jobs.extend((0..ladder.areas.len()).map(|a| Job::Matrix(Some(a))));
+        } else {
+            jobs.push(Job::Matrix(None));
+        }
     }
     let mut unknown = Vec::new();
     for code in &opts.levels {
-        // `l3` finds `L3` unless the ladder has both spellings.
-        let exact = ladder.levels.iter().position(|l| &l.code == code);
-        let loose = || {
-            let mut matching = (0..ladder.levels.len())
-                .filter(|&i| ladder.levels[i].code.eq_ignore_ascii_case(code));
-            match (matching.next(), matching.next()) {
-                (Some(i), None) => Some(i),
-                _ => None,
-            }
-        };
-        match exact.or_else(loose) {
+        match find_level(ladder, code) {
             Some(i) if !jobs.iter().any(|j| matches!(j, Job::Level(k) if *k == i)) => {
                 jobs.push(Job::Level(i));
             }
@@ -320,33 +330,44 @@ fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, Diagnostic> {
     Ok(jobs)
 }
 
-/// `matrix.pdf` and `CODE-title-slug.pdf`, made safe as file names and unique even on
-/// case-insensitive file systems.
-fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
+/// `matrix.pdf` (`matrix-AREA.pdf` for one area, `…-L3-L5.pdf` for a window of levels) and
+/// `CODE-title-slug.pdf`, made safe as file names and unique even on case-insensitive file
+/// systems.
+fn file_names(ladder: &Ladder, jobs: &[Job], window: Option<(usize, usize)>) -> Vec<String> {
     let mut taken = HashSet::new();
     jobs.iter()
         .map(|job| {
             let stem = match job {
-                Job::Matrix => "matrix".to_owned(),
+                Job::Matrix(area) => {
+                    let mut stem = "matrix".to_owned();
+                    if let Some(a) = area {
+                        let id = crate::ladder::slug(&ladder.areas[*a].id);
+                        stem = format!(
+                            "{stem}-{}",
+                            if id.is_empty() {
+                                format!("area-{}", a + 1)
+                            } else {
+                                id
+                            }
+                        );
+                    }
+                    if let Some((from, to)) = window {
+                        let code = |i: usize| safe_code(&ladder.levels[i].code);
+                        stem = if from == to {
+                            format!("{stem}-{}", code(from))
+                        } else {
+                            format!("{stem}-{}-{}", code(from), code(to))
+                        };
+                    }
+                    stem
+                }
                 Job::Level(i) => {
                     let level = &ladder.levels[*i];
-                    let code: String = level
-                        .code
-                        .chars()
-                        .map(|c| {
-                            if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+') {
-                                c
-                            } else {
-                                '-'
-                            }
-                        })
-                        .collect();
-                    // No hidden files (`.x`), no `..`, no leading dash read as an option.
-                    let code = code.trim_matches(['-', '.']);
+                    let code = safe_code(&level.code);
                     let title = crate::ladder::slug(&level.title);
                     match (code.is_empty(), title.is_empty()) {
                         (false, false) => format!("{code}-{title}"),
-                        (false, true) => code.to_owned(),
+                        (false, true) => code,
                         (true, false) => title,
                         (true, true) => format!("level-{}", i + 1),
                     }
@@ -361,6 +382,58 @@ fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
             name
         })
         .collect()
+}
+
+/// A level code as part of a file name: letters, digits, `_ . - +`; no leading or trailing `-`
+/// or `.` (no hidden files, no `..`, no leading dash read as an option).
+fn safe_code(code: &str) -> String {
+    let code: String = code
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    code.trim_matches(['-', '.']).to_owned()
+}
+
+/// The level window `FROM..TO` (or one code) as indexes, lowest first; codes are matched as
+/// `--level` matches them.
+pub fn window(ladder: &Ladder, spec: &str, flags: &Flags) -> Result<(usize, usize), Diagnostic> {
+    let flag = flags.window;
+    let (from, to) = spec.split_once("..").unwrap_or((spec, spec));
+    let find = |code: &str| find_level(ladder, code.trim());
+    let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
+    match (find(from), find(to)) {
+        (Some(a), Some(b)) => Ok((a.min(b), a.max(b))),
+        _ => Err(Diagnostic::failure(
+            "unknown-level",
+            format!("{flag} {spec}: give two level codes of the ladder as FROM..TO"),
+        )
+        .with_hint(format!(
+            "its levels are {}, e.g. `{flag} {}..{}`",
+            codes.join(", "),
+            codes.first().copied().unwrap_or("L1"),
+            codes.get(2).or(codes.last()).copied().unwrap_or("L3")
+        ))),
+    }
+}
+
+/// A level's index by its code; `l3` finds `L3` unless the ladder has both spellings.
+fn find_level(ladder: &Ladder, code: &str) -> Option<usize> {
+    let exact = ladder.levels.iter().position(|l| l.code == code);
+    let loose = || {
+        let mut matching =
+            (0..ladder.levels.len()).filter(|&i| ladder.levels[i].code.eq_ignore_ascii_case(code));
+        match (matching.next(), matching.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    };
+    exact.or_else(loose)
 }
 
 #[cfg(test)]
@@ -392,10 +465,10 @@ mod tests {
         ]
         .concat();
         let l = ladder(&md);
-        let mut jobs = vec![Job::Matrix];
+        let mut jobs = vec![Job::Matrix(None)];
         jobs.extend((0..l.levels.len()).map(Job::Level));
         assert_eq!(
-            file_names(&l, &jobs),
+            file_names(&l, &jobs, None),
             [
                 "matrix.pdf",
                 "L3-senior-sre.pdf",
@@ -424,6 +497,8 @@ mod tests {
                 flags: crate::cli::FLAGS,
             },
             matrix: false,
+            matrix_by_area: false,
+            window: None,
             levels: levels.iter().map(|s| (*s).to_owned()).collect(),
         };
         let jobs = select(&l, &opts(&["l2", "L2", "L1"])).expect("known levels");
@@ -438,13 +513,19 @@ mod tests {
 
     #[test]
     fn each_ladder_document_gets_the_data_with_its_job_first() {
-        let level: serde_json::Value =
-            serde_json::from_slice(with_job("{\"x\":1}", Some("L\"3")).as_slice()).expect("json");
+        let level: serde_json::Value = serde_json::from_slice(
+            with_job(
+                "{\"x\":1}",
+                &serde_json::json!({"document": "level", "level": "L\"3"}),
+            )
+            .as_slice(),
+        )
+        .expect("json");
         assert_eq!(
             level,
             serde_json::json!({"job": {"document": "level", "level": "L\"3"}, "x": 1})
         );
-        let matrix = with_job("{\"x\":1}", None);
+        let matrix = with_job("{\"x\":1}", &serde_json::json!({ "document": "matrix" }));
         assert_eq!(
             matrix.as_str().expect("utf-8"),
             "{\"job\":{\"document\":\"matrix\"},\"x\":1}"

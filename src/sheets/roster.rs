@@ -212,7 +212,7 @@ impl Table<'_> {
 
 /// One row of the file: its 1-based row number as the file shows it, and its trimmed cells.
 /// A file that cannot be read gives one diagnostic, reported alone.
-type Record = Result<(usize, Vec<String>), Box<Diagnostic>>;
+type Record = Result<(usize, Vec<String>), Diagnostic>;
 
 /// Reads and checks a roster file against the ladder. Rows are checked as they are read:
 /// only the reviews that passed are kept, not the file's table. `flag` names the setting that
@@ -406,14 +406,14 @@ fn check(
     if !errors.is_empty() {
         // The rest is not checked, but a file that cannot be read is still reported alone.
         for rec in records {
-            rec.map_err(|d| vec![*d])?;
+            rec.map_err(|d| vec![d])?;
         }
         errors.extend(warnings);
         return Err(errors);
     }
     let mut rows = Rows::new(&t, cols, ladder);
     for rec in records {
-        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        let (row, cells) = rec.map_err(|d| vec![d])?;
         if !cells.iter().all(String::is_empty) {
             rows.check(row, &cells);
         }
@@ -426,7 +426,7 @@ fn first_nonblank(
     records: &mut impl Iterator<Item = Record>,
 ) -> Result<Option<(usize, Vec<String>)>, Vec<Diagnostic>> {
     for rec in records.by_ref() {
-        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        let (row, cells) = rec.map_err(|d| vec![d])?;
         if !cells.iter().all(String::is_empty) {
             return Ok(Some((row, cells)));
         }

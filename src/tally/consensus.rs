@@ -225,10 +225,12 @@ impl<'a> Person<'a> {
     pub fn ratings(&self, k: usize) -> impl Iterator<Item = Given<'a>> + '_ {
         let scale = &self.ladder.rating;
         self.sources.iter().filter_map(move |kept| {
-            let r = &kept.returned;
-            let at = r.answers.iter().position(|a| a.competency as usize == k)?;
-            let a = &r.answers[at];
-            let (label, value) = match a.rating {
+            let ret = &kept.returned;
+            let at = ret
+                .answers
+                .iter()
+                .position(|a| a.competency as usize == k)?;
+            let (label, value) = match ret.answers[at].rating {
                 Rating::Blank => ("", None),
                 Rating::NotObserved => (scale.not_observed.as_str(), None),
                 Rating::Option(i) => {
@@ -237,8 +239,8 @@ impl<'a> Person<'a> {
                 }
             };
             Some(Given {
-                reviewer: &r.prov.reviewer,
-                role: r.prov.reviewer_role,
+                reviewer: &ret.prov.reviewer,
+                role: ret.prov.reviewer_role,
                 label,
                 value,
                 evidence: Text::new(

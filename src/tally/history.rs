@@ -14,7 +14,8 @@ use crate::decisions::outcomes::{
 };
 use crate::diag::{Diagnostic, Error, Location};
 use crate::model::Ladder;
-use crate::util::text::{io_reason, shorten};
+use crate::util::text::{hex, io_reason, shorten};
+use sha2::{Digest, Sha256};
 
 /// `tally.json` versions a previous cycle may come in: the people and consensus fields read
 /// here are the same in both.
@@ -46,6 +47,8 @@ pub struct PrevPerson {
 pub struct Previous {
     /// The file's name (no folders), as shown in the outputs.
     pub file: String,
+    /// SHA-256 (hex) of the file's bytes: part of the run digest.
+    pub sha256: String,
     /// `rungs-tally` or `rungs-outcomes`.
     pub format: &'static str,
     pub cycles: Vec<String>,
@@ -69,7 +72,7 @@ struct LadderRef {
 }
 
 #[derive(Deserialize)]
-struct Consensus {
+struct Entry {
     id: String,
     consensus: Option<i32>,
     #[serde(alias = "label")]
@@ -93,7 +96,7 @@ struct TallyPerson {
     employee_id: String,
     name: String,
     suggested_level: Option<String>,
-    competencies: Vec<Consensus>,
+    competencies: Vec<Entry>,
 }
 
 #[derive(Deserialize)]
@@ -109,7 +112,7 @@ struct OutcomePerson {
     name: String,
     suggested_level: Option<String>,
     agreed_level: Option<String>,
-    consensus: Vec<Consensus>,
+    consensus: Vec<Entry>,
 }
 
 /// The file `--previous` names: a `tally.json` or `outcomes.json`, or a folder holding one
@@ -158,7 +161,7 @@ pub fn load(path: &Path) -> Result<Previous, Error> {
     let name = file
         .file_name()
         .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
-    let prev = match (format, version) {
+    let mut prev = match (format, version) {
         (JSON_FORMAT, Some(v)) if TALLY_VERSIONS.iter().any(|&ok| u64::from(ok) == v) => {
             let doc: TallyDoc = serde_json::from_slice(&bytes).map_err(|e| shape(&e))?;
             from_tally(name, doc)
@@ -181,10 +184,11 @@ pub fn load(path: &Path) -> Result<Previous, Error> {
             .into());
         }
     };
+    prev.sha256 = hex(&Sha256::digest(&bytes));
     Ok(prev)
 }
 
-fn consensus_map(list: Vec<Consensus>) -> HashMap<String, (Option<i32>, Option<String>)> {
+fn consensus_map(list: Vec<Entry>) -> HashMap<String, (Option<i32>, Option<String>)> {
     list.into_iter()
         .map(|c| (c.id, (c.consensus, c.consensus_label)))
         .collect()
@@ -258,6 +262,7 @@ fn empty(
 ) -> Previous {
     Previous {
         file,
+        sha256: String::new(),
         format,
         cycles,
         ladder_fingerprint,

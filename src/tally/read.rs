@@ -22,6 +22,9 @@ pub const FILE: &str = "tally.json";
 /// A tally as `tally.json` holds it: the fields a reader needs (the others are skipped).
 #[derive(Debug, Clone, Deserialize)]
 pub struct TallyFile {
+    /// The run that wrote the tally (absent from a file another tool wrote).
+    #[serde(default)]
+    pub run_digest: Option<String>,
     pub ladder: LadderRef,
     /// The cycle of the reviews (one; more only in a file written by another tool).
     pub cycles: Vec<String>,
@@ -196,7 +199,7 @@ fn syntax(file: &str, bytes: &[u8], e: &serde_json::Error, shape: bool) -> Diagn
     Diagnostic::error(code, message, location).with_hint(hint)
 }
 
-/// A text location from serde_json's 1-based line and byte column, the line shown around the
+/// A text location from `serde_json`'s 1-based line and byte column, the line shown around the
 /// column only (a compact JSON file is one long line).
 fn at_line_col(file: &str, text: &str, line: usize, col: usize) -> Location {
     const AROUND: usize = 60;

@@ -15,6 +15,8 @@ use rust_xlsxwriter::{
 };
 
 use super::problems;
+use super::set::DIGEST_PROPERTY;
+use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::tally::consensus::{RULE, Tally, label_of};
@@ -36,6 +38,8 @@ pub fn xlsx<W: Write + Send>(
     import: &Import,
     tally: &Tally,
     epoch: i64,
+    flags: &Flags,
+    digest: &str,
 ) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
@@ -43,7 +47,8 @@ pub fn xlsx<W: Write + Send>(
         &DocProperties::new()
             .set_title("Review tally")
             .set_author("rungs")
-            .set_creation_datetime(&created),
+            .set_creation_datetime(&created)
+            .set_custom_property(DIGEST_PROPERTY, digest),
     );
     let f = Formats {
         bold: Format::new().set_bold(),
@@ -64,7 +69,7 @@ pub fn xlsx<W: Write + Send>(
     if let Some(summary) = &tally.history {
         history_sheet(&mut wb, &f, ladder, tally, summary)?;
     }
-    problems_sheet(&mut wb, &f, import)?;
+    problems_sheet(&mut wb, &f, import, flags)?;
     wb.save_to_writer(out)
 }
 
@@ -286,7 +291,7 @@ fn distribution_chart(levels: u32, series: u16, most: usize) -> Chart {
             .set_format(
                 ChartFormat::new()
                     .set_pattern_fill(&pattern)
-                    .set_border(&ChartLine::new().set_color(0x001A_1A1A)),
+                    .set_border(ChartLine::new().set_color(0x001A_1A1A)),
             )
             // The count on each bar; none on empty ones.
             .set_data_label(ChartDataLabel::new().show_value().set_num_format("0;-0;;@"));
@@ -408,8 +413,8 @@ fn leniency_chart(reviewers: u32) -> Chart {
         .set_values(("Leniency", 1, 2, reviewers, 2))
         .set_format(
             ChartFormat::new()
-                .set_solid_fill(&ChartSolidFill::new().set_color(0x0080_8080))
-                .set_border(&ChartLine::new().set_color(0x001A_1A1A)),
+                .set_solid_fill(ChartSolidFill::new().set_color(0x0080_8080))
+                .set_border(ChartLine::new().set_color(0x001A_1A1A)),
         )
         .set_data_label(
             ChartDataLabel::new()
@@ -537,7 +542,12 @@ fn history_note(h: &Summary) -> String {
 }
 
 /// *Problems*: every error, warning and note of the import.
-fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(), XlsxError> {
+fn problems_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    import: &Import,
+    flags: &Flags,
+) -> Result<(), XlsxError> {
     let ws = wb
         .add_worksheet_with_constant_memory()?
         .set_name("Problems")?;
@@ -555,7 +565,7 @@ fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(),
         ],
         &f.head,
     )?;
-    let probs = problems(import);
+    let probs = problems(import, flags);
     for (i, p) in probs.iter().enumerate() {
         let rr = 1 + i as u32;
         for (j, v) in [

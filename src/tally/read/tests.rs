@@ -96,7 +96,15 @@ fn written(ladder: &Ladder) -> Vec<u8> {
     let expected = Expected::from_manifest(&manifest);
     let tally = compute(ladder, &import, Some(&expected), None);
     let mut out = Vec::new();
-    crate::tally::output::json(&mut out, ladder, &import, &tally).expect("in memory");
+    crate::tally::output::json(
+        &mut out,
+        ladder,
+        &import,
+        &tally,
+        &crate::cli::FLAGS,
+        "0123456789abcdef",
+    )
+    .expect("in memory");
     out
 }
 
@@ -117,6 +125,7 @@ fn what_is_written_reads_back() {
     let ladder = ladder();
     let t = read_bytes(&written(&ladder), &ladder).expect("reads back");
     assert_eq!(t.cycles, ["2026-H2"]);
+    assert_eq!(t.run_digest.as_deref(), Some("0123456789abcdef"));
     assert_eq!(t.ladder.fingerprint, ladder.meta.fingerprint);
     let [ada, cy] = &t.tally.people[..] else {
         panic!("two people: {:?}", t.tally.people)
@@ -180,7 +189,10 @@ fn syntax_errors_are_located() {
 fn other_formats_versions_shapes_and_ladders_are_refused() {
     let ladder = ladder();
     let text = String::from_utf8(written(&ladder)).expect("utf-8");
-    let current = format!("\"format_version\": {}", crate::tally::output::JSON_FORMAT_VERSION);
+    let current = format!(
+        "\"format_version\": {}",
+        crate::tally::output::JSON_FORMAT_VERSION
+    );
     let cases = [
         (
             text.replace("\"rungs-tally\"", "\"rungs-manifest\""),
