@@ -14,7 +14,7 @@ use super::read::{Context, Decision, Returned, read};
 use crate::diag::{Diagnostic, Error, Flags, Location};
 use crate::model::Ladder;
 use crate::tally::import::same_path;
-use crate::tally::output::csv_safe;
+use crate::tally::output::{JsonLadder, csv_safe};
 use crate::tally::read::TallyFile;
 use crate::util::text::count;
 use crate::util::to_i32;
@@ -353,6 +353,18 @@ struct ConsensusOf<'a> {
     consensus_label: Option<&'a str>,
 }
 
+impl Row<'_> {
+    /// The last fields of both CSVs: reason, decided by, file, cell (CSV-safe).
+    fn tail(&self) -> [String; 4] {
+        [
+            csv_safe(self.reason),
+            csv_safe(self.decided_by),
+            csv_safe(self.file),
+            self.cell.clone(),
+        ]
+    }
+}
+
 fn rows<'a>(ladder: &'a Ladder, tally: &'a TallyFile, out: &'a Outcomes) -> Vec<Row<'a>> {
     let index = |code: &str| ladder.level(code).map(|l| to_i32(l.index));
     out.people
@@ -420,7 +432,7 @@ pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -
         "cell",
     ])?;
     for r in rows(ladder, tally, out) {
-        w.write_record([
+        let head = [
             csv_safe(&cycle),
             csv_safe(r.employee_id),
             csv_safe(r.name),
@@ -430,11 +442,8 @@ pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -
             opt(r.proposed_level),
             opt(r.agreed_level),
             num(r.change),
-            csv_safe(r.reason),
-            csv_safe(r.decided_by),
-            csv_safe(r.file),
-            r.cell,
-        ])?;
+        ];
+        w.write_record(head.into_iter().chain(r.tail()))?;
     }
     w.flush()
 }
@@ -463,7 +472,7 @@ pub fn audit<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes)
             (Some(_), Some(_), Some(0)) => continue,
             (Some(_), Some(_), _) => "differs from suggestion",
         };
-        w.write_record([
+        let head = [
             csv_safe(r.employee_id),
             csv_safe(r.name),
             opt(r.team),
@@ -472,21 +481,10 @@ pub fn audit<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes)
             opt(r.agreed_level),
             num(r.versus_suggested),
             issue.to_owned(),
-            csv_safe(r.reason),
-            csv_safe(r.decided_by),
-            csv_safe(r.file),
-            r.cell,
-        ])?;
+        ];
+        w.write_record(head.into_iter().chain(r.tail()))?;
     }
     w.flush()
-}
-
-#[derive(Serialize)]
-struct JsonLadder<'a> {
-    id: &'a str,
-    title: &'a str,
-    version: &'a str,
-    fingerprint: &'a str,
 }
 
 #[derive(Serialize)]
@@ -523,12 +521,7 @@ pub fn json<W: Write>(
     let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
-        ladder: JsonLadder {
-            id: &ladder.meta.id,
-            title: &ladder.meta.title,
-            version: &ladder.meta.version,
-            fingerprint: &ladder.meta.fingerprint,
-        },
+        ladder: JsonLadder::of(ladder),
         cycles: &tally.cycles,
         tally_sha256,
         sources: out

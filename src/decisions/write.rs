@@ -227,24 +227,23 @@ fn highlights(ws: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
         column_number_to_name(COL_SUGGESTED),
         FIRST_DATA_ROW + 1
     );
-    ws.add_conditional_format(
-        FIRST_DATA_ROW,
-        COL_AGREED,
-        last_row,
-        COL_AGREED,
-        &ConditionalFormatFormula::new()
-            .set_rule(format!("=AND({agreed}<>\"\",{agreed}<>{suggested})").as_str())
-            .set_format(Format::new().set_background_color(Color::RGB(CHANGED_FILL))),
-    )?;
-    ws.add_conditional_format(
-        FIRST_DATA_ROW,
-        COL_AGREED,
-        last_row,
-        COL_AGREED,
-        &ConditionalFormatFormula::new()
-            .set_rule(format!("={agreed}={suggested}").as_str())
-            .set_format(Format::new().set_background_color(Color::RGB(CHOSEN_FILL))),
-    )?;
+    for (rule, fill) in [
+        (
+            format!("=AND({agreed}<>\"\",{agreed}<>{suggested})"),
+            CHANGED_FILL,
+        ),
+        (format!("={agreed}={suggested}"), CHOSEN_FILL),
+    ] {
+        ws.add_conditional_format(
+            FIRST_DATA_ROW,
+            COL_AGREED,
+            last_row,
+            COL_AGREED,
+            &ConditionalFormatFormula::new()
+                .set_rule(rule.as_str())
+                .set_format(Format::new().set_background_color(Color::RGB(fill))),
+        )?;
+    }
     Ok(())
 }
 

@@ -260,7 +260,9 @@ pub fn read(
                 "this is a decisions workbook (from `rungs decisions`), not a review workbook",
                 rep.file_loc(),
             )
-            .with_hint("give it to `rungs outcomes`, and move it out of the folder of returned reviews"),
+            .with_hint(
+                "give it to `rungs outcomes`, and move it out of the folder of returned reviews",
+            ),
         ]);
     }
     let has_copies = hidden.is_some() || props.is_some();
