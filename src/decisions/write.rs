@@ -15,7 +15,7 @@ use super::{
 use crate::model::Ladder;
 use crate::tally::read::TallyFile;
 use crate::workbook::write::{
-    CHOSEN_FILL, HEAD_FILL, INPUT_FILL, LINE_PT, MAX_ROW_PT, MISSING_FILL, MUTED, TextFormat, base,
+    CHOSEN_FILL, HEAD_FILL, INPUT_FILL, MAX_ROW_PT, MISSING_FILL, MUTED, TextFormat, base,
     cell_border, heading, provenance_sheet, text, text_height, with_provenance,
 };
 
@@ -173,8 +173,7 @@ fn rows(ws: &mut Worksheet, input: &Input<'_>) -> Result<(), XlsxError> {
             ws.write_blank(row, col, &unlocked)?;
         }
         let height = text_height(&facts[usize::from(COL_CONSENSUS)], WIDTHS[7])
-            .max(text_height(&facts[1], WIDTHS[1]))
-            .max(2.0 * LINE_PT);
+            .max(text_height(&facts[1], WIDTHS[1]));
         ws.set_row_height(row, height.min(MAX_ROW_PT))?;
     }
     Ok(())

@@ -38,7 +38,7 @@ const W_RATING: f64 = 14.0;
 const W_EVIDENCE: f64 = 42.0;
 const W_LEVEL: f64 = 34.0;
 const FONT_SIZE: f64 = 10.0;
-pub(crate) const LINE_PT: f64 = 13.5;
+const LINE_PT: f64 = 13.5;
 /// Excel's tallest row, in points.
 pub(crate) const MAX_ROW_PT: f64 = 409.0;
 
