@@ -76,6 +76,28 @@ def run_measured(cmd, env=None, cwd=None):
     return wall, ru.ru_maxrss, cpu, out.decode(errors="replace"), err.decode(errors="replace")
 
 
+def alternating(scale, rounds, env, runs) -> list:
+    """Runs each (step, cmd, prepare) of `runs` once per round, in turn; one Result each."""
+    walls = {step: [] for step, _, _ in runs}
+    cpus = {step: [] for step, _, _ in runs}
+    rss = dict.fromkeys(walls, 0)
+    for _ in range(rounds):
+        for step, cmd, prepare in runs:
+            prepare()
+            wall, kb, cpu, _, _ = run_measured(cmd, env=env)
+            walls[step].append(wall)
+            cpus[step].append(cpu)
+            rss[step] = max(rss[step], kb)
+    out = []
+    for step in walls:
+        r = Result(step, "rungs", scale, scale, walls[step], rss[step],
+                   note=f"in turn, {rounds} rounds", cpus=cpus[step])
+        print(f"  {step:16} {scale:>6} in turn: wall={r.wall*1000:9.1f} ms  "
+              f"cpu={r.cpu*1000:9.1f} ms  rss={r.rss_mb:6.1f} MB", flush=True)
+        out.append(r)
+    return out
+
+
 def measure(step, tool, scale, items, make_cmd, repeat, prepare=None, env=None, note=""):
     walls, rss, work, cpus = [], 0, [], []
     for _ in range(repeat):
@@ -206,7 +228,7 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "peer":
         name, rest = sys.argv[2], sys.argv[3:]
         {"typst": peer_typst, "openpyxl": peer_openpyxl, "calamine": peer_calamine,
-         "fill-decisions": peer_fill_decisions}[name](*rest)
+         "fill-decisions": peer_fill_decisions, "write-tally": peer_write_tally}[name](*rest)
         return
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -267,12 +289,14 @@ def main():
             tally_cmd += ["--manifest", str(manifest)]
         results.append(measure("tally", "rungs", scale, scale, lambda: tally_cmd,
                                rep, prepare=fresh(tally_out), env=env))
-        # Last cycle: the tally just written, so every person and competency matches.
+        # Last cycle: the tally just written, so every person and competency matches. Run in
+        # turn with the plain tally, so that both see the same drift of the host.
         previous = work / f"previous-{scale}.json"
         shutil.copy(tally_out / "tally.json", previous)
-        results.append(measure("tally --previous", "rungs", scale, scale,
-                               lambda: tally_cmd + ["--previous", str(previous)],
-                               rep, prepare=fresh(tally_out), env=env))
+        results += alternating(scale, max(rep, 3), env, [
+            ("tally", tally_cmd, fresh(tally_out)),
+            ("tally --previous", tally_cmd + ["--previous", str(previous)], fresh(tally_out)),
+        ])
         if not a.no_peers:
             px = work / f"xlsxwriter-{scale}"
             results.append(measure("sheets", "XlsxWriter", scale, scale,
@@ -289,7 +313,7 @@ def main():
         shutil.rmtree(out, ignore_errors=True)
 
     for people in [int(s) for s in a.people.split(",") if s.strip()]:
-        results += decisions_step(people, ladder, rungs, a, work, env)
+        results += decisions_step(people, rungs, a, work, env)
 
     table = render(results)
     (work / "results.md").write_text(table, encoding="utf-8")
@@ -355,12 +379,19 @@ def peer_fill_decisions(src: str, dst: str):
     wb.save(dst)
 
 
-def decisions_step(people: int, ladder: dict, rungs: list, a, work: Path, env) -> list:
+def peer_write_tally(ladder_json: str, out: str, people: str):
+    write_tally(Path(out), json.loads(Path(ladder_json).read_text(encoding="utf-8")), int(people))
+
+
+def decisions_step(people: int, rungs: list, a, work: Path, env) -> list:
     """rungs decisions on a generated tally of `people` people, then rungs outcomes of the
     workbook filled by openpyxl; openpyxl reading the filled workbook is the peer."""
     py, me = sys.executable, str(Path(__file__).resolve())
     tally = work / f"decisions-tally-{people}"
-    write_tally(tally / "tally.json", ladder, people)
+    # In a child process: this one stays small, so the children it measures do not inherit a
+    # large peak RSS from it.
+    subprocess.run([py, me, "peer", "write-tally", str(work / "ladder.json"),
+                    str(tally / "tally.json"), str(people)], check=True, env=env)
     dec = work / f"decisions-{people}"
     out = []
     out.append(measure("decisions", "rungs", people, people,

@@ -4,6 +4,8 @@
 //! position; people who left are listed too.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -79,11 +81,16 @@ struct Entry {
     consensus_label: Option<String>,
 }
 
+/// Either kind of file, in one pass: the fields of both, each optional.
 #[derive(Deserialize)]
-struct TallyDoc {
-    ladder: LadderRef,
+struct AnyDoc {
+    format: Option<serde_json::Value>,
+    format_version: Option<serde_json::Value>,
+    ladder: Option<LadderRef>,
+    #[serde(default)]
     cycles: Vec<String>,
-    tally: TallyPeople,
+    tally: Option<TallyPeople>,
+    outcomes: Option<Vec<OutcomePerson>>,
 }
 
 #[derive(Deserialize)]
@@ -97,13 +104,6 @@ struct TallyPerson {
     name: String,
     suggested_level: Option<String>,
     competencies: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct OutcomesDoc {
-    ladder: LadderRef,
-    cycles: Vec<String>,
-    outcomes: Vec<OutcomePerson>,
 }
 
 #[derive(Deserialize)]
@@ -136,56 +136,91 @@ pub fn load(path: &Path) -> Result<Previous, Error> {
     let loc = || Location::File {
         file: shown.clone(),
     };
-    let bytes = std::fs::read(&file).map_err(|e| {
+    let unreadable = |e: &std::io::Error| {
         Diagnostic::error(
             "previous-unreadable",
-            format!("cannot read last cycle's tally or outcomes: {}", io_reason(&e)),
+            format!("cannot read last cycle's tally or outcomes: {}", io_reason(e)),
             loc(),
         )
         .with_hint("give last cycle's tally.json (from `rungs tally`) or outcomes.json (from `rungs outcomes`), or the folder holding it")
-    })?;
-    let shape = |e: &serde_json::Error| {
+    };
+    // Streamed, hashed on the way: memory holds what is kept, never the file (a tally of
+    // thousands of reviews is tens of megabytes, most of it evidence this skips).
+    let open = || -> Result<BufReader<Hashing<File>>, Diagnostic> {
+        let f = File::open(&file).map_err(|e| unreadable(&e))?;
+        Ok(BufReader::with_capacity(
+            1 << 16,
+            Hashing {
+                inner: f,
+                hash: Sha256::new(),
+            },
+        ))
+    };
+    let mut reader = open()?;
+    let parsed: Result<AnyDoc, _> = serde_json::from_reader(&mut reader);
+    let head = match &parsed {
+        Ok(doc) => (doc.format.clone(), doc.format_version.clone()),
+        // Which format a file that does not parse claims to be decides the message.
+        Err(_) => serde_json::from_reader::<_, Head>(open()?)
+            .map(|h| (h.format, h.format_version))
+            .unwrap_or_default(),
+    };
+    let format = head.0.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+    let version = head.1.as_ref().and_then(serde_json::Value::as_u64);
+    let known = match format {
+        JSON_FORMAT => version.is_some_and(|v| TALLY_VERSIONS.iter().any(|&ok| u64::from(ok) == v)),
+        OUTCOMES_FORMAT => version == Some(u64::from(OUTCOMES_VERSION)),
+        _ => false,
+    };
+    if !known {
+        return Err(Diagnostic::error(
+            "previous-format",
+            format!(
+                "last cycle's file is `{}` version {}, not a rungs tally (`{JSON_FORMAT}` 2 or {JSON_FORMAT_VERSION}) or outcomes (`{OUTCOMES_FORMAT}` {OUTCOMES_VERSION})",
+                shorten(format, 40),
+                version.map_or_else(|| "none".to_owned(), |v| v.to_string())
+            ),
+            loc(),
+        )
+        .with_hint("give last cycle's tally.json or outcomes.json as rungs wrote it")
+        .into());
+    }
+    let shape = |what: String| {
         Diagnostic::error(
             "previous-json",
-            format!("last cycle's file cannot be read: {e}"),
+            format!("last cycle's file cannot be read: {what}"),
             loc(),
         )
         .with_hint("give the tally.json or outcomes.json as rungs wrote it")
     };
-    let head: Head = serde_json::from_slice(&bytes).map_err(|e| shape(&e))?;
-    let format = head.format.as_ref().and_then(|v| v.as_str()).unwrap_or("");
-    let version = head
-        .format_version
-        .as_ref()
-        .and_then(serde_json::Value::as_u64);
+    let doc = parsed.map_err(|e| shape(e.to_string()))?;
     let name = file
         .file_name()
         .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
-    let mut prev = match (format, version) {
-        (JSON_FORMAT, Some(v)) if TALLY_VERSIONS.iter().any(|&ok| u64::from(ok) == v) => {
-            let doc: TallyDoc = serde_json::from_slice(&bytes).map_err(|e| shape(&e))?;
-            from_tally(name, doc)
-        }
-        (OUTCOMES_FORMAT, Some(v)) if v == u64::from(OUTCOMES_VERSION) => {
-            let doc: OutcomesDoc = serde_json::from_slice(&bytes).map_err(|e| shape(&e))?;
-            from_outcomes(name, doc)
-        }
-        _ => {
-            return Err(Diagnostic::error(
-                "previous-format",
-                format!(
-                    "last cycle's file is `{}` version {}, not a rungs tally (`{JSON_FORMAT}` 2 or {JSON_FORMAT_VERSION}) or outcomes (`{OUTCOMES_FORMAT}` {OUTCOMES_VERSION})",
-                    shorten(format, 40),
-                    version.map_or_else(|| "none".to_owned(), |v| v.to_string())
-                ),
-                loc(),
-            )
-            .with_hint("give last cycle's tally.json or outcomes.json as rungs wrote it")
-            .into());
-        }
+    let ladder = doc.ladder.ok_or_else(|| shape("no `ladder`".into()))?;
+    let mut prev = if format == JSON_FORMAT {
+        let tally = doc.tally.ok_or_else(|| shape("no `tally`".into()))?;
+        from_tally(name, doc.cycles, ladder, tally)
+    } else {
+        let outcomes = doc.outcomes.ok_or_else(|| shape("no `outcomes`".into()))?;
+        from_outcomes(name, doc.cycles, ladder, outcomes)
     };
-    prev.sha256 = hex(&Sha256::digest(&bytes));
+    prev.sha256 = hex(&reader.into_inner().hash.finalize());
     Ok(prev)
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 fn consensus_map(list: Vec<Entry>) -> HashMap<String, (Option<i32>, Option<String>)> {
@@ -194,21 +229,19 @@ fn consensus_map(list: Vec<Entry>) -> HashMap<String, (Option<i32>, Option<Strin
         .collect()
 }
 
-fn from_tally(file: String, doc: TallyDoc) -> Previous {
-    let competencies = doc
-        .tally
+fn from_tally(
+    file: String,
+    cycles: Vec<String>,
+    ladder: LadderRef,
+    tally: TallyPeople,
+) -> Previous {
+    let competencies = tally
         .people
         .first()
         .map(|p| p.competencies.iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
-    let mut prev = empty(
-        file,
-        JSON_FORMAT,
-        doc.cycles,
-        doc.ladder.fingerprint,
-        competencies,
-    );
-    for p in doc.tally.people {
+    let mut prev = empty(file, JSON_FORMAT, cycles, ladder.fingerprint, competencies);
+    for p in tally.people {
         prev.add(
             p.employee_id,
             PrevPerson {
@@ -222,20 +255,24 @@ fn from_tally(file: String, doc: TallyDoc) -> Previous {
     prev
 }
 
-fn from_outcomes(file: String, doc: OutcomesDoc) -> Previous {
-    let competencies = doc
-        .outcomes
+fn from_outcomes(
+    file: String,
+    cycles: Vec<String>,
+    ladder: LadderRef,
+    outcomes: Vec<OutcomePerson>,
+) -> Previous {
+    let competencies = outcomes
         .first()
         .map(|p| p.consensus.iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
     let mut prev = empty(
         file,
         OUTCOMES_FORMAT,
-        doc.cycles,
-        doc.ladder.fingerprint,
+        cycles,
+        ladder.fingerprint,
         competencies,
     );
-    for p in doc.outcomes {
+    for p in outcomes {
         let (level, source) = match p.agreed_level {
             Some(l) => (Some(l), LevelSource::Agreed),
             None => (p.suggested_level, LevelSource::Suggested),
