@@ -224,6 +224,9 @@ impl Context<'_> {
                 },
                 None => None,
             };
+            // Each footers compile is a document of its own: drop what it cached, as after a
+            // part, so that the cache does not grow with the number of parts.
+            typst::comemo::evict(1);
             page += made.pages;
             joined.push(join::Part {
                 bytes: made.bytes,
