@@ -456,6 +456,11 @@ fn people_with_no_review_or_only_their_own_are_printed_as_such() {
         "{flat}"
     );
     assert!(
+        flat.contains("No review of this person was returned"),
+        "{flat}"
+    );
+    assert!(flat.contains("No competency has a consensus yet"), "{flat}");
+    assert!(
         flat.contains("Not returned") || flat.contains("not returned"),
         "{flat}"
     );
