@@ -11,6 +11,9 @@ Times, on the same data in the same run, each step of a review cycle at several 
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
   tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them;
           also with --previous (last cycle: the same tally), against the plain tally
+  packet  rungs packet on a tally of N people    vs  the Typst compiler from PyPI compiling the
+          (three reviews each, with evidence)        same packet.typ with the same data (the
+                                                     files `rungs packet --export-data` writes)
   decisions, outcomes  rungs decisions on a generated tally.json of --people people, and rungs
           outcomes of the workbook filled by openpyxl (not timed)
                                              vs  openpyxl reading the same filled workbook
@@ -167,6 +170,19 @@ def count_files(root: Path, suffix: str) -> int:
 # peers (run as `bench.py peer NAME ...` in their own process)
 
 
+def peer_typst_packet(layouts: str, out: str, marks: str):
+    """Compiles packet.typ (whole, as one document) with the PyPI Typst compiler: one
+    `typst.Compiler` over the layouts folder, which holds data.json and packet.json."""
+    import typst
+
+    start = time.perf_counter()
+    compiler = typst.Compiler(root=layouts, font_paths=[str(REPO / "fonts")],
+                              ignore_system_fonts=True)
+    compiler.compile(input=str(Path(layouts) / "packet.typ"), output=out,
+                     sys_inputs={"marks": marks})
+    sys.stderr.write(f"work={time.perf_counter() - start}\n")
+
+
 def peer_typst(layouts: str, data: str, out: str):
     """Compiles every document `rungs pdf` writes with the PyPI Typst compiler as a skilled user
     would: one `typst.Compiler`, made once (fonts loaded once) and reused for every document,
@@ -227,8 +243,9 @@ def peer_calamine(root: str):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "peer":
         name, rest = sys.argv[2], sys.argv[3:]
-        {"typst": peer_typst, "openpyxl": peer_openpyxl, "calamine": peer_calamine,
-         "fill-decisions": peer_fill_decisions, "write-tally": peer_write_tally}[name](*rest)
+        {"typst": peer_typst, "typst-packet": peer_typst_packet, "openpyxl": peer_openpyxl,
+         "calamine": peer_calamine, "fill-decisions": peer_fill_decisions,
+         "write-tally": peer_write_tally}[name](*rest)
         return
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -247,6 +264,9 @@ def main():
                     help="runs of each import (0: skip the import step)")
     ap.add_argument("--people", default="10000",
                     help="sizes of the generated tallies for decisions and outcomes ('' skips)")
+    ap.add_argument("--packet-scales", default="100,1000",
+                    help="people in the tallies `rungs packet` prints (empty: skip the step)")
+    ap.add_argument("--packet-only", action="store_true", help="run only the packet step")
     a = ap.parse_args()
 
     work = Path(a.work)
@@ -262,6 +282,13 @@ def main():
     subprocess.run(rungs + ["export", "json", "-o", str(work / "ladder.json")], check=True, env=env)
     ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
     codes = [lv["code"] for lv in ladder["levels"]]
+
+    # --- packet: the calibration packet of tallies of N people
+    for people in [int(s) for s in a.packet_scales.split(",") if s.strip()]:
+        results += packet_step(people, codes, a, work, env)
+    if a.packet_only:
+        finish(results, work)
+        return
 
     # --- pdf: the bundled ladder and a long one, all documents in one run
     for label, path in [("ladder", a.ladder), ("long ladder", a.long_ladder)]:
@@ -315,6 +342,10 @@ def main():
     for people in [int(s) for s in a.people.split(",") if s.strip()]:
         results += decisions_step(people, rungs, a, work, env)
 
+    finish(results, work)
+
+
+def finish(results: list, work: Path):
     table = render(results)
     (work / "results.md").write_text(table, encoding="utf-8")
     print()
@@ -410,6 +441,50 @@ def decisions_step(people: int, rungs: list, a, work: Path, env) -> list:
         out.append(measure("outcomes", "openpyxl", people, people,
                            lambda: [py, me, "peer", "openpyxl", str(filled)], 1, env=env))
     return out
+
+def packet_step(people: int, codes: list[str], a, work: Path, env) -> list:
+    """A tally of `people` people (self, manager and peer reviews, every rating with evidence,
+    filled by examples/fill) printed by `rungs packet`; then the PyPI compiler on the same
+    packet.typ and data (`rungs layouts init` and `rungs packet --export-data`)."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    rungs = [a.bin, "--quiet", "--ladder", a.ladder]
+    base = work / f"packet-{people}"
+    roster, sheets, tally = base / "roster.csv", base / "sheets", base / "tally"
+    base.mkdir(parents=True)
+    write_roster(roster, people * 3, codes)
+    subprocess.run(rungs + ["sheets", "--roster", str(roster), "--cycle", "2026-H2", "-o",
+                            str(sheets)], check=True, env=env)
+    subprocess.run([a.fill, "--evidence", str(sheets)], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(rungs + ["tally", str(sheets), "--manifest", str(sheets / "manifest.json"),
+                            "-o", str(tally)], check=True, env=env)
+    out = base / "packet"
+    rep = a.repeat if people <= 100 else 3
+    r = measure("packet", "rungs", people, people,
+                lambda: rungs + ["packet", str(tally), "-o", str(out)],
+                rep, prepare=fresh(out), env=env)
+    results = [r]
+    if a.no_peers:
+        return results
+    layouts = base / "layouts"
+    subprocess.run(rungs + ["layouts", "init", str(layouts)], check=True, env=env)
+    subprocess.run(rungs + ["packet", str(tally), "-o", str(base / "export"), "--export-data",
+                            str(layouts)], check=True, env=env)
+    text = (layouts / "data.json").read_text(encoding="utf-8") + \
+        (layouts / "packet.json").read_text(encoding="utf-8")
+    marks = "maybe" if may_need_composition(text) else "none"
+    peer_pdf = base / "typst-packet.pdf"
+    results.append(measure("packet", "typst (PyPI)", people, people,
+                           lambda: [py, me, "peer", "typst-packet", str(layouts), str(peer_pdf),
+                                    marks],
+                           rep, env=env))
+    if a.pdf_rounds > 0:
+        interleaved(a.pdf_rounds, env, {
+            "rungs": (rungs + ["packet", str(tally), "-o", str(out)], fresh(out)),
+            "typst (PyPI)": ([py, me, "peer", "typst-packet", str(layouts), str(peer_pdf), marks],
+                             lambda: None),
+        }, f"packet {people}")
+    return results
 
 
 def pdf_step(label: str, ladder_path: str, a, work: Path, env) -> list:
@@ -539,7 +614,7 @@ def machine() -> str:
 def render(results: list[Result]) -> str:
     """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
     base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
-    steps = {"pdf": 0, "import": 1, "sheets": 2, "fill": 3, "tally": 4}
+    steps = {"pdf": 0, "import": 1, "sheets": 2, "fill": 3, "tally": 4, "packet": 5}
     results = sorted(results, key=lambda r: (int(r.scale) if str(r.scale).isdigit() else 0,
                                              steps.get(r.step, 9), r.tool != "rungs"))
     lines = [

@@ -2,9 +2,9 @@
 //!
 //! Covered: every XML part of one review workbook and the manifest (bundled ladder and
 //! `tests/fixtures/seven-levels.md`), `tally.json`, `tally.csv` and the custom properties of
-//! `tally.xlsx` (the run digest) of workbooks filled by openpyxl, the decisions workbook made
-//! from that tally and the outcomes of it filled by openpyxl, and the messages and exit codes
-//! of `rungs check`. Snapshots live in
+//! `tally.xlsx` (the run digest) of workbooks filled by openpyxl, the packet of that tally, the
+//! decisions workbook made from it and the outcomes of it filled by openpyxl, and the messages
+//! and exit codes of `rungs check`. Snapshots live in
 //! `tests/snapshots/` (insta). After an intended change in output, update them with the one
 //! switch, then review the diff before committing:
 //!
@@ -273,6 +273,36 @@ fn tally_of_filled_example_workbooks() {
         .expect("tally.xlsx has custom properties");
     let text = String::from_utf8(custom.2).expect("XML is UTF-8");
     insta::assert_snapshot!("tally_xlsx_custom_xml", xml_lines(&text));
+
+    // The calibration packet of this tally, as poppler reads its text (page by page).
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "packet",
+            "tally",
+            "-o",
+            "packet",
+        ],
+    );
+    common::assert_code(&o, 0);
+    // The summary's time is the one thing that varies.
+    let run: Vec<String> = transcript(&o)
+        .lines()
+        .map(|l| match l.find("(a4, ") {
+            Some(at) => format!("{}(a4, … ms):", &l[..at]),
+            None => l.to_owned(),
+        })
+        .collect();
+    insta::assert_snapshot!("packet_run", run.join("\n"));
+    let text = common::tool(
+        std::process::Command::new("pdftotext")
+            .arg("-layout")
+            .arg(dir.join("packet/packet.pdf"))
+            .arg("-"),
+    );
+    insta::assert_snapshot!("packet_text", String::from_utf8_lossy(&text.stdout));
     decisions_and_outcomes(dir);
 }
 

@@ -62,7 +62,7 @@ pub struct Job {
 
 /// People per part of a packet: each part is typeset and exported on its own, so memory holds
 /// a part's people, not the whole packet's.
-pub const PEOPLE_PER_PART: usize = 20;
+pub const PEOPLE_PER_PART: usize = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {

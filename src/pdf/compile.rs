@@ -211,30 +211,30 @@ impl Context<'_> {
     fn join(&self, doc: &Doc, parts: Vec<Document>) -> Compiled {
         let pages: usize = parts.iter().map(|p| p.pages).sum();
         let mut diagnostics = Vec::new();
-        let mut joined = Vec::with_capacity(parts.len());
-        let mut page = 1;
-        for (k, (made, source)) in parts.into_iter().zip(&doc.parts).enumerate() {
-            let footers = match &doc.footers {
-                Some(make) => match self.footers(doc, make, k, (page, made.pages, pages)) {
-                    Ok((bytes, mut d)) => {
-                        diagnostics.append(&mut d);
-                        Some(bytes)
-                    }
-                    Err(failed) => return *failed,
-                },
-                None => None,
-            };
-            page += made.pages;
-            joined.push(join::Part {
+        // One compile sets the footers of every page (a part's pages are not a compile each).
+        let footers = match &doc.footers {
+            Some(make) => match self.footers(doc, make, pages) {
+                Ok((bytes, mut d)) => {
+                    diagnostics.append(&mut d);
+                    Some(bytes)
+                }
+                Err(failed) => return *failed,
+            },
+            None => None,
+        };
+        typst::comemo::evict(1);
+        let joined: Vec<join::Part> = parts
+            .into_iter()
+            .zip(&doc.parts)
+            .map(|(made, source)| join::Part {
                 bytes: made.bytes,
-                footers,
                 continues_outline: source.continues_outline,
-            });
-        }
+            })
+            .collect();
         let id: [u8; 32] = Sha256::digest(self.ident(&doc.file_name)).into();
         let mut file_id = [0; 16];
         file_id.copy_from_slice(&id[..16]);
-        match join::join(joined, &file_id) {
+        match join::join(joined, footers, pages, &file_id) {
             Ok(bytes) => Compiled {
                 outcome: Outcome::Made(Document {
                     file_name: doc.file_name.clone(),
@@ -261,21 +261,20 @@ impl Context<'_> {
         }
     }
 
-    /// The footers of part `k` of `doc`: pages `first`… (`count` of them) of `total`, as a PDF.
+    /// The footers of the `total` pages of `doc`, as a PDF of as many pages.
     fn footers(
         &self,
         doc: &Doc,
         make: &super::Footers,
-        k: usize,
-        (first, count, total): (usize, usize, usize),
+        total: usize,
     ) -> Result<(Vec<u8>, Vec<Diagnostic>), Box<Compiled>> {
-        let source = make(first, count, total).map_err(|why| {
+        let source = make(1, total, total).map_err(|why| {
             Box::new(Compiled::failed(vec![Diagnostic::failure(
                 "footers",
                 format!("cannot make the footers of {}: {why}", doc.file_name),
             )]))
         })?;
-        let ident = format!("{}#footers{k}", self.ident(&doc.file_name));
+        let ident = format!("{}#footers", self.ident(&doc.file_name));
         let compiled = self.compile_source(&source, doc, ident);
         match compiled.outcome {
             Outcome::Made(m) => Ok((m.bytes, compiled.diagnostics)),

@@ -23,8 +23,6 @@ use pdf_writer::{Chunk, Finish, Name, Obj, Pdf, Ref, Str};
 /// One part to join.
 pub(crate) struct Part {
     pub bytes: Vec<u8>,
-    /// A PDF of as many pages as the part, holding only their footers.
-    pub footers: Option<Vec<u8>>,
     /// Its top-level outline entries belong under the last top-level entry of the parts
     /// before it (they are the continuation of that section).
     pub continues_outline: bool,
@@ -49,14 +47,18 @@ const CATALOG_KEYS: [&[u8]; 11] = [
     b"Version",
 ];
 
-/// Joins `parts` in order, draws each page of a part's footers over the part's page of the
-/// same number, and gives the result the file id `id`. Each part is read, copied and dropped
-/// in turn, so memory holds the joined PDF and one part.
-pub(crate) fn join(parts: Vec<Part>, id: &[u8; 16]) -> Result<Vec<u8>, JoinError> {
-    let size: usize = parts
-        .iter()
-        .map(|p| p.bytes.len() + p.footers.as_ref().map_or(0, Vec::len))
-        .sum();
+/// Joins `parts` (of `pages` pages in all) in order, draws each page of `footers` (a PDF of as
+/// many pages, holding only the footers) over the joined page of the same number, and gives
+/// the result the file id `id`. Each part is read, copied and dropped in turn, so memory holds
+/// the joined PDF and one part.
+pub(crate) fn join(
+    parts: Vec<Part>,
+    footers: Option<Vec<u8>>,
+    pages: usize,
+    id: &[u8; 16],
+) -> Result<Vec<u8>, JoinError> {
+    let size: usize =
+        parts.iter().map(|p| p.bytes.len()).sum::<usize>() + footers.as_ref().map_or(0, Vec::len);
     let next = Cell::new(1);
     let alloc = || {
         let r = Ref::new(next.get());
@@ -81,23 +83,35 @@ pub(crate) fn join(parts: Vec<Part>, id: &[u8; 16]) -> Result<Vec<u8>, JoinError
         out.set_version(major - b'0', minor - b'0');
     }
     let mut merged = Merged::default();
+    let overlay = match footers {
+        Some(bytes) => Some(Overlay::new(bytes, pages, &alloc)?),
+        None => None,
+    };
+    // Joined pages so far: where the next part's footers start.
+    let mut first = 0;
     for (k, part) in parts.into_iter().enumerate() {
         let continues = part.continues_outline;
         let pdf = Parsed::new(part.bytes).map_err(|e| format!("cannot read a part: {e:?}"))?;
-        let overlay = match part.footers {
-            Some(bytes) => Some(Overlay::new(bytes, pdf.pages().len(), &alloc)?),
+        let count = pdf.pages().len();
+        let footers = match &overlay {
+            Some(o) => Some(
+                o.xobjects
+                    .get(first..first + count)
+                    .ok_or("the parts have more pages than the footers")?,
+            ),
             None => None,
         };
+        first += count;
         let mut copier = Copier::new(&pdf, k, &fixed, &alloc, merged.struct_parents);
-        copier.copy_part(&mut out, &mut merged, continues, overlay.as_ref())?;
-        if let Some(o) = overlay {
-            out.extend(&o.chunk);
-        }
+        copier.copy_part(&mut out, &mut merged, continues, footers)?;
         if k == 0 {
             write_catalog(&mut out, &fixed, &pdf, &merged, &alloc)?;
             write_info(&mut out, fixed.info, &pdf);
             merged.document_attributes = document_attributes(&pdf, &merged);
         }
+    }
+    if let Some(o) = overlay {
+        out.extend(&o.chunk);
     }
     merged.write(&mut out, &fixed, &alloc)?;
     out.set_file_id((id.to_vec(), id.to_vec()));
@@ -240,7 +254,7 @@ impl<'p, 'a> Copier<'p, 'a> {
         out: &mut Pdf,
         merged: &mut Merged,
         continues_outline: bool,
-        overlay: Option<&Overlay>,
+        footers: Option<&[Ref]>,
     ) -> Result<(), JoinError> {
         let catalog = self.catalog()?;
         for (key, _) in catalog.entries() {
@@ -261,7 +275,7 @@ impl<'p, 'a> Copier<'p, 'a> {
         }
         // Pages first, each with its footer; then everything they and the tree reach.
         for (i, (old, new)) in page_refs.into_iter().enumerate() {
-            let footer = overlay.map(|o| o.xobjects[i]);
+            let footer = footers.map(|f| f[i]);
             self.copy_page(out, old, new, footer)?;
         }
         let mut entries = self.outline(&catalog)?;
