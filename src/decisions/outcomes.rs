@@ -353,6 +353,9 @@ struct ConsensusOf<'a> {
     consensus_label: Option<&'a str>,
 }
 
+/// The last columns of both CSVs, filled by [`Row::tail`].
+const TAIL_COLUMNS: [&str; 4] = ["reason", "decided_by", "file", "cell"];
+
 impl Row<'_> {
     /// The last fields of both CSVs: reason, decided by, file, cell (CSV-safe).
     fn tail(&self) -> [String; 4] {
@@ -416,21 +419,21 @@ fn num(n: Option<i32>) -> String {
 pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(w);
     let cycle = tally.cycles.join(", ");
-    w.write_record([
-        "cycle",
-        "employee_id",
-        "name",
-        "team",
-        "current_level",
-        "suggested_level",
-        "proposed_level",
-        "agreed_level",
-        "change",
-        "reason",
-        "decided_by",
-        "file",
-        "cell",
-    ])?;
+    w.write_record(
+        [
+            "cycle",
+            "employee_id",
+            "name",
+            "team",
+            "current_level",
+            "suggested_level",
+            "proposed_level",
+            "agreed_level",
+            "change",
+        ]
+        .into_iter()
+        .chain(TAIL_COLUMNS),
+    )?;
     for r in rows(ladder, tally, out) {
         let head = [
             csv_safe(&cycle),
@@ -451,20 +454,20 @@ pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -
 /// `audit.csv`: every person agreed at another level than suggested, and every undecided row.
 pub fn audit<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(w);
-    w.write_record([
-        "employee_id",
-        "name",
-        "team",
-        "current_level",
-        "suggested_level",
-        "agreed_level",
-        "versus_suggested",
-        "issue",
-        "reason",
-        "decided_by",
-        "file",
-        "cell",
-    ])?;
+    w.write_record(
+        [
+            "employee_id",
+            "name",
+            "team",
+            "current_level",
+            "suggested_level",
+            "agreed_level",
+            "versus_suggested",
+            "issue",
+        ]
+        .into_iter()
+        .chain(TAIL_COLUMNS),
+    )?;
     for r in rows(ladder, tally, out) {
         let issue = match (r.agreed_level, r.suggested_level, r.versus_suggested) {
             (None, _, _) => "undecided",
