@@ -17,6 +17,13 @@ use crate::sheets::{self, Options, batch};
 use crate::util::epoch;
 use crate::workbook::{MANIFEST_FILE, ReviewerRole};
 
+/// How `--bundle` groups reviews into workbooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BundleBy {
+    /// One workbook per reviewer, with one sheet per person they review.
+    Reviewer,
+}
+
 /// A kind of review `--reviews` can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReviewKind {
@@ -76,10 +83,18 @@ pub struct Args {
     #[arg(long, short, value_name = "DIR", default_value = "out/reviews")]
     pub out: PathBuf,
 
+    /// One workbook per reviewer (`reviewer`), holding one Review sheet per person they
+    /// review, instead of one workbook per review.
+    #[arg(long, value_enum, value_name = "BY")]
+    pub bundle: Option<BundleBy>,
+
     /// Where each workbook goes inside the folder (minijinja). Variables: `cycle`, `reviewer`,
-    /// `employee_id`, `name`, `level`, `role`, `team`, `form_id`.
-    #[arg(long, value_name = "PATTERN", default_value = names::DEFAULT_PATTERN)]
-    pub name_pattern: String,
+    /// `employee_id`, `name`, `level`, `role`, `team`, `form_id`; with --bundle: `cycle`,
+    /// `reviewer`, `reviewer_id`, `bundle_id`. [default: {{ cycle }}/{{ reviewer }}/{{
+    /// employee_id }}-{{ name }}-{{ form_id }}.xlsx; with --bundle: {{ cycle }}/{{ reviewer
+    /// }}-{{ bundle_id }}.xlsx]
+    #[arg(long, value_name = "PATTERN")]
+    pub name_pattern: Option<String>,
 
     /// Instruction template (minijinja) replacing the built-in text of the Instructions sheet.
     #[arg(long, value_name = "FILE")]
@@ -217,14 +232,23 @@ fn options(args: &Args) -> Result<Options, Error> {
         .into());
     }
     let epoch = epoch::from_env()?;
-    let pattern = NamePattern::new(&args.name_pattern).map_err(|e| {
+    let pattern_text = args.name_pattern.as_deref().unwrap_or(if args.bundle.is_some() {
+        names::DEFAULT_BUNDLE_PATTERN
+    } else {
+        names::DEFAULT_PATTERN
+    });
+    let pattern = NamePattern::new(pattern_text).map_err(|e| {
         Diagnostic::failure(
             "name-pattern",
             format!("--name-pattern is not a valid template: {}", e.message),
         )
         .with_hint(format!(
             "variables are written like {{{{ name }}}}; available: {}",
-            names::PATTERN_VARS
+            if args.bundle.is_some() {
+                names::BUNDLE_PATTERN_VARS
+            } else {
+                names::PATTERN_VARS
+            }
         ))
     })?;
     let instructions = match &args.instructions {
@@ -241,6 +265,7 @@ fn options(args: &Args) -> Result<Options, Error> {
         force: args.force,
         skip_existing: args.skip_existing,
         epoch,
+        bundle: args.bundle.map(|BundleBy::Reviewer| sheets::Bundle::Reviewer),
         flags: FLAGS,
     })
 }
@@ -267,13 +292,23 @@ fn summary(plan: &Plan, out: &Path) -> String {
             list.push(r);
         }
     }
-    let mut text = format!(
-        "wrote {} for {} ({}) to {}\n",
-        count(written, "review workbook", "review workbooks"),
-        count(people.len(), "person", "people"),
-        count(by_reviewer.len(), "reviewer", "reviewers"),
-        out.display()
-    );
+    let mut text = if plan.bundled() {
+        format!(
+            "wrote {} (one per reviewer) holding {} of {} to {}\n",
+            count(plan.len() - plan.unchanged(), "review workbook", "review workbooks"),
+            count(written, "review", "reviews"),
+            count(people.len(), "person", "people"),
+            out.display()
+        )
+    } else {
+        format!(
+            "wrote {} for {} ({}) to {}\n",
+            count(written, "review workbook", "review workbooks"),
+            count(people.len(), "person", "people"),
+            count(by_reviewer.len(), "reviewer", "reviewers"),
+            out.display()
+        )
+    };
     for (reviewer, shown) in &first {
         let n = by_reviewer.get(reviewer).copied().unwrap_or(0);
         let mut names: Vec<String> = shown
@@ -289,9 +324,11 @@ fn summary(plan: &Plan, out: &Path) -> String {
         let _ = writeln!(text, "  … and {} more reviewers", by_reviewer.len() - SHOWN);
     }
     let _ = writeln!(text, "manifest: {}", out.join(MANIFEST_FILE).display());
-    text.push_str(
-        "next: send each reviewer their workbooks; collect the filled-in files for `rungs tally`\n",
-    );
+    text.push_str(if plan.bundled() {
+        "next: send each reviewer their workbook; collect the filled-in files for `rungs tally`\n"
+    } else {
+        "next: send each reviewer their workbooks; collect the filled-in files for `rungs tally`\n"
+    });
     let (skipped, unchanged) = (plan.skipped(), plan.unchanged());
     if skipped > 0 {
         let left = skipped + unchanged;
