@@ -15,7 +15,7 @@ use super::headers::{Col, Columns, Field, Key, Kind, missing_column};
 use super::{Checker, Entry, ReadAs, ReadOptions, Record, Roster, Table};
 use crate::diag::Diagnostic;
 use crate::sheets::strings::{Strings, Sym};
-use crate::util::text::count;
+use crate::util::text::{count, plural};
 use crate::workbook::ReviewerRole;
 
 /// Errors for reviews asked for whose column a people roster lacks.
@@ -119,14 +119,10 @@ pub(super) fn check(
         p: &mut p,
         index: &index,
         wanted,
-        peer_ids_only: false,
         entries: Vec::new(),
         external: BTreeMap::new(),
     };
     let managers = r.managers();
-    if let Some(col) = r.p.c.cols.get(Field::Peers) {
-        r.peer_ids_only = r.column_of_ids(col, |p| p.peers);
-    }
     r.derive(&managers);
     let Resolver {
         entries, external, ..
@@ -190,6 +186,8 @@ impl People<'_> {
 
 /// The people of the roster found by id, email and name.
 struct Index {
+    /// The shapes of the roster's ids ([`id_shape`]) that hold a digit.
+    id_shapes: std::collections::HashSet<String>,
     by_id: HashMap<String, Vec<usize>>,
     by_id_folded: HashMap<String, Vec<usize>>,
     by_email: HashMap<String, Vec<usize>>,
@@ -208,7 +206,7 @@ enum By {
 /// What a value names.
 #[derive(Debug)]
 enum Found {
-    One(usize, By),
+    One(usize),
     Several(Vec<usize>, By),
     Nobody,
 }
@@ -223,6 +221,7 @@ fn fold(s: &str) -> String {
 impl Index {
     fn new(s: &Strings, people: &[Person]) -> Self {
         let mut me = Self {
+            id_shapes: std::collections::HashSet::new(),
             by_id: HashMap::new(),
             by_id_folded: HashMap::new(),
             by_email: HashMap::new(),
@@ -237,6 +236,10 @@ impl Index {
                 }
             };
             add(&mut me.by_id, s.get(p.id).to_owned());
+            let shape = id_shape(s.get(p.id));
+            if shape.contains('9') {
+                me.id_shapes.insert(shape);
+            }
             add(&mut me.by_id_folded, fold(s.get(p.id)));
             if p.email != Strings::EMPTY {
                 add(&mut me.by_email, fold(s.get(p.email)));
@@ -249,6 +252,13 @@ impl Index {
             }
         }
         me
+    }
+
+    /// Whether a value reads as one of the roster's employee ids rather than a name or email.
+    fn looks_like_id(&self, value: &str) -> bool {
+        !value.contains(char::is_whitespace)
+            && !value.contains('@')
+            && self.id_shapes.contains(&id_shape(value))
     }
 
     /// The person `value` names, looked up as `key` allows: exact id, email, exact name, then
@@ -274,7 +284,7 @@ impl Index {
             }
             let k = if use_folded { &folded } else { value };
             match map.get(k).map(Vec::as_slice) {
-                Some([one]) => return Found::One(*one, by),
+                Some([one]) => return Found::One(*one),
                 Some(several) if several.len() > 1 => return Found::Several(several.to_vec(), by),
                 _ => {}
             }
@@ -296,8 +306,6 @@ struct Resolver<'p, 't> {
     p: &'p mut People<'t>,
     index: &'p Index,
     wanted: Wanted,
-    /// Whether the peers column holds employee ids (see [`Resolver::column_of_ids`]).
-    peer_ids_only: bool,
     entries: Vec<Entry>,
     /// Reviewers outside the roster: (column, text) → rows of the people they review.
     external: BTreeMap<(usize, Sym), Vec<u32>>,
@@ -309,7 +317,6 @@ impl Resolver<'_, '_> {
         let Some(col) = self.p.c.cols.get(Field::Manager).filter(|_| self.wanted.manager) else {
             return vec![None; self.p.people.len()];
         };
-        let ids_only = self.column_of_ids(col, |p| p.manager);
         (0..self.p.people.len())
             .map(|i| {
                 let person = self.p.people[i];
@@ -317,7 +324,7 @@ impl Resolver<'_, '_> {
                 if value.is_empty() {
                     return None;
                 }
-                let who = self.resolve(i, &value, col, ids_only, "manager")?;
+                let who = self.resolve(i, &value, col, "manager")?;
                 if who == Who::Person(i) {
                     self.error(
                         i,
@@ -333,41 +340,13 @@ impl Resolver<'_, '_> {
             .collect()
     }
 
-    /// Whether a column that may hold ids, emails or names holds ids: then a value that names
-    /// nobody is a missing id, not someone outside the roster.
-    fn column_of_ids(&self, col: Col, cell: impl Fn(&Person) -> Sym) -> bool {
-        if col.key == Key::Id {
-            return true;
-        }
-        if col.key != Key::Any {
-            return false;
-        }
-        let s = &self.p.c.strings;
-        let mut by_id = 0;
-        for person in &self.p.people {
-            for value in split_list(s.get(cell(person))) {
-                match self.index.find(value, Key::Any) {
-                    Found::One(_, By::Id) | Found::Several(_, By::Id) => by_id += 1,
-                    Found::One(..) | Found::Several(..) => return false,
-                    Found::Nobody => {}
-                }
-            }
-        }
-        by_id > 0
-    }
-
     /// The person a manager or peer cell names; errors and reviewers outside the roster are
-    /// noted. `None` after an error.
-    fn resolve(
-        &mut self,
-        i: usize,
-        value: &str,
-        col: Col,
-        ids_only: bool,
-        what: &str,
-    ) -> Option<Who> {
+    /// noted. `None` after an error. A value that names nobody is a mistake when it is an id:
+    /// in a column of ids, or shaped like the roster's ids (`E1042` among `E…` ids); otherwise
+    /// it is someone outside the roster.
+    fn resolve(&mut self, i: usize, value: &str, col: Col, what: &str) -> Option<Who> {
         match self.index.find(value, col.key) {
-            Found::One(j, _) => Some(Who::Person(j)),
+            Found::One(j) => Some(Who::Person(j)),
             Found::Several(list, by) => {
                 let rows: Vec<String> = list
                     .iter()
@@ -391,7 +370,10 @@ impl Resolver<'_, '_> {
                 );
                 None
             }
-            Found::Nobody if ids_only && (col.key == Key::Id || looks_like_id(value)) => {
+            Found::Nobody
+                if col.key == Key::Id
+                    || (col.key == Key::Any && self.index.looks_like_id(value)) =>
+            {
                 self.error(
                     i,
                     Some(col.index),
@@ -438,10 +420,9 @@ impl Resolver<'_, '_> {
             return Vec::new();
         };
         let cell = self.p.c.strings.get(self.p.people[i].peers).to_owned();
-        let ids_only = self.peer_ids_only;
         let mut out: Vec<Who> = Vec::new();
         for value in split_list(&cell) {
-            let Some(who) = self.resolve(i, value, col, ids_only, "peer") else {
+            let Some(who) = self.resolve(i, value, col, "peer") else {
                 continue;
             };
             let problem = if who == Who::Person(i) {
@@ -524,9 +505,19 @@ impl Resolver<'_, '_> {
     }
 }
 
-/// Whether a value that names nobody reads as an employee id rather than a name or email.
-fn looks_like_id(value: &str) -> bool {
-    !value.contains(char::is_whitespace) && !value.contains('@')
+/// The shape of an id: every run of digits as one `9` (`E1042` → `E9`, `W-17` → `W-9`).
+fn id_shape(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for c in id.chars() {
+        if c.is_ascii_digit() {
+            if !out.ends_with('9') {
+                out.push('9');
+            }
+        } else {
+            out.push(c.to_ascii_uppercase());
+        }
+    }
+    out
 }
 
 /// The items of a list cell: separated by `;` when it has one (so names written `Last, First`
@@ -556,10 +547,11 @@ fn external_warnings(
             };
             let shown: Vec<String> = rows.iter().take(5).map(u32::to_string).collect();
             let more = if rows.len() > 5 { ", …" } else { "" };
+            let rows_word = plural(rows.len(), "row", "rows");
             Diagnostic::warning(
                 code,
                 format!(
-                    "`{text}`, the {} of {} (rows {}{more}), is not in the roster: their reviews go to `{text}` as written",
+                    "`{text}`, the {} of {} ({rows_word} {}{more}), is not in the roster: their reviews go to `{text}` as written",
                     what.0,
                     count(rows.len(), "person", "people"),
                     shown.join(", ")
