@@ -31,8 +31,13 @@ pub struct Import {
     /// Rejected files (or review sheets of a bundle, named `file (sheet 'S')`) and why, in
     /// file order.
     pub rejected: Vec<(String, Vec<Diagnostic>)>,
-    /// Files that repeat a review already counted: (file left out, file counted, why).
+    /// Returns that repeat a review already counted: (return left out, return counted, why),
+    /// each named as [`Returned::source`] does.
     pub duplicates: Vec<(String, String, &'static str)>,
+    /// The files of `duplicates` (a bundle returned twice repeats each of its reviews).
+    pub duplicate_files: std::collections::BTreeSet<String>,
+    /// Review sheets of bundles among `rejected` (the rest are whole files).
+    pub rejected_sheets: usize,
     /// Two different returns of one review (errors), unless settled by `--prefer`.
     pub conflicts: Vec<Diagnostic>,
     /// Files left out because `--prefer` picked another return of the same review.
@@ -93,9 +98,11 @@ pub fn import(
             for outcome in outcomes {
                 match outcome {
                     Ok(r) => out.add(&mut by_form, r)?,
-                    Err(Rejected { sheet, problems }) => out
-                        .rejected
-                        .push((read::source_name(&file, sheet.as_deref()), problems)),
+                    Err(Rejected { sheet, problems }) => {
+                        out.rejected_sheets += usize::from(sheet.is_some());
+                        out.rejected
+                            .push((read::source_name(&file, sheet.as_deref()), problems));
+                    }
                 }
             }
         }
@@ -142,12 +149,17 @@ impl Import {
         let distinct = by_form
             .entry(r.prov.form_id.clone())
             .or_insert_with(|| Vec::with_capacity(1));
-        if let Some(same) = distinct.iter().find(|d| d.returned.sha256 == r.sha256) {
+        let same_file = distinct.iter().find(|d| d.returned.sha256 == r.sha256);
+        let same = same_file.or_else(|| distinct.iter().find(|d| d.returned.same_answers(&r)));
+        if let Some(same) = same {
+            let why = if same_file.is_some() {
+                "the same file"
+            } else {
+                "the same answers"
+            };
             self.duplicates
-                .push((r.source(), same.returned.source(), "the same file"));
-        } else if let Some(same) = distinct.iter().find(|d| d.returned.same_answers(&r)) {
-            self.duplicates
-                .push((r.source(), same.returned.source(), "the same answers"));
+                .push((r.source(), same.returned.source(), why));
+            self.duplicate_files.insert(r.file);
         } else {
             let texts = std::mem::take(&mut r.evidence);
             let evidence = texts
