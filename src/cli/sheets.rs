@@ -49,7 +49,7 @@ impl ReviewKind {
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ name }} {{ form_id }}'\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\n(--skip-existing writes only the missing ones, --force replaces them).\nOutput is byte-identical for the same input (SOURCE_DATE_EPOCH sets the creation date)."
+    after_help = "Examples:\n  rungs sheets --roster examples/roster.csv --cycle 2026-H2\n  rungs sheets --roster team.xlsx --cycle 2026-H2 --due 2026-12-01 -o reviews\n  rungs sheets --roster people.csv --cycle 2026-H2 --bundle reviewer\n      an HR export (one row per person, with their manager): one workbook per reviewer\n  rungs sheets --roster export.csv --cycle 2026-H2 --reviews manager,peers --encoding windows-1252\n  rungs sheets --roster team.csv --cycle 2026-H2 --name-pattern '{{ name }} {{ form_id }}'\n\nThe roster's shape is told by its columns: a reviewer column means one row per review;\notherwise a manager (or peers) column means one row per person. Accepted header names:\ndocs/rosters.md.\n\nExisting workbooks may hold answers: if any file would be replaced, nothing is written\n(--skip-existing writes only the missing ones, --force replaces them).\nOutput is byte-identical for the same input (SOURCE_DATE_EPOCH sets the creation date)."
 )]
 pub struct Args {
     /// Roster: CSV or spreadsheet (XLSX, ODS). Either one row per person with their manager
