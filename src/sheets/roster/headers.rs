@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::{Table, column_name};
 use crate::diag::Diagnostic;
+use crate::util::text::disguises;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -253,7 +254,8 @@ impl Field {
     }
 }
 
-/// A header as compared: lowercase, without spaces, `_`, `-`, `.` or a `[…]` annotation.
+/// A header as compared: lowercase, without spaces, `_`, `-`, `.`, invisible characters (a
+/// stray byte-order mark) or a `[…]` annotation.
 pub(super) fn norm_header(h: &str) -> String {
     let h = h.trim();
     let h = match h.rfind('[') {
@@ -261,7 +263,7 @@ pub(super) fn norm_header(h: &str) -> String {
         _ => h,
     };
     h.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.'))
+        .filter(|c| !c.is_whitespace() && !disguises(*c) && !matches!(c, '_' | '-' | '.'))
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -586,6 +588,7 @@ mod tests {
             ("Manager.Email", Field::Manager),
             ("Job-Level", Field::Level),
             ("Division", Field::Team),
+            ("\u{feff}Worker ID", Field::EmployeeId),
         ] {
             assert_eq!(lookup(header).map(|(e, _)| e.field), Some(field), "{header}");
         }
