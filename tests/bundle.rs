@@ -440,7 +440,8 @@ fn bundles_rerun_byte_identical_and_are_never_overwritten() {
     let s = Sent::new();
     let root = s.path().join("sent");
     let before = std::fs::read(root.join(&s.of("Li Wei")[0].file)).expect("read");
-    let args = ["sheets", "--roster", &example(), "--cycle", "2026-H2", "--bundle", "reviewer", "-o", "sent"];
+    let roster = example();
+    let args = ["sheets", "--roster", roster.as_str(), "--cycle", "2026-H2", "--bundle", "reviewer", "-o", "sent"];
     let o = rungs(s.path(), &args);
     assert_code(&o, 0);
     assert!(stdout(&o).contains("kept 8 workbooks already written by an earlier run"), "{}", stdout(&o));
@@ -451,6 +452,25 @@ fn bundles_rerun_byte_identical_and_are_never_overwritten() {
     let o = rungs(s.path(), &args);
     assert_code(&o, 1);
     assert!(stderr(&o).contains("1 workbook already exists; nothing was written"), "{}", stderr(&o));
+    // A new person for Jonas, with his bundle holding answers: --skip-existing leaves the
+    // bundle as it is and says which review it lacks.
+    let mut roster = std::fs::read_to_string(example()).expect("roster");
+    roster.push_str("E1007,Ida Berg,L2,Jonas Berg,manager,ida@example.com,Platform\n");
+    write(s.path(), "more.csv", &roster);
+    let more: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == example() { "more.csv" } else { a })
+        .chain(["--skip-existing"])
+        .collect();
+    let o = rungs(s.path(), &more);
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning[bundle-left-short]: `Jonas Berg`'s workbook exists and was left as it is, without 1 review of the roster"),
+        "{err}"
+    );
+    assert!(err.contains("  Ida Berg (manager)"), "{err}");
+
     // A pattern without the bundle id can make two reviewers share a file: refused.
     let o = rungs(
         s.path(),

@@ -134,6 +134,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let read_line = roster_line(&roster.read, &args.roster, &roster.reviews);
 
     let plan = plan::plan(ladder, roster.reviews, &opts)?;
+    eprint_all(&plan.warnings);
     let total = plan.len();
     let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);

@@ -52,6 +52,8 @@ pub struct Plan {
     /// Entries of an earlier manifest in the same folder that this run does not replace, as
     /// they were listed; the manifest lists them first.
     pub(super) kept: Vec<ManifestEntry>,
+    /// Findings that stop nothing (a bundle left as it is that lacks reviews of the roster).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -223,6 +225,17 @@ impl Earlier {
         }
     }
 
+    /// Whether an entry lists the review `form_id` in `file`.
+    fn holds(&self, form_id: &str, file: &str) -> bool {
+        let from = self
+            .by_form
+            .partition_point(|&i| form_of(&self.entries[i]) < form_id);
+        self.by_form[from..]
+            .iter()
+            .take_while(|&&i| form_of(&self.entries[i]) == form_id)
+            .any(|&i| self.entries[i].file == file)
+    }
+
     /// The entries no review of this run replaces, in their order.
     fn kept(self) -> Vec<ManifestEntry> {
         self.entries
@@ -265,6 +278,7 @@ struct Planner<'a> {
     status: Vec<Status>,
     existing: Vec<PathBuf>,
     diags: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 /// Whether planning goes on after a workbook.
@@ -302,6 +316,7 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         status: Vec::with_capacity(n),
         existing: Vec::new(),
         diags: Vec::new(),
+        warnings: Vec::new(),
     };
     for u in 0..n {
         // Every workbook gets a status, so that indices agree; with a problem none is used.
@@ -315,6 +330,7 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         existing,
         mut diags,
         earlier,
+        warnings,
         ..
     } = p;
     diags.extend(manifest_problem);
@@ -332,6 +348,7 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         kept: earlier.kept(),
         units,
         reviews,
+        warnings,
     })
 }
 
@@ -508,11 +525,55 @@ impl Planner<'_> {
             self.status[u] = Status::Unchanged;
         } else if self.opts.skip_existing {
             self.status[u] = Status::Skipped;
+            self.left_short(members, file);
             return true;
         } else {
             self.existing.push(path);
         }
         false
+    }
+}
+
+impl Planner<'_> {
+    /// A bundle left as it is (`skip_existing`) that the earlier manifest does not list with
+    /// every review the roster now gives its reviewer: those reviews are not sent.
+    fn left_short(&mut self, members: &[Review<'_>], file: &str) {
+        if self.opts.bundle.is_none() {
+            return;
+        }
+        let missing: Vec<String> = members
+            .iter()
+            .filter(|r| {
+                let id = form_id(&self.opts.cycle, r.employee_id, r.reviewer);
+                !self.earlier.holds(&id, file)
+            })
+            .map(|r| format!("{} ({})", r.name, r.role.as_str()))
+            .collect();
+        let Some(first) = members.first() else {
+            return;
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let flags = &self.opts.flags;
+        self.warnings.push(
+            Diagnostic::warning(
+                "bundle-left-short",
+                format!(
+                    "`{}`'s workbook exists and was left as it is, without {} of the roster",
+                    first.reviewer,
+                    count(missing.len(), "review", "reviews")
+                ),
+                Location::File {
+                    file: path_of(self.opts, file).display().to_string(),
+                },
+            )
+            .with_details(missing)
+            .with_hint(format!(
+                "send those in another workbook (run again with {} and another folder), or rebuild this one with {} (answers typed into it are lost)",
+                flags.output, flags.force
+            )),
+        );
     }
 }
 

@@ -9,7 +9,7 @@
 //! listed twice or who is also the manager, and an employee id on two rows are errors at their
 //! cells. Cycles in the manager chain are fine.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::headers::{Col, Columns, Field, Key, Kind, missing_column};
 use super::{Checker, Entry, ReadAs, ReadOptions, Record, Roster, Table};
@@ -140,9 +140,11 @@ struct People<'t> {
 }
 
 impl People<'_> {
-    /// Reads one person; a row with a problem is reported and left out.
+    /// Reads one person. A row with a problem is reported and still kept (unless its id is
+    /// empty or repeats an earlier row's), so that others naming the person as their manager
+    /// or peer get no second, misleading error; nothing is written after a problem anyway.
     fn read_row(&mut self, row: usize, r: &[String]) {
-        let mut ok = true;
+        let mut ok = true; // problems are recorded in the checker
         let c = &mut self.c;
         let id = c.required(row, r, Field::EmployeeId, &mut ok);
         let name = c.name(row, r, &mut ok);
@@ -162,37 +164,70 @@ impl People<'_> {
             manager: c.sym(c.get(r, Field::Manager).value),
             peers: c.sym(c.get(r, Field::Peers).value),
         };
-        if !id.is_empty() {
-            if let Some(&first) = self.by_id.get(&person.id) {
-                ok = false;
-                let first_row = self.people[first].row;
-                self.c.errors.push(
-                    Diagnostic::error(
-                        "roster-duplicate-id",
-                        format!("the employee id `{id}` is also in row {first_row}"),
-                        self.c.loc(row, Field::EmployeeId),
-                    )
-                    .with_hint("a people roster has one row per person: delete the repeated row, or fix the id"),
-                );
-            } else if ok {
-                self.by_id.insert(person.id, self.people.len());
-            }
+        if id.is_empty() {
+            return;
         }
-        if ok {
-            self.people.push(person);
+        if let Some(&first) = self.by_id.get(&person.id) {
+            let first_row = self.people[first].row;
+            self.c.errors.push(
+                Diagnostic::error(
+                    "roster-duplicate-id",
+                    format!("the employee id `{id}` is also in row {first_row}"),
+                    self.c.loc(row, Field::EmployeeId),
+                )
+                .with_hint("a people roster has one row per person: delete the repeated row, or fix the id"),
+            );
+            return;
         }
+        self.by_id.insert(person.id, self.people.len());
+        self.people.push(person);
     }
 }
 
-/// The people of the roster found by id, email and name.
+/// The people of the roster found by id, email and name: every key interned once, and a key
+/// maps to the one person it names (a side table lists the people of keys shared by several),
+/// so the index costs a few bytes a key, not an allocation.
 struct Index {
     /// The shapes of the roster's ids ([`id_shape`]) that hold a digit.
-    id_shapes: std::collections::HashSet<String>,
-    by_id: HashMap<String, Vec<usize>>,
-    by_id_folded: HashMap<String, Vec<usize>>,
-    by_email: HashMap<String, Vec<usize>>,
-    by_name: HashMap<String, Vec<usize>>,
-    by_name_folded: HashMap<String, Vec<usize>>,
+    id_shapes: HashSet<String>,
+    keys: Strings,
+    /// (how, interned key) → the first person it names.
+    first: HashMap<(Lookup, Sym), u32>,
+    /// (how, interned key) → every person it names, for keys naming several.
+    several: HashMap<(Lookup, Sym), Vec<u32>>,
+}
+
+/// The ways a value is looked up, in the order tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Lookup {
+    Id,
+    Email,
+    Name,
+    IdFolded,
+    NameFolded,
+}
+
+impl Lookup {
+    const ORDER: [Self; 5] = [
+        Self::Id,
+        Self::Email,
+        Self::Name,
+        Self::IdFolded,
+        Self::NameFolded,
+    ];
+
+    fn by(self) -> By {
+        match self {
+            Self::Id | Self::IdFolded => By::Id,
+            Self::Email => By::Email,
+            Self::Name | Self::NameFolded => By::Name,
+        }
+    }
+
+    /// Whether the lookup compares values ignoring case and repeated spaces.
+    fn folded(self) -> bool {
+        matches!(self, Self::Email | Self::IdFolded | Self::NameFolded)
+    }
 }
 
 /// How a value named a person.
@@ -221,37 +256,50 @@ fn fold(s: &str) -> String {
 impl Index {
     fn new(s: &Strings, people: &[Person]) -> Self {
         let mut me = Self {
-            id_shapes: std::collections::HashSet::new(),
-            by_id: HashMap::new(),
-            by_id_folded: HashMap::new(),
-            by_email: HashMap::new(),
-            by_name: HashMap::new(),
-            by_name_folded: HashMap::new(),
+            id_shapes: HashSet::new(),
+            keys: Strings::new(),
+            first: HashMap::new(),
+            several: HashMap::new(),
         };
         for (i, p) in people.iter().enumerate() {
-            let add = |map: &mut HashMap<String, Vec<usize>>, key: String| {
-                let list = map.entry(key).or_default();
-                if !list.contains(&i) {
-                    list.push(i);
-                }
-            };
-            add(&mut me.by_id, s.get(p.id).to_owned());
-            let shape = id_shape(s.get(p.id));
+            let i = crate::util::to_u32(i);
+            let id = s.get(p.id);
+            let shape = id_shape(id);
             if shape.contains('9') {
                 me.id_shapes.insert(shape);
             }
-            add(&mut me.by_id_folded, fold(s.get(p.id)));
-            if p.email != Strings::EMPTY {
-                add(&mut me.by_email, fold(s.get(p.email)));
-            }
+            me.add(Lookup::Id, id, i);
+            me.add(Lookup::IdFolded, id, i);
+            me.add(Lookup::Email, s.get(p.email), i);
             for name in [p.name, p.other_name] {
-                if name != Strings::EMPTY {
-                    add(&mut me.by_name, s.get(name).to_owned());
-                    add(&mut me.by_name_folded, fold(s.get(name)));
-                }
+                me.add(Lookup::Name, s.get(name), i);
+                me.add(Lookup::NameFolded, s.get(name), i);
             }
         }
         me
+    }
+
+    fn add(&mut self, how: Lookup, value: &str, person: u32) {
+        let key = if how.folded() { fold(value) } else { value.to_owned() };
+        if key.is_empty() {
+            return;
+        }
+        // More distinct keys than a symbol can number: that roster is refused as too large.
+        let Some(sym) = self.keys.intern(&key) else {
+            return;
+        };
+        match self.first.get(&(how, sym)) {
+            None => {
+                self.first.insert((how, sym), person);
+            }
+            Some(&first) if first != person => {
+                let list = self.several.entry((how, sym)).or_insert_with(|| vec![first]);
+                if !list.contains(&person) {
+                    list.push(person);
+                }
+            }
+            Some(_) => {}
+        }
     }
 
     /// Whether a value reads as one of the roster's employee ids rather than a name or email.
@@ -265,28 +313,22 @@ impl Index {
     /// id and name ignoring case and repeated spaces.
     fn find(&self, value: &str, key: Key) -> Found {
         let folded = fold(value);
-        let tries: &[(&HashMap<String, Vec<usize>>, bool, By)] = &[
-            (&self.by_id, false, By::Id),
-            (&self.by_email, true, By::Email),
-            (&self.by_name, false, By::Name),
-            (&self.by_id_folded, true, By::Id),
-            (&self.by_name_folded, true, By::Name),
-        ];
-        let allowed = |by: By| match key {
-            Key::Any => true,
-            Key::Id => by == By::Id,
-            Key::Email => by == By::Email,
-            Key::Name => by == By::Name,
-        };
-        for &(map, use_folded, by) in tries {
-            if !allowed(by) {
+        for how in Lookup::ORDER {
+            let allowed = match key {
+                Key::Any => true,
+                Key::Id => how.by() == By::Id,
+                Key::Email => how.by() == By::Email,
+                Key::Name => how.by() == By::Name,
+            };
+            let k = if how.folded() { folded.as_str() } else { value };
+            let Some(sym) = self.keys.find(k).filter(|_| allowed) else {
                 continue;
+            };
+            if let Some(list) = self.several.get(&(how, sym)) {
+                return Found::Several(list.iter().map(|&i| i as usize).collect(), how.by());
             }
-            let k = if use_folded { &folded } else { value };
-            match map.get(k).map(Vec::as_slice) {
-                Some([one]) => return Found::One(*one),
-                Some(several) if several.len() > 1 => return Found::Several(several.to_vec(), by),
-                _ => {}
+            if let Some(&one) = self.first.get(&(how, sym)) {
+                return Found::One(one as usize);
             }
         }
         Found::Nobody
