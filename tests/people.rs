@@ -121,7 +121,10 @@ fn a_bamboohr_like_export_becomes_self_and_manager_reviews() {
         err.contains("warning[roster-outside-manager]: `Zed Director`, the manager of 1 person (row 2), is not in the roster"),
         "{err}"
     );
-    assert!(err.contains("--> bamboo.csv: I2 (column `Reports To`)"), "{err}");
+    assert!(
+        err.contains("--> bamboo.csv: I2 (column `Reports To`)"),
+        "{err}"
+    );
     // Division beside Department: the department is the team; Hire Date is not used.
     assert!(
         err.contains("column `Division` is not used: `Department` gives the team"),
@@ -154,8 +157,16 @@ fn a_workday_like_export_in_unicode_text_with_peers() {
     assert_code(&o, 1);
     // Théo lists his manager as a peer too.
     let err = stderr(&o);
-    assert!(err.contains("error[roster-peer-is-manager]: `W-17` is both the manager and a peer of `Théo Park`"), "{err}");
-    assert!(err.contains("--> workday.txt: G4 (column `Peers`)"), "{err}");
+    assert!(
+        err.contains(
+            "error[roster-peer-is-manager]: `W-17` is both the manager and a peer of `Théo Park`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("--> workday.txt: G4 (column `Peers`)"),
+        "{err}"
+    );
     assert!(!dir.path().join("out").exists(), "nothing is written");
 
     std::fs::write(
@@ -221,13 +232,20 @@ fn managers_by_id_email_and_name_in_every_kind_of_column() {
             ],
             "{column} = {boss}"
         );
-        assert!(stderr(&o).lines().all(|l| !l.starts_with("warning")), "{}", stderr(&o));
+        assert!(
+            stderr(&o).lines().all(|l| !l.starts_with("warning")),
+            "{}",
+            stderr(&o)
+        );
     }
 }
 
 /// A one-person people roster whose `field` column is headed `header`, and the reviews
 /// expected from it.
-fn roster_with_header(field: &str, header: &str) -> (String, Vec<(String, String, String, String)>) {
+fn roster_with_header(
+    field: &str,
+    header: &str,
+) -> (String, Vec<(String, String, String, String)>) {
     let mut cols = vec!["employee id", "name", "current level", "manager"];
     let mut vals = vec!["E2", "Bo Chan", "L2", "E1"];
     let mut boss_vals = vec!["E1", "Ann Lee", "L4", ""];
@@ -298,9 +316,15 @@ fn roster_with_header(field: &str, header: &str) -> (String, Vec<(String, String
 fn documented_headers() -> Vec<(String, Vec<String>)> {
     let doc = std::fs::read_to_string(common::repo().join("docs/rosters.md")).expect("docs");
     let mut out = Vec::new();
-    for line in doc.lines().filter(|l| l.starts_with("| ") && l.contains('`')) {
+    for line in doc
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains('`'))
+    {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if cells.len() < 6 || cells[2] == "roster" || !["both", "people", "review"].contains(&cells[2]) {
+        if cells.len() < 6
+            || cells[2] == "roster"
+            || !["both", "people", "review"].contains(&cells[2])
+        {
             continue;
         }
         let names = cells[4]
@@ -332,7 +356,11 @@ fn every_documented_header_is_read() {
                 write(dir.path(), "r.csv", &csv);
                 let o = sheets(dir.path(), "r.csv", &[]);
                 assert_code(&o, 0);
-                assert_eq!(reviews(dir.path()), [r("Ann", "Bo", "", "peer")], "{header}");
+                assert_eq!(
+                    reviews(dir.path()),
+                    [r("Ann", "Bo", "", "peer")],
+                    "{header}"
+                );
             } else {
                 let (csv, want) = roster_with_header(field, header);
                 write(dir.path(), "p.csv", &csv);
@@ -366,15 +394,41 @@ fn every_roster_error_at_its_cell_at_once_and_nothing_written() {
     assert_code(&o, 1);
     let err = stderr(&o);
     for (code, at, what) in [
-        ("roster-unknown-level", "C7 (column `Level`)", "`L9` is not a level"),
-        ("roster-duplicate-id", "A7 (column `Employee ID`)", "also in row 6"),
-        ("roster-self-manager", "D2 (column `Manager`)", "`Ann Lee` is their own manager"),
-        ("roster-unknown-id", "D3 (column `Manager`)", "no person in the roster has the employee id `E9`"),
-        ("roster-self-peer", "E3 (column `Peers`)", "`Bo Chan` is listed as their own peer"),
-        ("roster-ambiguous-person", "D6 (column `Manager`)", "could be any of 2 people with this name: row 4, row 5"),
+        (
+            "roster-unknown-level",
+            "C7 (column `Level`)",
+            "`L9` is not a level",
+        ),
+        (
+            "roster-duplicate-id",
+            "A7 (column `Employee ID`)",
+            "also in row 6",
+        ),
+        (
+            "roster-self-manager",
+            "D2 (column `Manager`)",
+            "`Ann Lee` is their own manager",
+        ),
+        (
+            "roster-unknown-id",
+            "D3 (column `Manager`)",
+            "no person in the roster has the employee id `E9`",
+        ),
+        (
+            "roster-self-peer",
+            "E3 (column `Peers`)",
+            "`Bo Chan` is listed as their own peer",
+        ),
+        (
+            "roster-ambiguous-person",
+            "D6 (column `Manager`)",
+            "could be any of 2 people with this name: row 4, row 5",
+        ),
     ] {
         let want = format!("error[{code}]");
-        let i = err.find(&want).unwrap_or_else(|| panic!("no {code}:\n{err}"));
+        let i = err
+            .find(&want)
+            .unwrap_or_else(|| panic!("no {code}:\n{err}"));
         let block = &err[i..];
         assert!(block.contains(what), "{code}: {what}\n{err}");
         assert!(
@@ -382,11 +436,18 @@ fn every_roster_error_at_its_cell_at_once_and_nothing_written() {
             "{code} at {at}\n{err}"
         );
     }
-    assert!(err.contains("the roster has 6 problems; nothing was written"), "{err}");
+    assert!(
+        err.contains("the roster has 6 problems; nothing was written"),
+        "{err}"
+    );
     assert!(!dir.path().join("out").exists());
 
     // Two columns that could each be the manager.
-    write(dir.path(), "two.csv", "id,name,level,Reports To,Supervisor Email\nE1,Ann,L2,,\n");
+    write(
+        dir.path(),
+        "two.csv",
+        "id,name,level,Reports To,Supervisor Email\nE1,Ann,L2,,\n",
+    );
     let o = sheets(dir.path(), "two.csv", &[]);
     assert_code(&o, 1);
     assert!(
@@ -400,7 +461,11 @@ fn every_roster_error_at_its_cell_at_once_and_nothing_written() {
     assert_code(&o, 1);
     assert!(stderr(&o).contains("error[roster-shape]"), "{}", stderr(&o));
     // Peer reviews asked for, but no peers column.
-    write(dir.path(), "nopeers.csv", "id,name,level,manager\nE1,Ann,L2,\n");
+    write(
+        dir.path(),
+        "nopeers.csv",
+        "id,name,level,manager\nE1,Ann,L2,\n",
+    );
     let o = sheets(dir.path(), "nopeers.csv", &["--reviews", "self,peers"]);
     assert_code(&o, 1);
     assert!(
@@ -409,7 +474,11 @@ fn every_roster_error_at_its_cell_at_once_and_nothing_written() {
         stderr(&o)
     );
     // A cycle in the manager chain is no error.
-    write(dir.path(), "cycle.csv", "id,name,level,manager\nE1,Ann,L2,E2\nE2,Bo,L3,E1\n");
+    write(
+        dir.path(),
+        "cycle.csv",
+        "id,name,level,manager\nE1,Ann,L2,E2\nE2,Bo,L3,E1\n",
+    );
     assert_code(&sheets(dir.path(), "cycle.csv", &[]), 0);
 }
 
@@ -434,15 +503,34 @@ fn encodings_hr_exports_use_are_read_or_named() {
     for (file, bytes, extra, read_as) in [
         ("le.txt", utf16le(&tab), vec![], "UTF-16 LE"),
         ("be.txt", be, vec![], "UTF-16 BE"),
-        ("bom.csv", format!("\u{feff}{NAMES}").into_bytes(), vec![], "UTF-8 with a byte-order mark"),
-        ("w.csv", cp1252.to_vec(), vec!["--encoding", "windows-1252"], "Windows-1252"),
-        ("l.csv", cp1252.to_vec(), vec!["--encoding", "latin1"], "Windows-1252"),
+        (
+            "bom.csv",
+            format!("\u{feff}{NAMES}").into_bytes(),
+            vec![],
+            "UTF-8 with a byte-order mark",
+        ),
+        (
+            "w.csv",
+            cp1252.to_vec(),
+            vec!["--encoding", "windows-1252"],
+            "Windows-1252",
+        ),
+        (
+            "l.csv",
+            cp1252.to_vec(),
+            vec!["--encoding", "latin1"],
+            "Windows-1252",
+        ),
     ] {
         let dir = tempdir();
         std::fs::write(dir.path().join(file), &bytes).expect("write");
         let o = sheets(dir.path(), file, &extra);
         assert_code(&o, 0);
-        assert!(stdout(&o).contains(&format!("read {file} ({read_as}) as a people roster")), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains(&format!("read {file} ({read_as}) as a people roster")),
+            "{}",
+            stdout(&o)
+        );
         assert_eq!(reviews(dir.path()), want, "{file}");
     }
     // Windows-1252 without --encoding: refused, naming the encoding and the fix; no mojibake.
@@ -461,11 +549,19 @@ fn encodings_hr_exports_use_are_read_or_named() {
     std::fs::write(dir.path().join("cut.txt"), &cut).expect("write");
     let o = sheets(dir.path(), "cut.txt", &[]);
     assert_code(&o, 1);
-    assert!(stderr(&o).contains("the roster is not valid UTF-16 LE text"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the roster is not valid UTF-16 LE text"),
+        "{}",
+        stderr(&o)
+    );
     // An unknown encoding name is a usage problem.
     let o = sheets(dir.path(), "w.csv", &["--encoding", "klingon"]);
     assert_code(&o, 1);
-    assert!(stderr(&o).contains("--encoding `klingon` is not an encoding rungs knows"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--encoding `klingon` is not an encoding rungs knows"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -476,7 +572,11 @@ fn a_people_roster_from_a_spreadsheet() {
         "make.py",
         "import sys, openpyxl\nwb = openpyxl.Workbook()\nws = wb.active\nws.append(['Employee Number', 'Full Name', 'Grade', 'Manager Employee ID'])\nws.append([1001, 'Ann Lee', 'l4', None])\nws.append([1002, 'Bo Chan', 'L2', 1001])\nwb.save(sys.argv[1])\n",
     );
-    common::tool(std::process::Command::new(common::python()).arg(&script).arg(dir.path().join("p.xlsx")));
+    common::tool(
+        std::process::Command::new(common::python())
+            .arg(&script)
+            .arg(dir.path().join("p.xlsx")),
+    );
     let o = sheets(dir.path(), "p.xlsx", &[]);
     assert_code(&o, 0);
     assert_eq!(

@@ -90,9 +90,9 @@ pub struct Args {
 
     /// Where each workbook goes inside the folder (minijinja). Variables: `cycle`, `reviewer`,
     /// `employee_id`, `name`, `level`, `role`, `team`, `form_id`; with --bundle: `cycle`,
-    /// `reviewer`, `reviewer_id`, `bundle_id`. [default: {{ cycle }}/{{ reviewer }}/{{
-    /// employee_id }}-{{ name }}-{{ form_id }}.xlsx; with --bundle: {{ cycle }}/{{ reviewer
-    /// }}-{{ bundle_id }}.xlsx]
+    /// `reviewer`, `reviewer_id`, `bundle_id`. Default:
+    /// `{{ cycle }}/{{ reviewer }}/{{ employee_id }}-{{ name }}-{{ form_id }}.xlsx`; with
+    /// --bundle: `{{ cycle }}/{{ reviewer }}-{{ bundle_id }}.xlsx`
     #[arg(long, value_name = "PATTERN")]
     pub name_pattern: Option<String>,
 
@@ -181,11 +181,7 @@ fn encoding(args: &Args) -> Result<Option<&'static encoding_rs::Encoding>, Error
 /// (whose output stays as it was): its shape, encoding and, for people, the reviews derived.
 fn roster_line(read: &ReadAs, path: &Path, reviews: &Reviews) -> String {
     let encoding = read.encoding.map(|e| format!(" ({e})")).unwrap_or_default();
-    let mut line = format!(
-        "read {}{encoding} as {}",
-        path.display(),
-        read.describe()
-    );
+    let mut line = format!("read {}{encoding} as {}", path.display(), read.describe());
     if read.kind == roster::Kind::People {
         let by_role: Vec<String> = ReviewerRole::ALL
             .iter()
@@ -233,11 +229,14 @@ fn options(args: &Args) -> Result<Options, Error> {
         .into());
     }
     let epoch = epoch::from_env()?;
-    let pattern_text = args.name_pattern.as_deref().unwrap_or(if args.bundle.is_some() {
-        names::DEFAULT_BUNDLE_PATTERN
-    } else {
-        names::DEFAULT_PATTERN
-    });
+    let pattern_text = args
+        .name_pattern
+        .as_deref()
+        .unwrap_or(if args.bundle.is_some() {
+            names::DEFAULT_BUNDLE_PATTERN
+        } else {
+            names::DEFAULT_PATTERN
+        });
     let pattern = NamePattern::new(pattern_text).map_err(|e| {
         Diagnostic::failure(
             "name-pattern",
@@ -266,7 +265,9 @@ fn options(args: &Args) -> Result<Options, Error> {
         force: args.force,
         skip_existing: args.skip_existing,
         epoch,
-        bundle: args.bundle.map(|BundleBy::Reviewer| sheets::Bundle::Reviewer),
+        bundle: args
+            .bundle
+            .map(|BundleBy::Reviewer| sheets::Bundle::Reviewer),
         flags: FLAGS,
     })
 }
@@ -296,7 +297,11 @@ fn summary(plan: &Plan, out: &Path) -> String {
     let mut text = if plan.bundled() {
         format!(
             "wrote {} (one per reviewer) holding {} of {} to {}\n",
-            count(plan.len() - plan.unchanged(), "review workbook", "review workbooks"),
+            count(
+                plan.len() - plan.unchanged(),
+                "review workbook",
+                "review workbooks"
+            ),
             count(written, "review", "reviews"),
             count(people.len(), "person", "people"),
             out.display()

@@ -59,7 +59,10 @@ pub(super) fn ladder_ctx(ladder: &Ladder) -> instructions::LadderCtx<'_> {
 }
 
 /// The person reviewed, as the instruction template sees them.
-pub(super) fn person_ctx<'a>(ladder: &'a Ladder, review: Review<'a>) -> instructions::PersonCtx<'a> {
+pub(super) fn person_ctx<'a>(
+    ladder: &'a Ladder,
+    review: Review<'a>,
+) -> instructions::PersonCtx<'a> {
     instructions::PersonCtx {
         name: review.name,
         employee_id: review.employee_id,
@@ -179,7 +182,11 @@ pub fn write(
         .kept
         .iter()
         .map(|e| e.provenance.schema_version)
-        .chain(plan.to_write().take(1).map(|r| provenance(ladder, r, opts).schema_version))
+        .chain(
+            plan.to_write()
+                .take(1)
+                .map(|r| provenance(ladder, r, opts).schema_version),
+        )
         .max()
         .unwrap_or(wb::SCHEMA_VERSION);
     let saved = parallel::ordered(Load::Disk, plan.status.len(), work, |outcomes| {
@@ -197,7 +204,11 @@ pub fn write(
         let saved = atomic::write_with(&manifest_path, Overwrite::Replace, |f| {
             let mut w = BufWriter::new(f);
             let kept = plan.kept.iter().map(Cow::Borrowed);
-            wb::write_manifest(&mut w, version, kept.chain(entries.by_ref().map(Cow::Owned)))?;
+            wb::write_manifest(
+                &mut w,
+                version,
+                kept.chain(entries.by_ref().map(Cow::Owned)),
+            )?;
             w.write_all(b"\n")?;
             w.flush()
         });

@@ -77,7 +77,11 @@ pub(super) fn file_name(first: Review<'_>, opts: &Options) -> Result<String, Dia
 }
 
 /// The provenance of each review of a bundle, in order.
-pub(super) fn provenances(ladder: &Ladder, reviews: &[Review<'_>], opts: &Options) -> Vec<Provenance> {
+pub(super) fn provenances(
+    ladder: &Ladder,
+    reviews: &[Review<'_>],
+    opts: &Options,
+) -> Vec<Provenance> {
     reviews
         .iter()
         .map(|r| provenance(ladder, *r, opts))
@@ -91,7 +95,11 @@ pub(super) fn render_instructions(
     provs: &[Provenance],
     opts: &Options,
 ) -> Result<String, Diagnostic> {
-    let sheets = bundle::sheet_names(provs.iter().map(|p| (p.person_name.as_str(), p.employee_id.as_str())));
+    let sheets = bundle::sheet_names(
+        provs
+            .iter()
+            .map(|p| (p.person_name.as_str(), p.employee_id.as_str())),
+    );
     let items = reviews
         .iter()
         .zip(provs)

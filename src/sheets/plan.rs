@@ -402,7 +402,8 @@ impl Planner<'_> {
             }
         };
         if members.len() > wb::bundle::MAX_REVIEWS {
-            self.diags.push(too_many_reviews(first, members.len(), opts));
+            self.diags
+                .push(too_many_reviews(first, members.len(), opts));
             return Flow::Next;
         }
         let key = file.to_lowercase();

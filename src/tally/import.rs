@@ -286,7 +286,10 @@ fn conflict(ctx: &Context<'_>, returns: &[&Returned], opts: &Options) -> Diagnos
         }
     }
     lines.dedup();
-    let files: Vec<String> = returns.iter().map(|r| format!("'{}'", r.source())).collect();
+    let files: Vec<String> = returns
+        .iter()
+        .map(|r| format!("'{}'", r.source()))
+        .collect();
     Diagnostic::error(
         "conflicting-returns",
         format!(

@@ -15,9 +15,7 @@
 //! [`KEY_SHEET`]. Each review sheet's header cells also have sheet-scoped defined names
 //! `rungs_<key>`.
 
-use super::{
-    INSTRUCTIONS_SHEET, PROVENANCE_SHEET, RATINGS_SHEET, REVIEW_SHEET,
-};
+use super::{INSTRUCTIONS_SHEET, PROVENANCE_SHEET, RATINGS_SHEET, REVIEW_SHEET};
 use crate::util::text::disguises;
 
 /// The key naming a review's sheet, in the `Provenance` sheet's header and the properties.
@@ -51,10 +49,15 @@ pub fn parse_property_name(name: &str) -> Option<(&str, &str)> {
 /// characters, and names equal ignoring case), unique, and never one of the workbook's other
 /// sheets. Two people of one name are told apart by their employee ids.
 pub fn sheet_names<'a>(people: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
-    let mut taken: Vec<String> = [INSTRUCTIONS_SHEET, PROVENANCE_SHEET, RATINGS_SHEET, "History"]
-        .iter()
-        .map(|s| s.to_lowercase())
-        .collect();
+    let mut taken: Vec<String> = [
+        INSTRUCTIONS_SHEET,
+        PROVENANCE_SHEET,
+        RATINGS_SHEET,
+        "History",
+    ]
+    .iter()
+    .map(|s| s.to_lowercase())
+    .collect();
     let mut out = Vec::new();
     for (name, employee_id) in people {
         let base = safe_sheet_name(name);

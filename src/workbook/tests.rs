@@ -319,7 +319,10 @@ fn a_bundle_reads_back_review_by_review() {
     let back = read_all(&ladder, built.bytes.clone(), None);
     assert_eq!(
         sheets_of(&back),
-        names.iter().map(|n| (Some((*n).to_owned()), true)).collect::<Vec<_>>()
+        names
+            .iter()
+            .map(|n| (Some((*n).to_owned()), true))
+            .collect::<Vec<_>>()
     );
     for (outcome, prov) in back.iter().zip(&provs) {
         let r = outcome.as_ref().expect("valid");
@@ -373,7 +376,12 @@ fn a_bundle_reads_back_review_by_review() {
     let problems = &back[2].as_ref().expect_err("edited").problems;
     let at: Vec<String> = problems
         .iter()
-        .map(|d| d.location.as_deref().map(crate::cli::report::position).unwrap_or_default())
+        .map(|d| {
+            d.location
+                .as_deref()
+                .map(crate::cli::report::position)
+                .unwrap_or_default()
+        })
         .collect();
     assert!(
         problems.iter().any(|d| d.code == "locked-text-edited")
@@ -438,7 +446,9 @@ fn a_bundle_without_its_hidden_copies_is_read_by_its_headers() {
         assert_eq!(r.prov.form_id, prov.form_id);
         assert_eq!(r.prov.schema_version, BUNDLE_SCHEMA_VERSION);
         assert!(
-            r.warnings.iter().any(|w| w.code == "provenance-from-header"),
+            r.warnings
+                .iter()
+                .any(|w| w.code == "provenance-from-header"),
             "{:?}",
             r.warnings
         );
@@ -460,7 +470,11 @@ fn renamed_copied_and_deleted_sheets_are_reported_at_their_sheet() {
             Err(r) => r.problems.iter().map(|d| d.code).collect(),
         })
         .collect();
-    assert_eq!(codes, [vec![], vec!["review-sheet-renamed"], vec![]], "{back:?}");
+    assert_eq!(
+        codes,
+        [vec![], vec!["review-sheet-renamed"], vec![]],
+        "{back:?}"
+    );
 
     // The second sheet's cells replaced by the first's (pasted from another review): its
     // copies disagree, at the header cells; the other sheets still count.

@@ -139,7 +139,11 @@ mod tests {
     fn utf16(text: &str, big_endian: bool, mark: bool) -> Vec<u8> {
         let mut out = Vec::new();
         if mark {
-            out.extend(if big_endian { [0xFE, 0xFF] } else { [0xFF, 0xFE] });
+            out.extend(if big_endian {
+                [0xFE, 0xFF]
+            } else {
+                [0xFF, 0xFE]
+            });
         }
         for unit in text.encode_utf16() {
             out.extend(if big_endian {
@@ -161,10 +165,7 @@ mod tests {
         for (be, mark) in [(false, true), (true, true), (false, false), (true, false)] {
             let d = decode(utf16(s, be, mark), None, "r.txt").expect("readable");
             assert_eq!(text(&d), s, "be={be} mark={mark}");
-            assert_eq!(
-                d.read_as,
-                Some(if be { "UTF-16 BE" } else { "UTF-16 LE" })
-            );
+            assert_eq!(d.read_as, Some(if be { "UTF-16 BE" } else { "UTF-16 LE" }));
         }
         // A mark wins over the encoding chosen.
         let d = decode(utf16(s, false, true), Some(WINDOWS_1252), "r.txt").expect("readable");
@@ -185,7 +186,12 @@ mod tests {
         assert_eq!(d.likely, Some("Windows-1252"));
         let d = decode(b"a\x81b".to_vec(), None, "r.csv").expect("left to the fields");
         assert_eq!(d.likely, Some("an 8-bit encoding other than Windows-1252"));
-        assert_eq!(decode(b"plain".to_vec(), None, "r.csv").expect("utf-8").likely, None);
+        assert_eq!(
+            decode(b"plain".to_vec(), None, "r.csv")
+                .expect("utf-8")
+                .likely,
+            None
+        );
     }
 
     #[test]

@@ -455,8 +455,12 @@ fn twice(t: &Table<'_>, f: Field, first: usize, second: usize) -> Diagnostic {
             "keep one of them or rename the other",
         )
     };
-    Diagnostic::error("roster-duplicate-column", what, t.loc(t.header_row, Some(second)))
-        .with_hint(hint)
+    Diagnostic::error(
+        "roster-duplicate-column",
+        what,
+        t.loc(t.header_row, Some(second)),
+    )
+    .with_hint(hint)
 }
 
 /// The error for a missing column, with what the header row has.
@@ -521,11 +525,11 @@ pub(crate) fn kind_name(kind: Kind) -> &'static str {
 /// [`HEADERS`] as the Markdown table of `docs/rosters.md` (a test keeps the two equal).
 #[cfg(test)]
 fn markdown_table() -> String {
+    use std::fmt::Write as _;
     let mut fields: Vec<Field> = HEADERS.iter().map(|e| e.field).collect();
     fields.dedup();
-    let mut out = String::from(
-        "| field | roster | required | accepted headers |\n|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| field | roster | required | accepted headers |\n|---|---|---|---|\n");
     for f in fields {
         let shapes = match f.kinds() {
             [Kind::Reviews] => "review",
@@ -550,12 +554,13 @@ fn markdown_table() -> String {
                 }
             })
             .collect();
-        out.push_str(&format!(
-            "| {} | {shapes} | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| {} | {shapes} | {} | {} |",
             f.label(),
             f.required(),
             names.join("; ")
-        ));
+        );
     }
     out
 }
@@ -590,7 +595,11 @@ mod tests {
             ("Division", Field::Team),
             ("\u{feff}Worker ID", Field::EmployeeId),
         ] {
-            assert_eq!(lookup(header).map(|(e, _)| e.field), Some(field), "{header}");
+            assert_eq!(
+                lookup(header).map(|(e, _)| e.field),
+                Some(field),
+                "{header}"
+            );
         }
         assert_eq!(lookup("Manager ID").map(|(e, _)| e.key), Some(Key::Id));
         assert!(lookup("Hire Date").is_none());

@@ -193,7 +193,11 @@ impl Table<'_> {
 type Record = Result<(usize, Vec<String>), Box<Diagnostic>>;
 
 /// Reads and checks a roster file against the ladder: either shape, told apart by its columns.
-pub fn read(path: &Path, ladder: &Ladder, opts: &ReadOptions<'_>) -> Result<Roster, Vec<Diagnostic>> {
+pub fn read(
+    path: &Path,
+    ladder: &Ladder,
+    opts: &ReadOptions<'_>,
+) -> Result<Roster, Vec<Diagnostic>> {
     let file = path.display().to_string();
     let src = source::open(path, &file, opts.encoding, opts.flags).map_err(|d| vec![d])?;
     let records = src.records(&file, opts.flags);
@@ -391,7 +395,7 @@ impl<'t> Checker<'t> {
     }
 
     /// The person's name: the full-name cell; else first and last name. A one-word preferred
-    /// name beside first and last names is a preferred first name (BambooHR, Personio).
+    /// name beside first and last names is a preferred first name (`BambooHR`, `Personio`).
     fn name(&mut self, row: usize, r: &[String], ok: &mut bool) -> String {
         let last = self.get(r, Field::LastName).value;
         let first = self.get(r, Field::FirstName).value;
@@ -488,8 +492,12 @@ impl<'t> Checker<'t> {
                     header,
                 )
                 .with_hint(match read.kind {
-                    Kind::Reviews => "add one row per review: employee id, name, current level, reviewer",
-                    Kind::People => "add one row per person: employee id, name, current level, manager",
+                    Kind::Reviews => {
+                        "add one row per review: employee id, name, current level, reviewer"
+                    }
+                    Kind::People => {
+                        "add one row per person: employee id, name, current level, manager"
+                    }
                 }),
             );
         }

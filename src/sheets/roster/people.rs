@@ -97,7 +97,7 @@ pub(super) fn check(
     };
     let mut p = People {
         c: checker,
-        people: Vec::new(),
+        rows: Vec::new(),
         by_id: HashMap::new(),
     };
     for rec in records {
@@ -106,11 +106,11 @@ pub(super) fn check(
             p.read_row(row, &cells);
         }
     }
-    read.people = p.people.len();
-    let index = Index::new(&p.c.strings, &p.people);
+    read.people = p.rows.len();
+    let index = Index::new(&p.c.strings, &p.rows);
     if wanted.manager {
         read.without_manager = p
-            .people
+            .rows
             .iter()
             .filter(|person| person.manager == Strings::EMPTY)
             .count();
@@ -134,7 +134,7 @@ pub(super) fn check(
 /// The people read so far.
 struct People<'t> {
     c: Checker<'t>,
-    people: Vec<Person>,
+    rows: Vec<Person>,
     /// Employee id → index in `people`.
     by_id: HashMap<Sym, usize>,
 }
@@ -157,7 +157,11 @@ impl People<'_> {
             row: u32::try_from(row).unwrap_or(u32::MAX),
             id: c.sym(id),
             name: c.sym(&name),
-            other_name: if other == name { Strings::EMPTY } else { c.sym(other) },
+            other_name: if other == name {
+                Strings::EMPTY
+            } else {
+                c.sym(other)
+            },
             level: c.sym(level),
             email: c.sym(c.get(r, Field::Email).value),
             team: c.sym(c.get(r, Field::Team).value),
@@ -168,7 +172,7 @@ impl People<'_> {
             return;
         }
         if let Some(&first) = self.by_id.get(&person.id) {
-            let first_row = self.people[first].row;
+            let first_row = self.rows[first].row;
             self.c.errors.push(
                 Diagnostic::error(
                     "roster-duplicate-id",
@@ -179,8 +183,8 @@ impl People<'_> {
             );
             return;
         }
-        self.by_id.insert(person.id, self.people.len());
-        self.people.push(person);
+        self.by_id.insert(person.id, self.rows.len());
+        self.rows.push(person);
     }
 }
 
@@ -280,7 +284,11 @@ impl Index {
     }
 
     fn add(&mut self, how: Lookup, value: &str, person: u32) {
-        let key = if how.folded() { fold(value) } else { value.to_owned() };
+        let key = if how.folded() {
+            fold(value)
+        } else {
+            value.to_owned()
+        };
         if key.is_empty() {
             return;
         }
@@ -293,7 +301,10 @@ impl Index {
                 self.first.insert((how, sym), person);
             }
             Some(&first) if first != person => {
-                let list = self.several.entry((how, sym)).or_insert_with(|| vec![first]);
+                let list = self
+                    .several
+                    .entry((how, sym))
+                    .or_insert_with(|| vec![first]);
                 if !list.contains(&person) {
                     list.push(person);
                 }
@@ -356,12 +367,18 @@ struct Resolver<'p, 't> {
 impl Resolver<'_, '_> {
     /// Each person's manager (`None`: no manager cell, or manager reviews not asked for).
     fn managers(&mut self) -> Vec<Option<Who>> {
-        let Some(col) = self.p.c.cols.get(Field::Manager).filter(|_| self.wanted.manager) else {
-            return vec![None; self.p.people.len()];
+        let Some(col) = self
+            .p
+            .c
+            .cols
+            .get(Field::Manager)
+            .filter(|_| self.wanted.manager)
+        else {
+            return vec![None; self.p.rows.len()];
         };
-        (0..self.p.people.len())
+        (0..self.p.rows.len())
             .map(|i| {
-                let person = self.p.people[i];
+                let person = self.p.rows[i];
                 let value = self.p.c.strings.get(person.manager).to_owned();
                 if value.is_empty() {
                     return None;
@@ -392,7 +409,7 @@ impl Resolver<'_, '_> {
             Found::Several(list, by) => {
                 let rows: Vec<String> = list
                     .iter()
-                    .map(|&j| format!("row {}", self.p.people[j].row))
+                    .map(|&j| format!("row {}", self.p.rows[j].row))
                     .collect();
                 let by = match by {
                     By::Id => "employee id",
@@ -420,7 +437,10 @@ impl Resolver<'_, '_> {
                     i,
                     Some(col.index),
                     "roster-unknown-id",
-                    format!("no person in the roster has the employee id `{value}` (the {what} of {})", self.quoted_name(i)),
+                    format!(
+                        "no person in the roster has the employee id `{value}` (the {what} of {})",
+                        self.quoted_name(i)
+                    ),
                     "fix the id, or add that person's row to the roster",
                 );
                 None
@@ -430,14 +450,14 @@ impl Resolver<'_, '_> {
                 self.external
                     .entry((col.index, sym))
                     .or_default()
-                    .push(self.p.people[i].row);
+                    .push(self.p.rows[i].row);
                 Some(Who::Outside(sym))
             }
         }
     }
 
     fn quoted_name(&self, i: usize) -> String {
-        format!("`{}`", self.p.c.strings.get(self.p.people[i].name))
+        format!("`{}`", self.p.c.strings.get(self.p.rows[i].name))
     }
 
     fn error(
@@ -448,7 +468,7 @@ impl Resolver<'_, '_> {
         message: String,
         hint: &str,
     ) {
-        let row = self.p.people[i].row as usize;
+        let row = self.p.rows[i].row as usize;
         let loc = self.p.c.t.loc(row, col);
         self.p
             .c
@@ -458,21 +478,45 @@ impl Resolver<'_, '_> {
 
     /// The peers of person `i`, resolved (an empty list after errors).
     fn peers(&mut self, i: usize, manager: Option<Who>) -> Vec<Who> {
-        let Some(col) = self.p.c.cols.get(Field::Peers).filter(|_| self.wanted.peers) else {
+        let Some(col) = self
+            .p
+            .c
+            .cols
+            .get(Field::Peers)
+            .filter(|_| self.wanted.peers)
+        else {
             return Vec::new();
         };
-        let cell = self.p.c.strings.get(self.p.people[i].peers).to_owned();
+        let cell = self.p.c.strings.get(self.p.rows[i].peers).to_owned();
         let mut out: Vec<Who> = Vec::new();
         for value in split_list(&cell) {
             let Some(who) = self.resolve(i, value, col, "peer") else {
                 continue;
             };
             let problem = if who == Who::Person(i) {
-                Some(("roster-self-peer", format!("{} is listed as their own peer", self.quoted_name(i)), "remove them from their peers"))
+                Some((
+                    "roster-self-peer",
+                    format!("{} is listed as their own peer", self.quoted_name(i)),
+                    "remove them from their peers",
+                ))
             } else if out.contains(&who) {
-                Some(("roster-duplicate-review", format!("`{value}` is listed twice as a peer of {}", self.quoted_name(i)), "list each peer once: one reviewer gets one review per person"))
+                Some((
+                    "roster-duplicate-review",
+                    format!(
+                        "`{value}` is listed twice as a peer of {}",
+                        self.quoted_name(i)
+                    ),
+                    "list each peer once: one reviewer gets one review per person",
+                ))
             } else if manager == Some(who) && self.wanted.manager {
-                Some(("roster-peer-is-manager", format!("`{value}` is both the manager and a peer of {}", self.quoted_name(i)), "remove the manager from the peers: the manager review covers them"))
+                Some((
+                    "roster-peer-is-manager",
+                    format!(
+                        "`{value}` is both the manager and a peer of {}",
+                        self.quoted_name(i)
+                    ),
+                    "remove the manager from the peers: the manager review covers them",
+                ))
             } else {
                 None
             };
@@ -486,15 +530,15 @@ impl Resolver<'_, '_> {
 
     /// Every person's reviews, in roster order: self, manager, peers.
     fn derive(&mut self, managers: &[Option<Who>]) {
-        for i in 0..self.p.people.len() {
+        for (i, &manager) in managers.iter().enumerate() {
             let mut reviewers: Vec<(Who, ReviewerRole)> = Vec::new();
             if self.wanted.own {
                 reviewers.push((Who::Person(i), ReviewerRole::SelfReview));
             }
-            if let Some(m) = managers[i] {
+            if let Some(m) = manager {
                 reviewers.push((m, ReviewerRole::Manager));
             }
-            let peers = self.peers(i, managers[i]);
+            let peers = self.peers(i, manager);
             reviewers.extend(peers.into_iter().map(|w| (w, ReviewerRole::Peer)));
             self.add_reviews(i, &reviewers);
         }
@@ -503,11 +547,11 @@ impl Resolver<'_, '_> {
     /// The reviews of person `i`. Two reviewers with the same name would share a form id (it
     /// is made from the reviewer's name): an error.
     fn add_reviews(&mut self, i: usize, reviewers: &[(Who, ReviewerRole)]) {
-        let person = self.p.people[i];
+        let person = self.p.rows[i];
         let mut names: Vec<String> = Vec::new();
         for &(who, role) in reviewers {
             let (reviewer, reviewer_id) = match who {
-                Who::Person(j) => (self.p.people[j].name, self.p.people[j].id),
+                Who::Person(j) => (self.p.rows[j].name, self.p.rows[j].id),
                 Who::Outside(text) => (text, Strings::EMPTY),
             };
             let folded = fold(self.p.c.strings.get(reviewer));

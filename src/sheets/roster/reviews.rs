@@ -30,9 +30,7 @@ pub(super) fn check(
             rows.check(row, &cells);
         }
     }
-    let Rows {
-        c, mut entries, ..
-    } = rows;
+    let Rows { c, mut entries, .. } = rows;
     if let Some(wanted) = opts.reviews {
         entries.retain(|e| wanted.contains(&e.role));
     }

@@ -114,7 +114,7 @@ pub(super) fn csv_records<'a>(
         let mut fields = Vec::with_capacity(rec.len());
         for (c, f) in rec.iter().enumerate() {
             let s = std::str::from_utf8(f)
-                .map_err(|_| not_utf8(file, row, c, decoded.likely, flags))?;
+                .map_err(|_| Box::new(not_utf8(file, row, c, decoded.likely, flags)))?;
             fields.push(s.trim().to_owned());
         }
         Ok((row, fields))
@@ -122,34 +122,26 @@ pub(super) fn csv_records<'a>(
 }
 
 /// A field of a file read as UTF-8 that is not: the file is in another encoding.
-fn not_utf8(
-    file: &str,
-    row: usize,
-    col: usize,
-    likely: Option<&str>,
-    flags: &Flags,
-) -> Box<Diagnostic> {
+fn not_utf8(file: &str, row: usize, col: usize, likely: Option<&str>, flags: &Flags) -> Diagnostic {
     let likely = likely.unwrap_or("another encoding");
     let label = if likely == "Windows-1252" {
         "windows-1252"
     } else {
         "LABEL"
     };
-    Box::new(
-        Diagnostic::error(
-            "roster-encoding",
-            format!("the roster is not UTF-8: this field is not valid UTF-8 (the file looks like {likely})"),
-            Location::Cell {
-                file: file.to_owned(),
-                sheet: None,
-                cell: format!("{}{row}", column_name(col)),
-            },
-        )
-        .with_hint(format!(
-            "pass {} {label} to read it as it is, or save the roster as \"CSV UTF-8\" (Excel) or \"Unicode text\"",
-            flags.encoding
-        )),
+    Diagnostic::error(
+        "roster-encoding",
+        format!("the roster is not UTF-8: this field is not valid UTF-8 (the file looks like {likely})"),
+        Location::Cell {
+            file: file.to_owned(),
+            sheet: None,
+            cell: format!("{}{row}", column_name(col)),
+        },
     )
+    .with_hint(format!(
+        "pass {} {label} to read it as it is, or save the roster as \"CSV UTF-8\" (Excel) or \"Unicode text\"",
+        flags.encoding
+    ))
 }
 
 /// Excel saves CSV with `;` in many European locales, and "Unicode text" with tabs: the

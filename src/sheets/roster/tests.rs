@@ -151,7 +151,10 @@ fn missing_columns_are_named() {
 fn level_codes_match_ignoring_case_in_any_script() {
     // The seven-level fixture's top level is `Σ7`.
     let ladder = crate::ladder::load(
-        Some(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seven-levels.md")),
+        Some(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/seven-levels.md"),
+        ),
         "--ladder",
     )
     .expect("fixture ladder")
@@ -228,7 +231,9 @@ fn a_manager_outside_the_roster_is_a_warning() {
     assert_eq!(codes(&Ok(r)), ["roster-outside-manager"]);
     let r = read(csv).expect("valid");
     assert!(
-        r.warnings[0].message.contains("the manager of 2 people (rows 2, 3)"),
+        r.warnings[0]
+            .message
+            .contains("the manager of 2 people (rows 2, 3)"),
         "{}",
         r.warnings[0].message
     );
@@ -282,7 +287,8 @@ fn two_manager_columns_are_ambiguous() {
     assert_eq!(codes(&r), ["roster-duplicate-column"]);
     let d = r.expect_err("invalid");
     assert!(
-        d[0].message.contains("`Manager` (column D) and `Supervisor Email` (column E)"),
+        d[0].message
+            .contains("`Manager` (column D) and `Supervisor Email` (column E)"),
         "{}",
         d[0].message
     );
@@ -330,7 +336,11 @@ fn encodings_of_hr_exports() {
     assert_eq!(codes(&r), ["roster-encoding"]);
     let d = r.expect_err("not UTF-8");
     assert!(d[0].message.contains("Windows-1252"), "{}", d[0].message);
-    assert!(d[0].hints[0].contains("--encoding windows-1252"), "{:?}", d[0].hints);
+    assert!(
+        d[0].hints[0].contains("--encoding windows-1252"),
+        "{:?}",
+        d[0].hints
+    );
     assert_eq!(position(&d[0]), "r.csv: B2");
     let o = ReadOptions {
         encoding: Some(encoding_rs::WINDOWS_1252),

@@ -34,10 +34,7 @@ struct Sheet<'a> {
 }
 
 fn value<'p>(pairs: &'p [(String, String)], key: &str) -> Option<&'p str> {
-    pairs
-        .iter()
-        .rfind(|(k, _)| k == key)
-        .map(|(_, v)| v.trim())
+    pairs.iter().rfind(|(k, _)| k == key).map(|(_, v)| v.trim())
 }
 
 fn hidden_value<'p>(pairs: &'p [Hidden], key: &str) -> Option<&'p str> {
@@ -60,16 +57,12 @@ impl Found {
 
     /// The copies of the review on sheet `name` (found by the name, or else by `form_id`).
     fn copies_of<'a>(&'a self, name: &str, form_id: Option<&str>) -> Sheet<'a> {
-        let block = self
-            .blocks
-            .iter()
-            .find(|(s, _)| s == name)
-            .or_else(|| {
-                let id = form_id?;
-                self.blocks
-                    .iter()
-                    .find(|(_, p)| hidden_value(p, c::KEY_FORM_ID) == Some(id))
-            });
+        let block = self.blocks.iter().find(|(s, _)| s == name).or_else(|| {
+            let id = form_id?;
+            self.blocks
+                .iter()
+                .find(|(_, p)| hidden_value(p, c::KEY_FORM_ID) == Some(id))
+        });
         let hidden = block.map(|(_, p)| p.as_slice());
         let id = form_id.or_else(|| hidden.and_then(|h| hidden_value(h, c::KEY_FORM_ID)));
         let props = self
@@ -90,7 +83,12 @@ impl Found {
 
     /// Reads every review sheet; one outcome each, in the workbook's sheet order, then the
     /// reviews whose sheet is gone.
-    pub(super) fn read(mut self, rep: Report<'_>, sha256: [u8; 32], ctx: &Context<'_>) -> Vec<Outcome> {
+    pub(super) fn read(
+        mut self,
+        rep: Report<'_>,
+        sha256: [u8; 32],
+        ctx: &Context<'_>,
+    ) -> Vec<Outcome> {
         let file = rep.file;
         let mut file_warnings = rep.warnings;
         let named = self.named();

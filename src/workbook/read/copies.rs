@@ -151,8 +151,7 @@ impl Copies<'_> {
         let mut agree = true;
         for key in c::KEYS {
             let mut seen: Vec<(String, String, Location)> = Vec::new();
-            if let Some(((row, col), v)) = lookup(self.hidden, key).filter(|(_, v)| !v.is_empty())
-            {
+            if let Some(((row, col), v)) = lookup(self.hidden, key).filter(|(_, v)| !v.is_empty()) {
                 seen.push((
                     format!("the hidden '{}' sheet", c::PROVENANCE_SHEET),
                     normalise_number(key, v),
@@ -287,11 +286,17 @@ pub(super) fn check_identity(
     let meta = &ctx.ladder.meta;
     let flags = ctx.flags;
     if prov.schema_version != version {
-        let message = if [c::SCHEMA_VERSION, c::BUNDLE_SCHEMA_VERSION].contains(&prov.schema_version) {
+        let message = if [c::SCHEMA_VERSION, c::BUNDLE_SCHEMA_VERSION]
+            .contains(&prov.schema_version)
+        {
             format!(
                 "the review says layout version {}, but it was found in a workbook laid out as version {version} ({})",
                 prov.schema_version,
-                if version == c::BUNDLE_SCHEMA_VERSION { "several reviews in one workbook" } else { "one review per workbook" }
+                if version == c::BUNDLE_SCHEMA_VERSION {
+                    "several reviews in one workbook"
+                } else {
+                    "one review per workbook"
+                }
             )
         } else {
             format!(

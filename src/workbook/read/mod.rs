@@ -274,10 +274,12 @@ pub fn read(file: &str, bytes: Vec<u8>, sha256: [u8; 32], ctx: &Context<'_>) -> 
     let hidden = hidden.filter(|h| !matches!(h, HiddenCopy::Single(p) if p.is_empty()));
     let props = property_copy(&mut xlsx, &mut rep);
     match (hidden, props) {
-        (hidden @ (None | Some(HiddenCopy::Single(_))), props @ (None | Some(PropsCopy::Single(_))))
-            if hidden.is_some()
-                || props.is_some()
-                || sheet_names.iter().any(|s| s == c::REVIEW_SHEET) =>
+        (
+            hidden @ (None | Some(HiddenCopy::Single(_))),
+            props @ (None | Some(PropsCopy::Single(_))),
+        ) if hidden.is_some()
+            || props.is_some()
+            || sheet_names.iter().any(|s| s == c::REVIEW_SHEET) =>
         {
             let hidden = match hidden {
                 Some(HiddenCopy::Single(h)) => Some(h),
@@ -287,7 +289,14 @@ pub fn read(file: &str, bytes: Vec<u8>, sha256: [u8; 32], ctx: &Context<'_>) -> 
                 Some(PropsCopy::Single(p)) => Some(p),
                 _ => None,
             };
-            vec![single(xlsx, &sheet_names, (hidden, props), rep, sha256, ctx)]
+            vec![single(
+                xlsx,
+                &sheet_names,
+                (hidden, props),
+                rep,
+                sha256,
+                ctx,
+            )]
         }
         (hidden, props) => {
             // A bundle's copies, or no copy at all and no `Review` sheet: review sheets are
