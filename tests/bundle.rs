@@ -176,34 +176,36 @@ fn a_bundle_holds_one_review_sheet_per_person_with_every_copy_of_provenance() {
             )),
             Some(&sheet.to_owned())
         );
-        // The visible header and the locked text, hashed as the manifest says.
         let range = wb.worksheet_range(sheet).expect("review sheet");
-        for (k, _) in c::HEADER_FIELDS {
-            let row = c::header_row(k).expect("a header row");
-            assert_eq!(
-                Some(text(&range, row, c::HEADER_VALUE_COL)),
-                e.provenance
-                    .get(k)
-                    .filter(|v| !v.is_empty())
-                    .or(Some(String::new())),
-                "{sheet} {k}"
-            );
-        }
-        let rows: Vec<LockedRow> = (c::FIRST_DATA_ROW..c::FIRST_DATA_ROW + 100)
-            .take_while(|&r| !text(&range, r, c::COL_COMPETENCY_ID).is_empty())
-            .map(|r| LockedRow {
-                competency_id: text(&range, r, c::COL_COMPETENCY_ID),
-                area: text(&range, r, c::COL_AREA),
-                competency: text(&range, r, c::COL_COMPETENCY),
-                levels: (0..5).map(|i| text(&range, r, c::level_col(i))).collect(),
-            })
-            .collect();
-        assert_eq!(rows.len(), e.competencies);
+        header_and_locked_text_as_sent(&range, e);
+    }
+}
+
+/// The review sheet's visible header and its locked text, hashed as the manifest says.
+fn header_and_locked_text_as_sent(range: &calamine::Range<Data>, e: &ManifestEntry) {
+    for (k, _) in c::HEADER_FIELDS {
+        let row = c::header_row(k).expect("a header row");
         assert_eq!(
-            c::locked_text_hash(&e.provenance, &rows),
-            e.locked_text_sha256
+            text(range, row, c::HEADER_VALUE_COL),
+            e.provenance.get(k).unwrap_or_default(),
+            "{:?} {k}",
+            e.sheet
         );
     }
+    let rows: Vec<LockedRow> = (c::FIRST_DATA_ROW..c::FIRST_DATA_ROW + 100)
+        .take_while(|&r| !text(range, r, c::COL_COMPETENCY_ID).is_empty())
+        .map(|r| LockedRow {
+            competency_id: text(range, r, c::COL_COMPETENCY_ID),
+            area: text(range, r, c::COL_AREA),
+            competency: text(range, r, c::COL_COMPETENCY),
+            levels: (0..5).map(|i| text(range, r, c::level_col(i))).collect(),
+        })
+        .collect();
+    assert_eq!(rows.len(), e.competencies);
+    assert_eq!(
+        c::locked_text_hash(&e.provenance, &rows),
+        e.locked_text_sha256
+    );
 }
 
 const OPENPYXL_CHECK: &str = r#"
