@@ -587,47 +587,22 @@ fn bundles_rerun_byte_identical_and_are_never_overwritten() {
     );
     assert!(err.contains("  Ida Berg (manager)"), "{err}");
 
-    // A pattern without the bundle id can make two reviewers share a file: refused.
-    let o = rungs(
-        s.path(),
-        &[
-            "sheets",
-            "--roster",
-            &example(),
-            "--cycle",
-            "2026-H2",
-            "--bundle",
-            "reviewer",
-            "-o",
-            "other",
-            "--name-pattern",
-            "{{ cycle }}",
-        ],
-    );
+    // A pattern without the bundle id can make two reviewers share a file: refused; and a
+    // per-review variable is not available to a bundle's pattern.
+    let with_pattern = |pattern: &str| {
+        let mut other: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "sent" { "other" } else { a })
+            .collect();
+        other.extend(["--name-pattern", pattern]);
+        rungs(s.path(), &other)
+    };
+    let o = with_pattern("{{ cycle }}");
     assert_code(&o, 1);
-    assert!(
-        stderr(&o).contains("error[name-collision]"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(stderr(&o).contains("{{ bundle_id }}"), "{}", stderr(&o));
-    // A per-review variable is not available to a bundle's pattern.
-    let o = rungs(
-        s.path(),
-        &[
-            "sheets",
-            "--roster",
-            &example(),
-            "--cycle",
-            "2026-H2",
-            "--bundle",
-            "reviewer",
-            "-o",
-            "other",
-            "--name-pattern",
-            "{{ name }}",
-        ],
-    );
+    let err = stderr(&o);
+    assert!(err.contains("error[name-collision]"), "{err}");
+    assert!(err.contains("{{ bundle_id }}"), "{err}");
+    let o = with_pattern("{{ name }}");
     assert_code(&o, 1);
     assert!(
         stderr(&o).contains("a pattern may use: cycle, reviewer, reviewer_id, bundle_id"),

@@ -90,7 +90,12 @@ pub(super) fn build(
         instructions: &text,
         created,
     })
-    .map_err(|e| Diagnostic::failure("xlsx", format!("cannot build the workbook: {e}")))
+    .map_err(|e| cannot_build(&e))
+}
+
+/// A workbook the writer could not build.
+pub(super) fn cannot_build(e: &rust_xlsxwriter::XlsxError) -> Diagnostic {
+    Diagnostic::failure("xlsx", format!("cannot build the workbook: {e}"))
 }
 
 /// A workbook of one review or a bundle, in memory: its bytes, and per review (in order) its

@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::batch::{ladder_ctx, person_ctx};
+use super::batch::{cannot_build, ladder_ctx, person_ctx};
 use super::instructions::{Context, ReviewCtx, ReviewerCtx};
 use super::names::BundleVars;
 use super::plan::manifest_file;
@@ -144,5 +144,5 @@ pub(super) fn build(
         instructions: &text,
         created,
     })
-    .map_err(|e| Diagnostic::failure("xlsx", format!("cannot build the workbook: {e}")))
+    .map_err(|e| cannot_build(&e))
 }
