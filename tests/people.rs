@@ -588,3 +588,41 @@ fn a_people_roster_from_a_spreadsheet() {
         ]
     );
 }
+
+#[test]
+fn the_example_people_roster_sends_the_example_reviews() {
+    // examples/people.csv is the team of examples/roster.csv as an HR export, with the two
+    // managers as people too: the same reviews (same form ids), plus the managers' own.
+    let dir = tempdir();
+    let people = common::repo().join("examples/people.csv");
+    let o = sheets(dir.path(), people.to_str().expect("UTF-8 path"), &[]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains(
+            "8 people → 17 reviews (8 self, 6 manager, 3 peer); 2 people have no manager"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let from_people: Vec<String> = manifest(dir.path())
+        .reviews
+        .into_iter()
+        .map(|e| e.provenance.form_id)
+        .collect();
+    let other = tempdir();
+    let reviews = common::repo().join("examples/roster.csv");
+    assert_code(
+        &sheets(other.path(), reviews.to_str().expect("UTF-8 path"), &[]),
+        0,
+    );
+    let from_reviews = manifest(other.path()).reviews;
+    assert_eq!(from_reviews.len(), 15);
+    for e in from_reviews {
+        assert!(
+            from_people.contains(&e.provenance.form_id),
+            "{} reviewed by {}",
+            e.provenance.person_name,
+            e.provenance.reviewer
+        );
+    }
+}
