@@ -514,3 +514,38 @@ fn renamed_copied_and_deleted_sheets_are_reported_at_their_sheet() {
     let missing = back[2].as_ref().expect_err("missing");
     assert_eq!(missing.problems[0].code, "review-sheet-missing");
 }
+
+#[test]
+fn the_largest_bundle_passes_the_pre_check_and_reads_back() {
+    // Its shared strings are used by every sheet: `count` far exceeds the entries the table
+    // holds, which must not look like a crafted file.
+    let ladder = ladder();
+    let provs: Vec<Provenance> = (0..bundle::MAX_REVIEWS)
+        .map(|i| {
+            let id = format!("E{i}");
+            Provenance {
+                form_id: form_id("2026-H2", &id, "Dana"),
+                schema_version: BUNDLE_SCHEMA_VERSION,
+                person_name: format!("Person {i}"),
+                employee_id: id,
+                ..prov_on(&ladder)
+            }
+        })
+        .collect();
+    let created = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::util::epoch::DEFAULT)
+        .expect("a valid date");
+    let built = write::build_bundle(&write::BundleInput {
+        ladder: &ladder,
+        reviews: &provs,
+        instructions: "# How\nPick a rating on each sheet.",
+        created: &created,
+    })
+    .expect("the bundle builds");
+    let back = read_all(&ladder, built.bytes, None);
+    assert_eq!(back.len(), bundle::MAX_REVIEWS);
+    assert!(
+        back.iter().all(Result::is_ok),
+        "{:?}",
+        back.iter().find(|o| o.is_err())
+    );
+}
