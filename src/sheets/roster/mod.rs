@@ -463,8 +463,9 @@ impl<'t> Checker<'t> {
     fn finish(
         mut self,
         entries: Vec<Entry>,
-        read: ReadAs,
+        (read, rows): (ReadAs, usize),
         warnings: Vec<Diagnostic>,
+        opts: &ReadOptions<'_>,
     ) -> Result<Roster, Vec<Diagnostic>> {
         let header = self.t.loc(self.t.header_row, None);
         if self.too_many {
@@ -478,17 +479,10 @@ impl<'t> Checker<'t> {
             );
         }
         if self.errors.is_empty() && entries.is_empty() {
-            self.errors.push(
+            self.errors.push(if rows == 0 {
                 Diagnostic::error(
                     "roster-empty",
-                    format!(
-                        "the roster has a header but no {}",
-                        if read.kind == Kind::People && read.people > 0 {
-                            "reviews to send"
-                        } else {
-                            "rows"
-                        }
-                    ),
+                    "the roster has a header but no rows",
                     header,
                 )
                 .with_hint(match read.kind {
@@ -498,8 +492,21 @@ impl<'t> Checker<'t> {
                     Kind::People => {
                         "add one row per person: employee id, name, current level, manager"
                     }
-                }),
-            );
+                })
+            } else {
+                Diagnostic::error(
+                    "roster-empty",
+                    format!(
+                        "none of the roster's {} gives a review of the kinds asked for",
+                        crate::util::text::count(rows, "row", "rows")
+                    ),
+                    header,
+                )
+                .with_hint(format!(
+                    "check {}: a manager review needs a filled manager cell and a peer review a peers cell; with one row per review, only the rows of the roles named are kept",
+                    opts.flags.reviews
+                ))
+            });
         }
         if self.errors.is_empty() {
             Ok(Roster {

@@ -128,7 +128,8 @@ pub(super) fn check(
         entries, external, ..
     } = r;
     warnings.extend(external_warnings(&p, external));
-    p.c.finish(entries, read, warnings)
+    let rows = read.people;
+    p.c.finish(entries, (read, rows), warnings, opts)
 }
 
 /// The people read so far.

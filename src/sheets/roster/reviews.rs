@@ -31,10 +31,11 @@ pub(super) fn check(
         }
     }
     let Rows { c, mut entries, .. } = rows;
+    let read_rows = entries.len();
     if let Some(wanted) = opts.reviews {
         entries.retain(|e| wanted.contains(&e.role));
     }
-    c.finish(entries, read, warnings)
+    c.finish(entries, (read, read_rows), warnings, opts)
 }
 
 /// The rows of a review roster, checked one at a time.

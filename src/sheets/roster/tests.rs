@@ -307,6 +307,19 @@ fn reviews_asked_for() {
     // Only self reviews need no manager column.
     let r = read_with("id,name,level\n1,Ann,L2\n", &[ReviewerRole::SelfReview]).expect("valid");
     assert_eq!(pairs(&r), [p("Ann", "Ann", "1", "self")]);
+    // Nothing of the kinds asked for.
+    let r = read_with(
+        "id,name,level,manager\n1,Ann,L2,\n",
+        &[ReviewerRole::Manager],
+    );
+    assert_eq!(codes(&r), ["roster-empty"]);
+    let d = r.expect_err("no reviews");
+    assert!(
+        d[0].message
+            .contains("none of the roster's 1 row gives a review"),
+        "{}",
+        d[0].message
+    );
     // A review roster keeps the roles asked for.
     let csv = "id,name,level,reviewer,role\n1,Ann,L2,Ann,self\n1,Ann,L2,Bo,peer\n";
     let r = read_with(csv, &[ReviewerRole::Peer]).expect("valid");
