@@ -1,7 +1,8 @@
 //! Bundles end to end (`rungs sheets --bundle reviewer`): one workbook per reviewer with a
 //! review sheet per person, read back by calamine and openpyxl as the contract says, filled by
 //! openpyxl and by `LibreOffice` through Python-UNO (two sheets filled, a locked cell edited in
-//! the third), returned twice, partly filled, tampered with, and tallied by the built binary.
+//! the third), re-saved by Gnumeric, returned twice, partly filled, tampered with, and tallied
+//! by the built binary.
 
 mod common;
 
@@ -379,6 +380,35 @@ fn openpyxl_fills_two_sheets_and_edits_a_locked_cell_in_the_third() {
         ],
     );
     two_filled_one_edited(&s, "returned/jonas.xlsx", "openpyxl");
+}
+
+#[test]
+fn gnumeric_resaves_a_filled_bundle() {
+    // Gnumeric writes no sheet state (the hidden sheets come back visible) and strings inline.
+    let s = Sent::new();
+    let file = s.returned("Jonas Berg", "filled.xlsx");
+    openpyxl_edit(
+        s.path(),
+        &file,
+        &[
+            ("Amara Okafor", "D12", "L3"),
+            ("Amara Okafor", "E12", "Led the failover drill"),
+            ("Amara Okafor", "D13", "Not observed"),
+            ("Mateo Álvarez", "D12", "L2"),
+            ("Priya Raman", "F12", "Anything goes."),
+        ],
+    );
+    let out = s.path().join("returned/gnumeric.xlsx");
+    tool(Command::new("ssconvert").arg(&file).arg(&out));
+    std::fs::remove_file(&file).expect("only Gnumeric's copy is returned");
+    let wb: Xlsx<_> = open_workbook(&out).expect("calamine opens it");
+    assert!(
+        wb.sheets_metadata()
+            .iter()
+            .all(|m| m.visible == SheetVisible::Visible),
+        "Gnumeric shows every sheet"
+    );
+    two_filled_one_edited(&s, "returned/gnumeric.xlsx", "gnumeric");
 }
 
 #[test]
