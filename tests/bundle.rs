@@ -290,7 +290,18 @@ fn tallied(path: &Path) -> BTreeMap<(String, String, String), (String, String, S
         .collect()
 }
 
-/// The bundle round trip both clients go through: the first two sheets rated, the third's
+/// Jonas Berg's bundle filled as [`two_filled_one_edited`] expects (sheet, cell, value): a
+/// rating typed loosely on the second sheet, the third's expectation text in F12 edited.
+const TWO_FILLED_ONE_EDITED: &[(&str, &str, &str)] = &[
+    ("Amara Okafor", "D12", "L3"),
+    ("Amara Okafor", "E12", "Led the failover drill"),
+    ("Amara Okafor", "D13", "Not observed"),
+    ("Mateo Álvarez", "D12", " l2 "),
+    ("Priya Raman", "D12", "L4"),
+    ("Priya Raman", "F12", "Anything goes."),
+];
+
+/// The bundle round trip every client goes through: the first two sheets rated, the third's
 /// locked expectation text edited. Checks the tally refuses it, at the third sheet's cell, and
 /// with `--skip-invalid` counts the first two.
 fn two_filled_one_edited(s: &Sent, returned: &str, label: &str) {
@@ -367,18 +378,7 @@ fn ladder_ids() -> Vec<String> {
 fn openpyxl_fills_two_sheets_and_edits_a_locked_cell_in_the_third() {
     let s = Sent::new();
     let file = s.returned("Jonas Berg", "jonas.xlsx");
-    openpyxl_edit(
-        s.path(),
-        &file,
-        &[
-            ("Amara Okafor", "D12", "L3"),
-            ("Amara Okafor", "E12", "Led the failover drill"),
-            ("Amara Okafor", "D13", "Not observed"),
-            ("Mateo Álvarez", "D12", " l2 "),
-            ("Priya Raman", "D12", "L4"),
-            ("Priya Raman", "F12", "Anything goes."),
-        ],
-    );
+    openpyxl_edit(s.path(), &file, TWO_FILLED_ONE_EDITED);
     two_filled_one_edited(&s, "returned/jonas.xlsx", "openpyxl");
 }
 
@@ -387,17 +387,7 @@ fn gnumeric_resaves_a_filled_bundle() {
     // Gnumeric writes no sheet state (the hidden sheets come back visible) and strings inline.
     let s = Sent::new();
     let file = s.returned("Jonas Berg", "filled.xlsx");
-    openpyxl_edit(
-        s.path(),
-        &file,
-        &[
-            ("Amara Okafor", "D12", "L3"),
-            ("Amara Okafor", "E12", "Led the failover drill"),
-            ("Amara Okafor", "D13", "Not observed"),
-            ("Mateo Álvarez", "D12", "L2"),
-            ("Priya Raman", "F12", "Anything goes."),
-        ],
-    );
+    openpyxl_edit(s.path(), &file, TWO_FILLED_ONE_EDITED);
     let out = s.path().join("returned/gnumeric.xlsx");
     tool(Command::new("ssconvert").arg(&file).arg(&out));
     std::fs::remove_file(&file).expect("only Gnumeric's copy is returned");
