@@ -1,7 +1,10 @@
 """Benchmark of rungs against the tools a user would otherwise reach for (run via benches/run.sh).
 
 Times, on the same data in the same run, each step of a review cycle at several roster sizes:
-  pdf     rungs pdf on the ladder            vs  the Typst compiler from PyPI (same layouts + JSON)
+  pdf     rungs pdf on the ladder, and on a long seven-level ladder (tests/fixtures/long-ladder.md)
+                                             vs  the Typst compiler from PyPI (same layouts + JSON)
+  import  rungs import of a matrix workbook and of a long table (10 areas × 5 competencies ×
+          8 levels, 3,000 expectations; no peer)
   sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
                                                  (benches/sheets_xlsxwriter.py, the layout of
                                                  src/workbook/mod.rs)
@@ -234,6 +237,9 @@ def main():
                     help="also time `rungs pdf` and the PyPI compiler alternately, this many "
                          "rounds each (a host whose speed drifts then slows both alike)")
     ap.add_argument("--ladder", default=str(REPO / "ladder" / "titles-for-ops.md"))
+    ap.add_argument("--long-ladder", default=str(REPO / "tests" / "fixtures" / "long-ladder.md"))
+    ap.add_argument("--import-rounds", type=int, default=5,
+                    help="runs of each import (0: skip the import step)")
     a = ap.parse_args()
 
     work = Path(a.work)
@@ -250,24 +256,13 @@ def main():
     ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
     codes = [lv["code"] for lv in ladder["levels"]]
 
-    # --- pdf: the bundled ladder, all documents in one run
-    pdf_out = work / "pdf"
-    r = measure("pdf", "rungs", "ladder", 1, lambda: rungs + ["pdf", "-o", str(pdf_out)],
-                a.repeat, prepare=fresh(pdf_out), env=env)
-    r.items = max(1, count_files(pdf_out, ".pdf"))
-    results.append(r)
-    if not a.no_peers:
-        peer = typst_peer_setup(rungs, work, env)
-        if peer:
-            results.append(measure("pdf", "typst (PyPI)", "ladder", r.items,
-                                   lambda: [py, me, "peer", "typst", *peer],
-                                   a.repeat, prepare=fresh(work / "typst-pdf"), env=env))
-            if a.pdf_rounds > 0:
-                interleaved(a.pdf_rounds, env, {
-                    "rungs": (rungs + ["pdf", "-o", str(pdf_out)], fresh(pdf_out)),
-                    "typst (PyPI)": ([py, me, "peer", "typst", *peer],
-                                     fresh(work / "typst-pdf")),
-                })
+    # --- pdf: the bundled ladder and a long one, all documents in one run
+    for label, path in [("ladder", a.ladder), ("long ladder", a.long_ladder)]:
+        results += pdf_step(label, path, a, work, env)
+
+    # --- import: a large matrix workbook and long table, made by rungs export from a generated ladder
+    if a.import_rounds > 0:
+        results += import_step(a, work, env)
 
     for scale in [int(s) for s in a.scales.split(",") if s.strip()]:
         roster = work / f"roster-{scale}.csv"
@@ -337,14 +332,72 @@ def people_steps(rungs, work: Path, scale: int, codes, rep: int, env) -> list[Re
     return out
 
 
-def interleaved(rounds: int, env, cmds: dict):
+def pdf_step(label: str, ladder_path: str, a, work: Path, env) -> list:
+    """`rungs pdf` on one ladder, then the PyPI compiler on the same layouts and data, and
+    both in turn when --pdf-rounds asks for it."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    rungs = [a.bin, "--quiet", "--ladder", ladder_path]
+    tag = label.replace(" ", "-")
+    pdf_out = work / f"pdf-{tag}"
+    out = []
+    r = measure("pdf", "rungs", label, 1, lambda: rungs + ["pdf", "-o", str(pdf_out)],
+                a.repeat, prepare=fresh(pdf_out), env=env)
+    r.items = max(1, count_files(pdf_out, ".pdf"))
+    out.append(r)
+    if a.no_peers:
+        return out
+    peer = typst_peer_setup(rungs, work / tag, env)
+    if not peer:
+        return out
+    out.append(measure("pdf", "typst (PyPI)", label, r.items,
+                       lambda: [py, me, "peer", "typst", *peer],
+                       a.repeat, prepare=fresh(Path(peer[2])), env=env))
+    if a.pdf_rounds > 0:
+        interleaved(a.pdf_rounds, env, {
+            "rungs": (rungs + ["pdf", "-o", str(pdf_out)], fresh(pdf_out)),
+            "typst (PyPI)": ([py, me, "peer", "typst", *peer], fresh(Path(peer[2]))),
+        }, label)
+    return out
+
+
+def import_step(a, work: Path, env) -> list:
+    """A ladder of 10 areas × 5 competencies × 8 levels with 7 or 8 expectations a cell (3,000
+    in all), exported by rungs as a matrix workbook and as a long table, then imported."""
+    md = ["# Import benchmark", ""]
+    n = 0
+    for lv in range(1, 9):
+        md += [f"## Level {lv} (L{lv})", ""]
+        for ar in range(1, 11):
+            md += [f"### Area {ar}", ""]
+            for c in range(1, 6):
+                md += [f"#### Competency {ar}.{c}", ""]
+                for e in range(7 + (ar + c + lv) % 2):
+                    md.append(f"- Expectation {e + 1} of competency {ar}.{c} at L{lv}: "
+                              "owns the work and explains the trade-offs to the team.")
+                    n += 1
+                md.append("")
+    ladder = work / "import-ladder.md"
+    ladder.write_text("\n".join(md), encoding="utf-8")
+    rungs = [a.bin, "--quiet", "--ladder", str(ladder)]
+    out = []
+    for kind in ["xlsx", "csv"]:
+        table = work / f"import-ladder.{kind}"
+        subprocess.run(rungs + ["export", kind, "-o", str(table), "--force"], check=True, env=env)
+        back = work / f"imported-{kind}.md"
+        out.append(measure("import", "rungs", kind, n,
+                           lambda: [a.bin, "--quiet", "import", str(table), "-o", str(back), "--force"],
+                           a.import_rounds, env=env))
+    return out
+
+
+def interleaved(rounds: int, env, cmds: dict, label: str = "ladder"):
     """Runs each command once per round, in turn, and prints the spread of their wall times."""
     walls = {name: [] for name in cmds}
     for _ in range(rounds):
         for name, (cmd, prepare) in cmds.items():
             prepare()
             walls[name].append(run_measured(cmd, env=env)[0] * 1000)
-    print(f"  pdf    interleaved, {rounds} rounds:")
+    print(f"  pdf    {label}, interleaved, {rounds} rounds:")
     for name, w in walls.items():
         q = statistics.quantiles(w, n=4)
         print(f"    {name:14} median {statistics.median(w):6.1f} ms  p25 {q[0]:6.1f}  "
@@ -364,16 +417,18 @@ def typst_peer_setup(rungs, work: Path, env) -> list[str] | None:
     level document per level, with the bundled Inter fonts and no system fonts, exactly what
     `rungs pdf` compiles. Returns the peer's arguments, or None when this build cannot do it.
     """
+    work.mkdir(parents=True, exist_ok=True)
     layouts = work / "layouts"
     p = subprocess.run(rungs + ["layouts", "init", str(layouts)], env=env,
                        capture_output=True, text=True)
     if p.returncode != 0:
         print(f"  pdf    typst (PyPI): skipped, cannot copy the layouts: {p.stderr.strip()[:200]}")
         return None
-    ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
+    data = layouts / "data.json"
+    ladder = json.loads(data.read_text(encoding="utf-8"))
     fonts = [str(REPO / "fonts")]
     # The inputs rungs gives the layouts: `marks` as src/pdf/coverage.rs decides it.
-    text = (work / "ladder.json").read_text(encoding="utf-8")
+    text = data.read_text(encoding="utf-8")
     common = {"marks": "maybe" if may_need_composition(text) else "none"}
     jobs = [{"main": "matrix.typ", "output": "matrix.pdf", "font_paths": fonts,
              "inputs": dict(common)}]
@@ -404,8 +459,8 @@ def machine() -> str:
 def render(results: list[Result]) -> str:
     """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
     base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
-    steps = {"pdf": 0, "sheets": 1, "people": 2, "fill": 3, "tally": 4}
-    results = sorted(results, key=lambda r: (0 if r.scale == "ladder" else int(r.scale),
+    steps = {"pdf": 0, "import": 1, "sheets": 2, "people": 3, "fill": 4, "tally": 5}
+    results = sorted(results, key=lambda r: (int(r.scale) if str(r.scale).isdigit() else 0,
                                              steps.get(r.step, 9), r.tool != "rungs"))
     lines = [
         f"Machine: {machine()}; load average at the end: {os.getloadavg()[0]:.1f}; "

@@ -200,6 +200,8 @@ pub struct Flags {
     pub reviews: &'static str,
     pub encoding: &'static str,
     pub bundle: &'static str,
+    pub sheet: &'static str,
+    pub window: &'static str,
 }
 
 /// Maps byte offsets in a text to 1-based lines and columns.

@@ -8,12 +8,13 @@
 //! | [`model`] | the ladder model every backend reads (its JSON is the layouts' data) |
 //! | [`ladder`] | reading a ladder: parse the Markdown, fold it into the model, lint, diff levels |
 //! | `pdf` | printing the ladder with the Typst built into rungs |
+//! | `table` | the ladder as a spreadsheet: `rungs import` (matrix or long table → Markdown), `rungs export xlsx`/`csv` |
 //! | [`workbook`] | the review-workbook format: layout, provenance, manifest, writer, reader |
 //! | [`sheets`] | `rungs sheets`: roster, file names, planning, writing the batch |
 //! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs |
 //! | [`diag`] | the one error type: diagnostics as data |
 //! | [`cli`] | the command line, and the one place diagnostics become text (`cli::report`) |
-//! | `util` | atomic writes, the creation date, text rules, parallel work |
+//! | `util` | atomic writes (files and sets), the output-folder lock, stray files (conflict copies, Office locks), the creation date, text rules, parallel work, test hooks |
 //!
 //! Everything else is private to the crate. What is public is what the command line, the
 //! integration tests, the fuzz targets and the benchmarks use: loading a ladder, the model,
@@ -26,6 +27,7 @@ pub mod ladder;
 pub mod model;
 mod pdf;
 pub mod sheets;
+mod table;
 mod tally;
 mod util;
 pub mod workbook;

@@ -59,19 +59,29 @@ pub struct Level {
 /// A group of competencies (`### Area`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Area {
-    /// Slug of the title, e.g. `engagement`.
+    /// The heading's explicit id (`### Engagement {#engagement}`), else the slug of the title,
+    /// e.g. `engagement`.
     pub id: String,
     pub title: String,
+    /// Whether the heading gave the id: the title can then change without changing the id.
+    #[serde(default)]
+    pub explicit_id: bool,
     pub competencies: Vec<Competency>,
 }
 
 /// One competency (`#### Competency`) and what each level expects of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Competency {
-    /// `area-slug.competency-slug`, e.g. `engagement.ownership-manager-of-one`. Stable while the
-    /// area and competency titles stay the same; review sheets key their rows on it.
+    /// The heading's explicit id (`#### Ownership {#ownership}` → `ownership`), stable across
+    /// renames; else `area-id.competency-slug`, e.g. `engagement.ownership-manager-of-one`,
+    /// stable while the area's id and the competency's title stay the same. Review sheets key
+    /// their rows on it.
     pub id: String,
     pub title: String,
+    /// Whether the heading gave the id: the title can then change without changing the id, the
+    /// fingerprint, or how review workbooks are read.
+    #[serde(default)]
+    pub explicit_id: bool,
     /// Id of the area it belongs to.
     pub area: String,
     /// One entry per ladder level, in level order (same length as `Ladder::levels`).

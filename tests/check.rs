@@ -462,3 +462,141 @@ fn html_comments_are_allowed_other_html_is_not() {
         "19:1",
     );
 }
+
+// ---- Explicit ids -------------------------------------------------------------------------
+
+/// BASE with explicit ids on every competency heading.
+fn with_ids(ladder: &str) -> String {
+    ladder.replace("#### Code\n", "#### Code {#code}\n")
+}
+
+error_case!(
+    id_not_a_slug,
+    &with_ids(BASE).replacen("{#code}", "{#Code_1}", 1),
+    "bad-id",
+    "the id `Code_1` is not made of lowercase letters, digits and `-`, in parts joined by `.` (at most 64 characters)",
+    "7:1"
+);
+error_case!(
+    area_id_with_a_dot,
+    &BASE.replacen("### Craft\n", "### Craft {#a.b}\n", 1),
+    "bad-id",
+    "the id `a.b` is not made of lowercase letters, digits and `-` (at most 64 characters)",
+    "5:1"
+);
+error_case!(
+    heading_class_is_not_an_id,
+    &BASE.replacen("#### Code\n", "#### Code {.wide}\n", 1),
+    "heading-attributes",
+    "the `{…}` after the heading `Code` is not an id",
+    "7:1"
+);
+error_case!(
+    empty_braces_are_not_an_id,
+    &BASE.replacen("#### Code\n", "#### Code {}\n", 1),
+    "heading-attributes",
+    "the `{…}` after the heading `Code` is not an id",
+    "7:1"
+);
+error_case!(
+    level_heading_with_an_id,
+    &BASE.replace("## Two (L2)", "## Two (L2) {#two}"),
+    "heading-id",
+    "the heading `Two (L2)` carries an id, but only areas and competencies take one",
+    "11:1"
+);
+error_case!(
+    one_id_on_two_competencies_of_a_level,
+    &format!("{}\n#### Tests {{#code}}\n\n- Tests.\n", with_ids(BASE)),
+    "duplicate-id",
+    "competency `Tests` has the id `code`, which `Code` on line 15 already has in level L2",
+    "19:1"
+);
+error_case!(
+    explicit_id_equal_to_an_implicit_one,
+    &format!("{BASE}\n#### Tests {{#craft.code}}\n\n- Tests.\n"),
+    "duplicate-id",
+    "competency `Tests` has the id `craft.code`, which `Code` on line 15 already has in level L2",
+    "19:1"
+);
+error_case!(
+    one_id_in_two_areas,
+    &with_ids(BASE)
+        .replacen("### Craft\n", "### Other\n", 2)
+        .replacen("### Other\n", "### Craft\n", 1),
+    "duplicate-id",
+    "the id `code` of `Code` in area `Other` at L2 belongs to a competency of the area `craft`",
+    "15:1"
+);
+error_case!(
+    id_forgotten_at_a_level,
+    &with_ids(BASE).replacen("#### Code {#code}\n", "#### Code\n", 1),
+    "missing-id",
+    "competency `Code` has no id here, but the id `code` at other levels",
+    "7:1"
+);
+warning_case!(
+    title_differs_between_levels,
+    &with_ids(BASE).replacen(
+        "#### Code {#code}\n\n- Writes good",
+        "#### Coding {#code}\n\n- Writes good",
+        1
+    ),
+    "title-differs",
+    "competency `code` is titled `Coding` at L2; the matrix and review workbooks use the title of its lowest level, `Code`",
+    "15:1"
+);
+warning_case!(
+    some_ids_explicit_some_not,
+    &format!("{}\n#### Tests\n\n- Tests.\n", with_ids(BASE)),
+    "mixed-ids",
+    "1 of 2 competencies have no explicit id (`Tests`): renaming one of them gives it a new id, and review history does not follow it",
+    "19:1"
+);
+
+/// The ladder as `rungs export json` gives it.
+fn export(ladder: &str) -> serde_json::Value {
+    let dir = tempdir();
+    write(dir.path(), "ladder.md", ladder);
+    let o = run(dir.path(), &["--ladder", "ladder.md", "export", "json"]);
+    assert_code(&o, 0);
+    serde_json::from_str(&stdout(&o)).expect("JSON")
+}
+
+#[test]
+fn explicit_ids_are_the_ids_and_renaming_keeps_the_fingerprint() {
+    let ids = with_ids(BASE).replace("### Craft\n", "### Craft {#craft-area}\n");
+    let json = export(&ids);
+    let area = &json["areas"][0];
+    assert_eq!(area["id"], "craft-area");
+    assert_eq!(area["explicit_id"], true);
+    assert_eq!(area["competencies"][0]["id"], "code");
+    assert_eq!(area["competencies"][0]["explicit_id"], true);
+    let fingerprint =
+        |j: &serde_json::Value| j["meta"]["fingerprint"].as_str().expect("fp").to_owned();
+    // Competency and area titles with explicit ids are free to change…
+    let renamed = ids
+        .replace("#### Code {#code}", "#### Programming {#code}")
+        .replace("### Craft {", "### Making {");
+    let after = export(&renamed);
+    assert_eq!(after["areas"][0]["competencies"][0]["title"], "Programming");
+    assert_eq!(fingerprint(&after), fingerprint(&json));
+    // …expectations are not.
+    assert_ne!(
+        fingerprint(&export(
+            &ids.replace("Writes good code.", "Writes great code.")
+        )),
+        fingerprint(&json)
+    );
+    // Without explicit ids the title is part of the id, and of the fingerprint.
+    let plain = export(BASE);
+    assert_eq!(plain["areas"][0]["competencies"][0]["id"], "craft.code");
+    assert_eq!(plain["areas"][0]["competencies"][0]["explicit_id"], false);
+    assert_ne!(
+        fingerprint(&export(&BASE.replace("#### Code", "#### Programming"))),
+        fingerprint(&plain)
+    );
+    // A title may end in braces when the last one is escaped.
+    let braces = export(&BASE.replacen("#### Code\n", "#### Code {x\\}\n", 1));
+    assert_eq!(braces["areas"][0]["competencies"][0]["title"], "Code {x}");
+}

@@ -3,7 +3,9 @@
 //! file at a final path, never alter a file that was there before, and a re-run completes.
 //!
 //! A killed run may leave its temporary files (`.NAME.PID.tmp`, hidden, never `.xlsx`): a re-run
-//! ignores them (its own have another PID) and so does `rungs tally`; nothing else is left.
+//! ignores them (its own have another PID) and so does `rungs tally`. It also leaves the output
+//! folder's lock file (`.rungs.lock`), which blocks nobody: the re-run takes it at once and
+//! removes it. Nothing else is left.
 
 mod common;
 mod prove;
@@ -229,14 +231,18 @@ fn sheets_killed_mid_batch_leaves_whole_files_and_reruns_cleanly() {
     let reference = reference(root, &|o: &Path| prove::sheets(root, &roster, o));
     let mut problems = Vec::new();
     let killed = prove::snapshot(&out);
+    // The killed run held the folder's lock: its lock file stays, and blocks nobody.
+    let lock = Path::new(".rungs.lock");
+    assert!(killed.contains_key(lock), "the killed run held no lock");
     for (rel, bytes) in &killed {
-        if !prove::is_temp(rel) && reference.get(rel) != Some(bytes) {
+        if !prove::is_temp(rel) && rel != lock && reference.get(rel) != Some(bytes) {
             problems.push(format!("{} is partial", rel.display()));
         }
     }
     let temps: Vec<&PathBuf> = killed.keys().filter(|p| prove::is_temp(p)).collect();
 
-    let o = prove::output(&mut prove::sheets(root, &roster, &out));
+    // `--no-wait`: the lock of the killed process is gone with it, the file notwithstanding.
+    let o = prove::output(prove::sheets(root, &roster, &out).arg("--no-wait"));
     common::assert_code(&o, 0);
     let after = prove::snapshot(&out);
     for (rel, bytes) in &reference {

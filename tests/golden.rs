@@ -2,10 +2,10 @@
 //!
 //! Covered: every XML part of one review workbook and the manifest (bundled ladder and
 //! `tests/fixtures/seven-levels.md`), of one reviewer's bundle (`--bundle reviewer`) and its
-//! manifest, `tally.json` and `tally.csv` of workbooks filled by openpyxl, and the messages and
-//! exit codes of `rungs check`. Snapshots live in
-//! `tests/snapshots/` (insta). After an intended change in output, update them with the one
-//! switch, then review the diff before committing:
+//! manifest, `tally.json`, `tally.csv` and the custom properties of `tally.xlsx` (the run
+//! digest) of workbooks filled by openpyxl, and the messages and exit codes of `rungs check`.
+//! Snapshots live in `tests/snapshots/` (insta). After an intended change in output, update
+//! them with the one switch, then review the diff before committing:
 //!
 //! ```sh
 //! INSTA_UPDATE=always cargo test --test golden && git diff tests/snapshots
@@ -288,6 +288,13 @@ fn tally_of_filled_example_workbooks() {
         let text = std::fs::read_to_string(dir.join("tally").join(name)).expect("read the tally");
         insta::assert_snapshot!(name.replace('.', "_"), text);
     }
+    // The run digest tally.xlsx carries, the same as the JSON's and the CSV's.
+    let custom = unzip(&dir.join("tally/tally.xlsx"))
+        .into_iter()
+        .find(|(name, _, _)| name == "docProps/custom.xml")
+        .expect("tally.xlsx has custom properties");
+    let text = String::from_utf8(custom.2).expect("XML is UTF-8");
+    insta::assert_snapshot!("tally_xlsx_custom_xml", xml_lines(&text));
 }
 
 /// `rungs --ladder LADDER check ARGS` on a staged copy of `ladder`.
@@ -315,4 +322,33 @@ fn check_seven_level_ladder_warns() {
 #[test]
 fn check_broken_ladder_errors() {
     insta::assert_snapshot!("check_broken", check(BROKEN_LADDER, &[]));
+}
+
+const LONG_LADDER: &str = "tests/fixtures/long-ladder.md";
+const MATRIX_CSV: &str = "tests/fixtures/matrix.csv";
+
+#[test]
+fn export_csv_of_the_bundled_long_and_seven_level_ladders() {
+    for (name, ladder) in [
+        ("bundled", BUNDLED_LADDER),
+        ("long", LONG_LADDER),
+        ("seven", SEVEN_LADDER),
+    ] {
+        let tmp = stage(&[ladder]);
+        let o = rungs(tmp.path(), &["--ladder", ladder, "-q", "export", "csv"]);
+        common::assert_code(&o, 0);
+        insta::assert_snapshot!(format!("export_csv_{name}"), common::stdout(&o));
+    }
+}
+
+#[test]
+fn import_of_a_matrix_in_csv() {
+    let tmp = stage(&[MATRIX_CSV]);
+    let o = rungs(
+        tmp.path(),
+        &["import", MATRIX_CSV, "-o", "ladder/ladder.md"],
+    );
+    insta::assert_snapshot!("import_matrix_csv_run", transcript(&o));
+    let md = std::fs::read_to_string(tmp.path().join("ladder/ladder.md")).expect("written");
+    insta::assert_snapshot!("import_matrix_csv_markdown", md);
 }

@@ -363,8 +363,8 @@ fn three_and_eight_level_ladders_render() {
     }
 }
 
-/// A ladder whose matrix runs over several pages: 4 levels, 3 areas of 5 competencies, cells of
-/// one to three bullets of varied length (none so tall that its row may break). Every bullet
+/// A ladder whose matrix runs over several pages: 4 levels, 3 areas of 8 competencies, cells of
+/// one or two bullets of varied length (none taller than a third of a page, so no row may break). Every bullet
 /// carries a tag `Qa{area}c{competency}l{level}b{bullet}` that pdftotext finds on its page.
 fn long_matrix_ladder() -> String {
     let words = [
@@ -391,16 +391,16 @@ fn long_matrix_ladder() -> String {
 
 "
             );
-            for c in 1..=5 {
+            for c in 1..=8 {
                 let _ = write!(
                     s,
                     "#### Skill {a}.{c}
 
 "
                 );
-                for b in 1..=1 + (a + c + l) % 3 {
+                for b in 1..=1 + (a + c + l) % 2 {
                     let mut text = format!("Qa{a}c{c}l{l}b{b}");
-                    for w in 0..=(a * c + l + b) % 4 {
+                    for w in 0..=(a * c + l + b) % 2 {
                         text.push(' ');
                         text.push_str(words[(w + b) % words.len()]);
                     }
@@ -424,7 +424,7 @@ fn matrix_rows_stay_whole_and_area_titles_keep_a_row() {
     assert!(count >= 3, "the matrix should run over pages, has {count}");
     let pages: Vec<String> = (1..=count).map(|p| page_text(&matrix, p)).collect();
     for a in 1..=3 {
-        for c in 1..=5 {
+        for c in 1..=8 {
             // Every bullet of a competency's row, at every level, is on one page.
             let tag = format!("Qa{a}c{c}l");
             let on: Vec<usize> = (0..count).filter(|&p| pages[p].contains(&tag)).collect();
@@ -434,7 +434,7 @@ fn matrix_rows_stay_whole_and_area_titles_keep_a_row() {
                 "the row of skill {a}.{c} is split over pages {on:?}"
             );
             for l in 1..=4 {
-                for b in 1..=1 + (a + c + l) % 3 {
+                for b in 1..=1 + (a + c + l) % 2 {
                     let bullet = format!("Qa{a}c{c}l{l}b{b}");
                     assert!(
                         pages[on[0]].contains(&bullet),
@@ -868,4 +868,261 @@ fn setup_problems_are_explained_before_anything_is_written() {
     let o = pdf(tmp.path(), &ladder, &["-q", "--level", "G1"]);
     assert_code(&o, 0);
     assert_eq!(stdout(&o), "");
+}
+
+/// A word pdftotext found, with its box (points from the page's top left).
+#[derive(Debug, Clone)]
+struct Word {
+    x0: f64,
+    y0: f64,
+    y1: f64,
+    text: String,
+}
+
+/// Every word of every page, and the pages' heights, from `pdftotext -bbox`.
+fn words(pdf: &Path) -> Vec<Vec<Word>> {
+    let out = tool(Command::new("pdftotext").arg("-bbox").arg(pdf).arg("-"));
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).expect("an attribute") + name.len() + 2;
+        tag[at..tag[at..].find('"').expect("closed") + at]
+            .parse()
+            .expect("a number")
+    };
+    let mut pages = Vec::new();
+    for page in xml.split("<page ").skip(1) {
+        let mut list = Vec::new();
+        for w in page.split("<word ").skip(1) {
+            let (tag, rest) = w.split_once('>').expect("a word tag");
+            let text = rest.split("</word>").next().unwrap_or("");
+            list.push(Word {
+                x0: attr(tag, "xMin"),
+                y0: attr(tag, "yMin"),
+                y1: attr(tag, "yMax"),
+                text: text
+                    .replace("&amp;", "&")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\""),
+            });
+        }
+        pages.push(list);
+    }
+    pages
+}
+
+/// The lines of text in the competency column of a page, top to bottom, each with its top: the
+/// words starting left of `edge`, below `top` and above `bottom`, joined by line.
+fn first_column(page: &[Word], edge: f64, top: f64, bottom: f64) -> Vec<(f64, String)> {
+    let mut lines: Vec<(f64, String)> = Vec::new();
+    let mut ws: Vec<&Word> = page
+        .iter()
+        .filter(|w| w.x0 < edge && w.y0 > top && w.y1 < bottom)
+        .collect();
+    ws.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
+    for w in ws {
+        match lines.last_mut() {
+            Some((y, text)) if (w.y0 - *y).abs() < 2.0 => {
+                text.push(' ');
+                text.push_str(&w.text);
+            }
+            _ => lines.push((w.y0, w.text.clone())),
+        }
+    }
+    lines
+}
+
+/// What a matrix page shows: the competency names in its first column (top, name; a name that
+/// goes on from the page before ends in `(continued)`), where the level columns start, and the
+/// body's top (below the header row) and foot (above the footer).
+struct Page {
+    names: Vec<(f64, String)>,
+    edge: f64,
+    top: f64,
+    foot: f64,
+}
+
+fn page_names(page: &[Word], titles: &[String], areas: &[String], p: usize) -> Page {
+    // The header row: `Competency`, then the level codes; the footer: `Page N of M`.
+    let ic1 = page
+        .iter()
+        .find(|w| w.text == "IC1")
+        .expect("the header names IC1");
+    let edge = ic1.x0 - 1.0;
+    let top = page
+        .iter()
+        .filter(|w| w.text == "Competency" && w.y0 < ic1.y1 + 20.0)
+        .map(|w| w.y1)
+        .fold(0.0, f64::max)
+        + 1.0;
+    let foot = page
+        .iter()
+        .filter(|w| w.text == "Page")
+        .map(|w| w.y0)
+        .fold(f64::MAX, f64::min)
+        - 4.0;
+    // The names in the first column (a title may take several lines), area rows left out.
+    let mut names: Vec<(f64, String)> = Vec::new();
+    let mut name = (0.0, String::new());
+    for (y, line) in first_column(page, edge, top, foot) {
+        let line = squash(&line);
+        if name.1.is_empty() {
+            if areas
+                .iter()
+                .any(|a| line.starts_with(a.as_str()) || a.starts_with(&line))
+            {
+                continue;
+            }
+            if line == "(continued)"
+                && let Some(last) = names.last_mut()
+            {
+                last.1.push_str(&line);
+                continue;
+            }
+            name.0 = y;
+        }
+        name.1.push_str(&line);
+        if titles.contains(&name.1) {
+            names.push(std::mem::take(&mut name));
+        }
+    }
+    assert!(
+        name.1.is_empty(),
+        "page {}: '{}' is not a competency",
+        p + 1,
+        name.1
+    );
+    Page {
+        names,
+        edge,
+        top,
+        foot,
+    }
+}
+
+#[test]
+fn a_long_matrix_names_the_competency_of_every_row_on_every_page() {
+    let tmp = tempdir();
+    let ladder = common::repo().join("tests/fixtures/long-ladder.md");
+    let json = export(tmp.path(), &ladder);
+    let titles: Vec<String> = json["areas"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .flat_map(|a| a["competencies"].as_array().expect("competencies").iter())
+        .map(|c| squash(c["title"].as_str().expect("a title")))
+        .collect();
+    let areas: Vec<String> = json["areas"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .map(|a| squash(a["title"].as_str().expect("a title")))
+        .collect();
+    let o = pdf(tmp.path(), &ladder, &["--matrix"]);
+    assert_code(&o, 0);
+    let pages = words(&tmp.path().join("out/matrix.pdf"));
+    assert!(pages.len() >= 5, "a long matrix: {} pages", pages.len());
+    let mut continued = 0;
+    let mut last_name: Option<String> = None;
+    for (p, page) in pages.iter().enumerate() {
+        let Page {
+            names,
+            edge,
+            top,
+            foot,
+        } = page_names(page, &titles, &areas, p);
+        // Every text in the level columns has a competency named at or above it on its page.
+        let first_text = page
+            .iter()
+            .filter(|w| w.x0 >= edge && w.y0 > top + 14.0 && w.y1 < foot)
+            .map(|w| w.y0)
+            .fold(f64::MAX, f64::min);
+        let first_name = names.first().map_or(f64::MAX, |(y, _)| *y);
+        assert!(
+            first_name <= first_text + 1.0,
+            "page {}: text at y={first_text:.0} has no competency named above it (first name at y={first_name:.0}): {names:?}",
+            p + 1
+        );
+        // A name at the top of a page that continues a row is the row begun on the page before.
+        if let Some((_, n)) = names.first()
+            && let Some(bare) = n.strip_suffix("(continued)")
+        {
+            continued += 1;
+            assert_eq!(Some(bare), last_name.as_deref(), "page {}", p + 1);
+        }
+        last_name = names
+            .last()
+            .map(|(_, n)| n.strip_suffix("(continued)").unwrap_or(n).to_owned());
+        // No page ends with more than a third of it empty, bar the last.
+        if p + 1 < pages.len() {
+            let lowest = page
+                .iter()
+                .filter(|w| w.y1 < foot)
+                .map(|w| w.y1)
+                .fold(0.0, f64::max);
+            assert!(
+                foot - lowest < (foot - top) / 3.0,
+                "page {} leaves {:.0} of {:.0} pt empty at its foot",
+                p + 1,
+                foot - lowest,
+                foot - top
+            );
+        }
+    }
+    assert!(continued >= 2, "some rows go on over a page: {continued}");
+}
+
+#[test]
+fn the_matrix_by_area_and_a_window_of_levels() {
+    let tmp = tempdir();
+    let ladder = common::repo().join("tests/fixtures/long-ladder.md");
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--matrix-by", "area", "--levels", "ic3..IC5"],
+    );
+    assert_code(&o, 0);
+    let out = tmp.path().join("out");
+    assert_eq!(
+        pdf_names(&out),
+        [
+            "IC3-senior-engineer.pdf",
+            "IC4-staff-engineer.pdf",
+            "IC5-senior-staff-engineer.pdf",
+            "matrix-craft-IC3-IC5.pdf",
+            "matrix-delivery-IC3-IC5.pdf",
+            "matrix-direction-IC3-IC5.pdf",
+            "matrix-people-IC3-IC5.pdf",
+        ]
+    );
+    let craft = pdf_text(&out.join("matrix-craft-IC3-IC5.pdf"));
+    assert!(
+        craft.contains("Operationalexcellence") && !craft.contains("Mentoring"),
+        "{craft}"
+    );
+    assert!(
+        craft.contains("IC3")
+            && craft.contains("IC5")
+            && !craft.contains("IC2")
+            && !craft.contains("IC6"),
+        "{craft}"
+    );
+    assert!(craft.contains("Craft&Quality·IC3–IC5"), "{craft}");
+    assert_eq!(
+        pdf_info(&out.join("matrix-craft-IC3-IC5.pdf"))["Title"],
+        "A long ladder — seven levels, „many“ expectations — Craft & Quality · IC3–IC5"
+    );
+
+    let o = pdf(
+        tmp.path(),
+        &ladder,
+        &["--matrix", "--levels", "IC9..IC3", "-o", "x"],
+    );
+    assert_code(&o, 1);
+    assert!(
+        stderr(&o).contains("--levels IC9..IC3: give two level codes of the ladder as FROM..TO"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.path().join("x").exists());
 }

@@ -1,4 +1,5 @@
-//! Reproducibility: every output (PDF, XLSX, manifest and tally JSON, CSV, exported JSON) is
+//! Reproducibility: every output (PDF, XLSX, manifest and tally JSON, CSV, exported JSON, XLSX
+//! and CSV, imported Markdown) is
 //! byte-identical across runs in different time zones and locales, and `SOURCE_DATE_EPOCH` is
 //! honoured: another epoch gives other bytes where a date is recorded, the same epoch the same.
 
@@ -28,6 +29,23 @@ fn run_all(root: &Path, returned: &Path, out: &Path, tz: &str, lang: &str, epoch
         ("export", {
             let mut c = prove::rungs(root, &["export", "json", "-o"]);
             c.arg(out.join("ladder.json"));
+            c
+        }),
+        ("export xlsx", {
+            let mut c = prove::rungs(root, &["export", "xlsx", "-o"]);
+            c.arg(out.join("ladder.xlsx"));
+            c
+        }),
+        ("export csv", {
+            let mut c = prove::rungs(root, &["export", "csv", "-o"]);
+            c.arg(out.join("ladder.csv"));
+            c
+        }),
+        ("import", {
+            let mut c = prove::rungs(root, &["import"]);
+            c.arg(out.join("ladder.xlsx"))
+                .arg("-o")
+                .arg(out.join("imported.md"));
             c
         }),
     ];
@@ -136,6 +154,11 @@ fn every_command_reads_source_date_epoch_the_same_way() {
         prove::pdf(root, &out),
         prove::sheets(root, &roster, &out),
         prove::tally(root, &[returned.as_path()], &out),
+        {
+            let mut c = prove::rungs(root, &["export", "xlsx", "-o"]);
+            c.arg(out.join("ladder.xlsx"));
+            c
+        },
     ];
     for mut cmd in jobs {
         let o = prove::output(cmd.env("SOURCE_DATE_EPOCH", "soon"));

@@ -942,3 +942,148 @@ fn an_unwritable_temporary_folder_fails_cleanly() {
     assert!(err.contains("no-such-folder"), "{err}");
     assert!(!s.path().join("t/tally.xlsx").exists());
 }
+
+/// The bundled ladder with an explicit id on every area and competency heading (the slug of
+/// its title).
+fn bundled_with_ids() -> String {
+    let ladder =
+        std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).expect("file system");
+    let slug = |t: &str| {
+        t.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    ladder
+        .lines()
+        .map(|line| {
+            match line
+                .strip_prefix("#### ")
+                .or_else(|| line.strip_prefix("### "))
+            {
+                Some(title) => format!("{line} {{#{}}}\n", slug(title)),
+                None => format!("{line}\n"),
+            }
+        })
+        .collect()
+}
+
+/// `rungs --ladder LADDER ARGS` in `dir`.
+fn with_ladder(dir: &Path, ladder: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--ladder", ladder.to_str().expect("UTF-8 path")];
+    all.extend_from_slice(args);
+    run(dir, &all)
+}
+
+#[test]
+fn a_workbook_sent_before_a_rename_tallies_after_it_when_ids_are_explicit() {
+    let dir = tempdir();
+    let d = dir.path();
+    let before = d.join("before.md");
+    std::fs::write(&before, bundled_with_ids()).expect("file system");
+    assert_code(&make_sheets(d, &before, "sent"), 0);
+    let files = workbooks(&d.join("sent"));
+    let tally = |ladder: &Path, out: &str| {
+        with_ladder(
+            d,
+            ladder,
+            &[
+                "tally",
+                "sent",
+                "--manifest",
+                "sent/manifest.json",
+                "-o",
+                out,
+            ],
+        )
+    };
+    let typed = fill_openpyxl(d, &files);
+
+    // Between the cycle's start and its tally, a competency and an area are renamed.
+    let renamed = bundled_with_ids()
+        .replace(
+            "#### Ownership — Manager of One {#",
+            "#### Ownership and Drive {#",
+        )
+        .replace("### Engagement {#", "### Drive & Engagement {#");
+    let after = d.join("after.md");
+    std::fs::write(&after, &renamed).expect("file system");
+    let fingerprint = |ladder: &Path| {
+        let o = with_ladder(d, ladder, &["check"]);
+        assert_code(&o, 0);
+        let out = stdout(&o);
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("fingerprint:"))
+            .expect("a fingerprint line")
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(fingerprint(&before), fingerprint(&after));
+
+    let o = tally(&after, "t");
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: the competency `ownership-manager-of-one` is 'Ownership — Manager of One' in the workbook and 'Ownership and Drive' in the ladder: renamed since the workbook was made, and counted under its id\n  in 15 workbooks"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is 'Engagement' in the workbook and 'Drive & Engagement' in the ladder"),
+        "{err}"
+    );
+    assert!(!err.contains("error"), "{err}");
+    // Every answer is counted under its competency, which the tally names by its new title.
+    assert_eq!(csv_answers(&d.join("t/tally.csv")), expected_csv(&typed));
+    let csv = std::fs::read_to_string(d.join("t/tally.csv")).expect("file system");
+    assert!(
+        csv.contains(",Ownership and Drive,") && !csv.contains("Manager of One"),
+        "{csv}"
+    );
+
+    // Expectations are still the ladder's words: rewording one is another ladder.
+    let reworded = d.join("reworded.md");
+    std::fs::write(
+        &reworded,
+        renamed.replacen("Shadows on call", "Joins on call", 1),
+    )
+    .expect("file system");
+    let o = with_ladder(d, &reworded, &["tally", "sent", "-o", "t2"]);
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("error[other-ladder]"), "{}", stderr(&o));
+
+    // A reviewer who retitles a row is caught by the manifest's hash of the locked text.
+    let script = d.join("retitle.py");
+    std::fs::write(
+        &script,
+        "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nwb['Review']['C12'] = 'Something else'\nwb.save(sys.argv[1])\n",
+    )
+    .expect("file system");
+    tool(Command::new(python()).arg(&script).arg(&files[0]));
+    let o = tally(&after, "t3");
+    assert_code(&o, 1);
+    assert!(
+        stderr(&o).contains("its hash does not match the manifest"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn without_explicit_ids_a_rename_is_another_ladder() {
+    let s = Setup::new();
+    let ladder =
+        std::fs::read_to_string(repo().join("ladder/titles-for-ops.md")).expect("file system");
+    let other = s.path().join("renamed.md");
+    std::fs::write(
+        &other,
+        ladder.replace(
+            "#### Ownership — Manager of One",
+            "#### Ownership and Drive",
+        ),
+    )
+    .expect("file system");
+    let o = with_ladder(s.path(), &other, &["tally", "sent", "-o", "t"]);
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("error[other-ladder]"), "{}", stderr(&o));
+}

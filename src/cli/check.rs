@@ -19,26 +19,10 @@ pub struct Args {
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
     let loaded = super::load_ladder_quietly(ladder)?;
     eprint_all(&loaded.warnings);
-    let l = &loaded.ladder;
-    let n = loaded.warnings.len();
     if !quiet {
-        let codes: Vec<&str> = l.levels.iter().map(|v| v.code.as_str()).collect();
-        let text = format!(
-            "{} — {} ({})\n  levels:       {} ({})\n  areas:        {}\n  competencies: {}\n  expectations: {}\n  rating:       {}\n  fingerprint:  {}\nok: no errors, {}\n",
-            l.meta.title,
-            loaded.origin,
-            l.meta.version,
-            l.levels.len(),
-            codes.join(", "),
-            l.areas.len(),
-            l.competencies().count(),
-            l.expectation_count(),
-            l.rating.labels().join(" / "),
-            l.meta.fingerprint,
-            count(n, "warning", "warnings"),
-        );
-        super::print_stdout(&text);
+        super::print_stdout(&summary(&loaded));
     }
+    let n = loaded.warnings.len();
     if args.deny_warnings && n > 0 {
         return Err(Error::input(vec![Diagnostic::failure(
             "deny-warnings",
@@ -49,4 +33,25 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         )]));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The summary `rungs check` prints for a ladder that loaded: title, origin, version, counts,
+/// rating scale, fingerprint, and the closing `ok:` line.
+pub(super) fn summary(loaded: &crate::ladder::Loaded) -> String {
+    let l = &loaded.ladder;
+    let codes: Vec<&str> = l.levels.iter().map(|v| v.code.as_str()).collect();
+    format!(
+        "{} — {} ({})\n  levels:       {} ({})\n  areas:        {}\n  competencies: {}\n  expectations: {}\n  rating:       {}\n  fingerprint:  {}\nok: no errors, {}\n",
+        l.meta.title,
+        loaded.origin,
+        l.meta.version,
+        l.levels.len(),
+        codes.join(", "),
+        l.areas.len(),
+        l.competencies().count(),
+        l.expectation_count(),
+        l.rating.labels().join(" / "),
+        l.meta.fingerprint,
+        count(loaded.warnings.len(), "warning", "warnings"),
+    )
 }

@@ -44,6 +44,13 @@ pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCo
         Action::Init { dir, force } => {
             let loaded = super::load_ladder(ladder)?;
             let failed = |d| Error::failed(vec![d]);
+            let _lock = super::lock_output(dir)?;
+            super::warn_strays(
+                dir,
+                false,
+                &|name| name == layouts::DATA || layouts::BUILT_IN.iter().any(|(n, _)| *n == name),
+                &[],
+            );
             let done = layouts::init(dir, *force).map_err(failed)?;
             let data = dir.join(layouts::DATA);
             atomic::write(

@@ -4,18 +4,22 @@
 
 mod check;
 mod export;
+mod import;
 mod layouts;
 mod pdf;
 pub mod report;
 mod sheets;
 mod tally;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
-use crate::diag::{Diagnostic, Error, ErrorKind, Flags};
+use crate::diag::{Diagnostic, Error, ErrorKind, Flags, Location};
+use crate::util::lock::{self, FolderLock, LockError, Wait};
+use crate::util::strays;
 use crate::util::text::{count, plural};
 
 /// Exit status when the input (ladder, roster, workbooks) has problems.
@@ -38,7 +42,7 @@ pub const EXIT_FAILURE: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, max_term_width = 100)]
 #[command(
-    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n\nOther ladders: rungs --ladder my-ladder.md check\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
+    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n\nOther ladders: rungs --ladder my-ladder.md check\nFrom a sheet:  rungs import ladder.xlsx -o ladder/ladder.md   (rungs export xlsx writes one)\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nOne run writes into a folder at a time: a second waits for the first (--no-wait: exit 3).\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
 )]
 pub struct Cli {
     /// Ladder to read: a `.md` file, or a folder holding exactly one.
@@ -49,6 +53,11 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// When another rungs run is writing into the same output folder, stop at once (exit 3)
+    /// instead of waiting for it to finish.
+    #[arg(long, global = true)]
+    pub no_wait: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -57,7 +66,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate the ladder and print a summary, or every problem with where and how to fix it.
     Check(check::Args),
-    /// Export the ladder model (the data contract for layouts and other tools).
+    /// Write a ladder kept in a spreadsheet (.xlsx, .ods, .csv) as rungs Markdown, and check it.
+    Import(import::Args),
+    /// Export the ladder: JSON (the data contract), a matrix workbook (.xlsx) or a long table (.csv).
     #[command(subcommand)]
     Export(export::Format),
     /// Print the ladder as PDFs: the competency × level matrix and one document per level.
@@ -88,6 +99,8 @@ pub const FLAGS: Flags = Flags {
     reviews: "--reviews",
     encoding: "--encoding",
     bundle: "--bundle",
+    sheet: "--sheet",
+    window: "--levels",
 };
 
 /// The exit status of a failure.
@@ -113,10 +126,12 @@ pub fn main() -> ExitCode {
 /// Runs the parsed command line.
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     let _ = EXIT_USAGE;
+    NO_WAIT.store(cli.no_wait, Ordering::Relaxed);
     let ladder = cli.ladder.as_deref();
     match cli.command {
         Command::Check(args) => check::run(ladder, cli.quiet, &args),
-        Command::Export(format) => export::run(ladder, &format),
+        Command::Import(args) => import::run(cli.quiet, &args),
+        Command::Export(format) => export::run(ladder, cli.quiet, &format),
         Command::Pdf(args) => pdf::run(ladder, cli.quiet, &args),
         Command::Layouts(action) => layouts::run(ladder, cli.quiet, &action),
         Command::Sheets(args) => sheets::run(ladder, cli.quiet, &args),
@@ -162,6 +177,43 @@ fn print_stdout(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
+/// Writes one output file atomically. `replace`: an existing file may be replaced (`--force`);
+/// otherwise it is kept, since it may hold edits, and nothing is written.
+fn write_file(path: &std::path::Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
+    use crate::util::atomic::{self, Overwrite};
+    let dir = atomic::folder_of(path);
+    let _lock = lock_output(&dir)?;
+    let name = path.file_name().unwrap_or_default();
+    warn_strays(&dir, false, &|n| std::ffi::OsStr::new(n) == name, &[]);
+    let mode = if replace {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    atomic::write(path, bytes, mode).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            output_exists(path)
+        } else {
+            Error::failed(vec![cannot_write(
+                path,
+                &e,
+                "check that the folder is writable, or write elsewhere with -o",
+            )])
+        }
+    })
+}
+
+/// An output file is in the way: nothing was written.
+fn output_exists(path: &std::path::Path) -> Error {
+    Error::input(vec![
+        Diagnostic::failure(
+            "output-exists",
+            format!("{} already exists; nothing was written", path.display()),
+        )
+        .with_hint("it may hold edits: pass --force to replace it, or write elsewhere with -o"),
+    ])
+}
+
 /// The diagnostic for an output file that could not be written.
 fn cannot_write(path: &std::path::Path, e: &std::io::Error, hint: &str) -> Diagnostic {
     Diagnostic::failure(
@@ -169,4 +221,80 @@ fn cannot_write(path: &std::path::Path, e: &std::io::Error, hint: &str) -> Diagn
         format!("cannot write {}: {e}", path.display()),
     )
     .with_hint(hint)
+}
+
+/// `--no-wait`, for [`lock_output`]: set once from the command line.
+static NO_WAIT: AtomicBool = AtomicBool::new(false);
+
+/// Takes the lock of the output folder `dir` (created if missing) for as long as the returned
+/// guard lives: call it once, before reading anything in the folder that the run will merge or
+/// replace, and keep the guard to the end of the run (`let _lock = super::lock_output(dir)?;`
+/// — not `let _ =`, which would release it at once). Another run into the same folder waits
+/// for this one, or with `--no-wait` stops with exit 3. Where the file system cannot lock,
+/// warns once and goes on. Every command that writes into a folder calls it.
+pub(crate) fn lock_output(dir: &Path) -> Result<FolderLock, Error> {
+    take_lock(dir).map_err(|d| Error::failed(vec![d]))
+}
+
+/// The lock, or the diagnostic of why not.
+fn take_lock(dir: &Path) -> Result<FolderLock, Diagnostic> {
+    let wait = if NO_WAIT.load(Ordering::Relaxed) {
+        Wait::Fail
+    } else {
+        Wait::Block
+    };
+    let shown = dir.display();
+    let by = |pid: Option<u32>| pid.map_or_else(String::new, |p| format!(" (process {p})"));
+    let mut waiting = |pid| {
+        let note = Diagnostic::note(
+            "waiting",
+            format!(
+                "{shown} is in use by another rungs run{}; waiting for it to finish",
+                by(pid)
+            ),
+        );
+        eprint!("{}", report::render(&note));
+    };
+    let held = lock::lock(dir, wait, &mut waiting).map_err(|e| match e {
+        LockError::Busy(pid) => Diagnostic::failure(
+            "output-in-use",
+            format!(
+                "{shown} is in use by another rungs run{}; nothing was done",
+                by(pid)
+            ),
+        )
+        .with_hint("run again when it has finished, or without --no-wait to wait for it"),
+        LockError::Io(e) => {
+            Diagnostic::failure("output-folder", format!("cannot write into {shown}: {e}"))
+                .with_hint("check that the folder is writable, or pick another output folder")
+        }
+    })?;
+    if let Some(e) = held.unlocked() {
+        static WARNED: AtomicBool = AtomicBool::new(false);
+        if !WARNED.swap(true, Ordering::Relaxed) {
+            let w = Diagnostic::warning(
+                "no-folder-lock",
+                format!("cannot lock the folder ({e}); going on without"),
+                Location::File {
+                    file: shown.to_string(),
+                },
+            )
+            .with_hint("make sure no other rungs run writes into this folder at the same time: their files could mix");
+            eprint!("{}", report::render(&w));
+        }
+    }
+    Ok(held)
+}
+
+/// Warns about sync-client conflict copies and Office lock files of the run's own files in its
+/// output folder `dir` (and its sub-folders when `tree`). `ours` tells a file name this
+/// command writes; `notes` adds a hint for a copy of a given file (what it may hold).
+pub(crate) fn warn_strays(
+    dir: &Path,
+    tree: bool,
+    ours: &dyn Fn(&str) -> bool,
+    notes: &[(&str, &str)],
+) {
+    let found = strays::find(dir, tree, ours);
+    report::eprint_all(&strays::diagnostics(dir, &found, notes));
 }

@@ -16,7 +16,7 @@ layouts and the Inter font family are compiled in; --layouts DIR overrides the l
 file (`rungs layouts init DIR` copies them out for editing) and --font-path DIR adds fonts.\n\n\
 The matrix is landscape: competencies by area down the side, levels across. Each level's \
 document is portrait and marks what is new or changed compared with the level below.\n\n\
-Examples:\n  rungs pdf                              matrix.pdf and one PDF per level in out/\n  rungs pdf -o print --paper letter      US Letter, into print/\n  rungs pdf --level L3 --level L4        only the L3 and L4 documents\n  rungs pdf --matrix                     only the matrix\n  rungs pdf --layouts my-layouts         use my-layouts/*.typ where present\n  rungs pdf --pdf-standard a-2b          archival PDF/A-2b\n  rungs pdf --font-path fonts/noto-cjk   add fonts for characters Inter lacks\n\nFiles: matrix.pdf and CODE-title.pdf (e.g. L3-senior-sre.pdf), each written atomically.\nCreation date: SOURCE_DATE_EPOCH if set and not empty, else 1980-01-01T00:00:00Z, so reruns give the same bytes.\nA layout error is shown at its file:line:col; that document is not written and rungs exits 1."
+Examples:\n  rungs pdf                              matrix.pdf and one PDF per level in out/\n  rungs pdf -o print --paper letter      US Letter, into print/\n  rungs pdf --level L3 --level L4        only the L3 and L4 documents\n  rungs pdf --matrix                     only the matrix\n  rungs pdf --matrix-by area             one matrix per area: matrix-skill.pdf, …\n  rungs pdf --levels L3..L5              levels L3 to L5 only: matrix-L3-L5.pdf and their documents\n  rungs pdf --layouts my-layouts         use my-layouts/*.typ where present\n  rungs pdf --pdf-standard a-2b          archival PDF/A-2b\n  rungs pdf --font-path fonts/noto-cjk   add fonts for characters Inter lacks\n\nFiles: matrix.pdf and CODE-title.pdf (e.g. L3-senior-sre.pdf), each written atomically; parts of the\nmatrix are matrix-AREA.pdf, matrix-L3-L5.pdf, matrix-AREA-L3-L5.pdf.\nCreation date: SOURCE_DATE_EPOCH if set and not empty, else 1980-01-01T00:00:00Z, so reruns give the same bytes.\nA layout error is shown at its file:line:col; that document is not written and rungs exits 1."
 )]
 pub struct Args {
     /// Folder to write the PDFs to (created if missing; existing PDFs of the same name are replaced).
@@ -35,6 +35,14 @@ pub struct Args {
     #[arg(long)]
     pub matrix: bool,
 
+    /// Print the matrix in parts: `area` gives one PDF per area (matrix-<area>.pdf), for ladders too long for one.
+    #[arg(long = "matrix-by", value_name = "PART", value_enum)]
+    pub matrix_by: Option<MatrixBy>,
+
+    /// Only the adjacent levels FROM..TO (e.g. L3..L5): the matrix shows just their columns (matrix-L3-L5.pdf), and only their documents are printed.
+    #[arg(long = "levels", value_name = "FROM..TO")]
+    pub window: Option<String>,
+
     /// Folder of layout files that replace the built-in ones of the same name (matrix.typ, level.typ, lib.typ, …).
     #[arg(long, value_name = "DIR")]
     pub layouts: Option<PathBuf>,
@@ -48,25 +56,46 @@ pub struct Args {
     pub standards: Vec<Standard>,
 }
 
+/// How the matrix is split into several documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MatrixBy {
+    /// One matrix per area.
+    Area,
+}
+
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
     let timestamp = epoch::from_env()?;
     let loaded = super::load_ladder(ladder)?;
     let l = &loaded.ladder;
     let all = args.levels.is_empty() && !args.matrix;
+    let window = match &args.window {
+        Some(spec) => Some(pdf::window(l, spec, &super::FLAGS)?),
+        None => None,
+    };
     let options = pdf::Options {
+        matrix_by_area: args.matrix_by == Some(MatrixBy::Area),
+        window,
         layouts: args.layouts.clone(),
         font_paths: args.font_paths.clone(),
         paper: args.paper.clone(),
         standards: args.standards.clone(),
         matrix: all || args.matrix,
         levels: if all {
-            l.levels.iter().map(|v| v.code.clone()).collect()
+            let (from, to) = window.unwrap_or((0, l.levels.len().saturating_sub(1)));
+            l.levels[from..=to].iter().map(|v| v.code.clone()).collect()
         } else {
             args.levels.clone()
         },
         timestamp,
         flags: super::FLAGS,
     };
+    let _lock = super::lock_output(&args.output)?;
+    super::warn_strays(
+        &args.output,
+        false,
+        &|name| name.to_ascii_lowercase().ends_with(".pdf"),
+        &[],
+    );
     let started = std::time::Instant::now();
     // Each PDF is written as soon as it is made, while the others are still being typeset.
     let write = |doc: &pdf::Document| {

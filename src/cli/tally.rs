@@ -1,7 +1,6 @@
 //! `rungs tally`: import the returned review workbooks, verify each, write the tally.
 
 use std::fmt::Write as _;
-use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,18 +10,19 @@ use super::report::{count, eprint_all};
 use crate::diag::{Diagnostic, Error};
 use crate::model::Ladder;
 use crate::tally::discover::{Found, discover};
+use crate::tally::output::set::{Set, run_digest};
 use crate::tally::{self, Import, consensus, import, output};
-use crate::util::atomic::{self, Overwrite};
+use crate::util::atomic::{self, Fill};
 use crate::util::epoch;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (written atomically, byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written."
+    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\nAll three carry one run digest and replace the earlier three only once all are written;\n`rungs tally --check-outputs -o DIR` checks that the three in DIR come from one run.\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written, or another run writes into the folder (--no-wait).\nWith --check-outputs: 0 the three files come from one run, 1 they do not or are missing."
 )]
 pub struct Args {
     /// Returned workbooks, or folders holding them (searched recursively; lock files such as
     /// `~$x.xlsx` and `.~lock.x.xlsx#` are skipped).
-    #[arg(value_name = "INPUTS", required = true)]
+    #[arg(value_name = "INPUTS", required_unless_present = "check_outputs")]
     pub inputs: Vec<PathBuf>,
 
     /// The manifest.json `rungs sheets` wrote: lists reviews sent but not returned, and checks
@@ -45,9 +45,17 @@ pub struct Args {
     /// Accept only reviews of this cycle (needed when the inputs mix cycles).
     #[arg(long)]
     pub cycle: Option<String>,
+
+    /// Read nothing else and write nothing: check that tally.xlsx, tally.csv and tally.json in
+    /// the output folder (-o) come from one run (exit 0), or say which do not (exit 1).
+    #[arg(long, conflicts_with_all = ["inputs", "manifest", "prefer", "skip_invalid", "cycle"])]
+    pub check_outputs: bool,
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    if args.check_outputs {
+        return check_outputs(&args.out, quiet);
+    }
     let epoch = epoch::from_env()?;
     let loaded = super::load_ladder(ladder)?;
     let ladder = &loaded.ladder;
@@ -64,6 +72,18 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     if !found.missing.is_empty() {
         return Err(Error::input(found.missing));
     }
+    // From here to the end of the run, this is the only run writing into the folder.
+    let lock = super::lock_output(&args.out)?;
+    if lock.unlocked().is_none() {
+        for name in output::OUTPUT_FILES {
+            atomic::clear_stale(&args.out.join(name));
+        }
+    }
+    warn_strays(&args.out);
+    // A set an earlier run left mixed is reported; this run replaces it whole.
+    if let Some(d) = Set::read(&args.out).problem(&args.out) {
+        eprint_all(&[d]);
+    }
     let import = import::import(ladder, manifest.as_ref(), &found.files, &opts).map_err(|e| {
         Error::failed(vec![Diagnostic::failure(
             "evidence-store",
@@ -77,6 +97,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     // The import took what it needs from the manifest (locked-text hashes, reviews not
     // returned); the tally needs only a count per person, and the rest can be large.
     let expected = manifest.as_ref().map(consensus::Expected::from_manifest);
+    let digest = run_digest(ladder, manifest.as_ref(), &import, epoch, &FLAGS);
     drop(manifest);
 
     // Problems first, all of them.
@@ -88,7 +109,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     refuse(&import, &found, args)?;
 
     let t = consensus::compute(ladder, &import.reviews, expected.as_ref());
-    let written = write_outputs(&args.out, ladder, &import, &t, epoch)?;
+    let written = write_outputs(&args.out, ladder, &import, &t, epoch, &digest)?;
     if !quiet {
         super::print_stdout(&summary(&found, &import, &t, &written));
     }
@@ -149,52 +170,117 @@ fn refuse(import: &Import, found: &Found, args: &Args) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes the three outputs, one at a time, each to its file as it is produced: memory holds
-/// none of them whole, however many reviews there are.
+/// Writes the three outputs as one set: each to a temporary file, one at a time as it is
+/// produced (memory holds none of them whole), then all renamed into place, `tally.json` last.
 fn write_outputs(
     out: &Path,
     ladder: &Ladder,
     import: &Import,
     t: &consensus::Tally,
     epoch: i64,
+    digest: &str,
 ) -> Result<Vec<PathBuf>, Error> {
     let [xlsx_name, csv_name, json_name] = output::OUTPUT_FILES;
-    let writes: [(&str, Fill<'_>); 3] = [
+    let files: Vec<(PathBuf, Fill<'_>)> = vec![
         (
-            xlsx_name,
+            out.join(xlsx_name),
             Box::new(|f| {
-                output::xlsx(BufWriter::new(f), ladder, import, t, epoch).map_err(io::Error::other)
+                output::xlsx(BufWriter::new(f), ladder, import, t, epoch, &FLAGS, digest)
+                    .map_err(io::Error::other)
             }),
         ),
         (
-            csv_name,
-            Box::new(|f| output::csv(BufWriter::new(f), ladder, import).map_err(io::Error::other)),
+            out.join(csv_name),
+            Box::new(|f| {
+                output::csv(BufWriter::new(f), ladder, import, digest).map_err(io::Error::other)
+            }),
         ),
         (
-            json_name,
-            Box::new(|f| output::json(BufWriter::new(f), ladder, import, t)),
+            out.join(json_name),
+            Box::new(|f| output::json(BufWriter::new(f), ladder, import, t, &FLAGS, digest)),
         ),
     ];
-    let mut written = Vec::new();
-    for (name, fill) in writes {
-        let path = out.join(name);
-        atomic::write_with(&path, Overwrite::Replace, fill).map_err(|e| {
-            Error::failed(vec![super::cannot_write(
-                &path,
-                &e,
+    let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    atomic::write_set(files).map_err(|e| {
+        let d = if e.replaced.is_empty() {
+            super::cannot_write(
+                &e.file,
+                &e.error,
                 &format!(
-                    "check that the folder and the temporary folder ({}, where tally.xlsx's long sheets are staged) are writable; files already written are complete",
+                    "check that the folder and the temporary folder ({}, where tally.xlsx's long sheets are staged) are writable and have space; the earlier tally, if any, is as it was",
                     std::env::temp_dir().display()
                 ),
-            )])
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+            )
+        } else {
+            let shown: Vec<String> = e.replaced.iter().map(|p| p.display().to_string()).collect();
+            Diagnostic::failure(
+                "write-failed",
+                format!(
+                    "cannot replace {}: {}; {} already replaced, so the tally in {} now mixes two runs",
+                    e.file.display(),
+                    e.error,
+                    shown.join(" and "),
+                    out.display()
+                ),
+            )
+            .with_hint("fix the cause and run the tally again: it writes all three anew")
+        };
+        Error::failed(vec![d])
+    })?;
+    Ok(paths)
 }
 
-/// Writes one output file's content into its temporary file.
-type Fill<'a> = Box<dyn FnOnce(&mut File) -> io::Result<()> + 'a>;
+/// Conflict copies and Office lock files of the tally's files in its folder.
+fn warn_strays(dir: &Path) {
+    super::warn_strays(
+        dir,
+        false,
+        &|name| output::OUTPUT_FILES.contains(&name),
+        &[],
+    );
+}
+
+/// `--check-outputs`: whether the tally in `dir` is one set. Waits for a run writing into it.
+fn check_outputs(dir: &Path, quiet: bool) -> Result<ExitCode, Error> {
+    if !dir.is_dir() {
+        return Err(Diagnostic::failure(
+            "no-tally",
+            format!("no tally in {}: the folder does not exist", dir.display()),
+        )
+        .with_hint("name the tally's folder with -o DIR")
+        .into());
+    }
+    let _lock = super::lock_output(dir)?;
+    warn_strays(dir);
+    let set = Set::read(dir);
+    if let Some(digest) = set.whole() {
+        if !quiet {
+            super::print_stdout(&format!(
+                "{}: {} come from one run ({digest})\n",
+                dir.display(),
+                output::OUTPUT_FILES.join(", ")
+            ));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let d = if set.is_empty() {
+        Diagnostic::failure("no-tally", format!("no tally in {}", dir.display()))
+            .with_hint("name the tally's folder with -o DIR")
+    } else if let Some(mut d) = set.problem(dir) {
+        d.severity = crate::diag::Severity::Error;
+        d
+    } else {
+        Diagnostic::failure(
+            "tally-unchecked",
+            format!(
+                "the tally in {} carries no run digest (an older rungs wrote it): whether its files belong together cannot be told",
+                dir.display()
+            ),
+        )
+        .with_hint("run the tally again to write a set that can be checked")
+    };
+    Err(Error::input(vec![d]))
+}
 
 /// People listed in the summary: the workbook has everyone, the terminal the first screenful.
 const SHOWN: usize = 30;

@@ -2,7 +2,7 @@
 //! first appearance, each level compared with the one below, the rating scale, the ladder's id
 //! and its fingerprint. Reports what makes the ladder unusable.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -91,7 +91,8 @@ pub(super) fn build(
 }
 
 /// Areas and competencies in order of first appearance, lowest level first, each competency
-/// with one cell per level.
+/// with one cell per level. A competency is the same from level to level when its id is: its
+/// explicit id, or its area's id and its title's slug.
 fn areas(
     idx: &LineIndex<'_>,
     raw_levels: &[&RawLevel],
@@ -101,37 +102,30 @@ fn areas(
     let mut areas: Vec<Area> = Vec::new();
     let mut comp_pos: HashMap<String, (usize, usize)> = HashMap::new();
     for (li, level) in raw_levels.iter().enumerate() {
+        let mut in_level: HashMap<String, &parse::RawCompetency> = HashMap::new();
         for ra in &level.areas {
-            let ai = if let Some(i) = areas.iter().position(|a| a.id == ra.id) {
-                i
-            } else {
-                areas.push(Area {
-                    id: ra.id.clone(),
-                    title: ra.title.clone(),
-                    competencies: Vec::new(),
-                });
-                areas.len() - 1
-            };
+            let ai = area_index(&mut areas, ra);
             for rc in &ra.competencies {
-                let id = format!("{}.{}", ra.id, rc.id);
+                let id = rc.model_id(ra);
+                if let Some(first) = in_level.insert(id.clone(), rc) {
+                    diags.push(twice_in_level(idx, rc, first, &id, &level.code));
+                    continue;
+                }
                 let (ai, ci) = *comp_pos.entry(id.clone()).or_insert_with(|| {
                     let comps = &mut areas[ai].competencies;
-                    comps.push(Competency {
-                        id: id.clone(),
-                        title: rc.title.clone(),
-                        area: ra.id.clone(),
-                        cells: levels
-                            .iter()
-                            .map(|l| Cell {
-                                level: l.code.clone(),
-                                items: Vec::new(),
-                                change: changes::compare(None, &[]),
-                            })
-                            .collect(),
-                    });
+                    comps.push(new_competency(id.clone(), rc, &ra.id, levels));
                     (ai, comps.len() - 1)
                 });
-                let cell = &mut areas[ai].competencies[ci].cells[li];
+                let comp = &mut areas[ai].competencies[ci];
+                comp.explicit_id &= rc.explicit;
+                if comp.area != ra.id {
+                    diags.push(other_area(idx, rc, comp, &ra.title, &level.code));
+                    continue;
+                }
+                if rc.explicit && comp.title != rc.title {
+                    diags.push(other_title(idx, rc, comp, &level.code));
+                }
+                let cell = &mut comp.cells[li];
                 cell.items.extend(rc.items.iter().cloned());
                 if rc.items.is_empty() {
                     diags.push(empty_competency(idx, rc, &level.code));
@@ -139,7 +133,152 @@ fn areas(
             }
         }
     }
+    missing_ids(idx, raw_levels, &areas, diags);
     areas
+}
+
+/// The index of the area `ra` belongs to, added when it is new. An area is explicit only when
+/// every heading of it gives the id.
+fn area_index(areas: &mut Vec<Area>, ra: &parse::RawArea) -> usize {
+    if let Some(i) = areas.iter().position(|a| a.id == ra.id) {
+        areas[i].explicit_id &= ra.explicit;
+        return i;
+    }
+    areas.push(Area {
+        id: ra.id.clone(),
+        title: ra.title.clone(),
+        explicit_id: ra.explicit,
+        competencies: Vec::new(),
+    });
+    areas.len() - 1
+}
+
+fn new_competency(
+    id: String,
+    rc: &parse::RawCompetency,
+    area: &str,
+    levels: &[Level],
+) -> Competency {
+    Competency {
+        id,
+        title: rc.title.clone(),
+        explicit_id: rc.explicit,
+        area: area.to_owned(),
+        cells: levels
+            .iter()
+            .map(|l| Cell {
+                level: l.code.clone(),
+                items: Vec::new(),
+                change: changes::compare(None, &[]),
+            })
+            .collect(),
+    }
+}
+
+/// Two headings of one level with one id (an explicit id equal to another heading's id).
+fn twice_in_level(
+    idx: &LineIndex<'_>,
+    rc: &parse::RawCompetency,
+    first: &parse::RawCompetency,
+    id: &str,
+    code: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "duplicate-id",
+        format!(
+            "competency `{}` has the id `{id}`, which `{}` on line {} already has in level {code}",
+            rc.title,
+            first.title,
+            idx.line_of(first.span.start)
+        ),
+        idx.location(rc.span.start, rc.span.end),
+    )
+    .with_hint("give every competency its own id")
+}
+
+/// An explicit competency id under two different areas.
+fn other_area(
+    idx: &LineIndex<'_>,
+    rc: &parse::RawCompetency,
+    comp: &Competency,
+    area: &str,
+    code: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "duplicate-id",
+        format!(
+            "the id `{}` of `{}` in area `{area}` at {code} belongs to a competency of the area `{}`",
+            comp.id, rc.title, comp.area
+        ),
+        idx.location(rc.span.start, rc.span.end),
+    )
+    .with_hint("an id names one competency in one area: give this one its own id, or move it under the same area at every level")
+}
+
+/// An explicit id whose title differs from the one at a lower level.
+fn other_title(
+    idx: &LineIndex<'_>,
+    rc: &parse::RawCompetency,
+    comp: &Competency,
+    code: &str,
+) -> Diagnostic {
+    Diagnostic::warning(
+        "title-differs",
+        format!(
+            "competency `{}` is titled `{}` at {code}; the matrix and review workbooks use the title of its lowest level, `{}`",
+            comp.id, rc.title, comp.title
+        ),
+        idx.location(rc.span.start, rc.span.end),
+    )
+    .with_hint("use one title at every level (renaming it everywhere keeps its id and history)")
+}
+
+/// A heading without an id titled like a competency of the same area that has one: the
+/// id was written at some levels and forgotten at others, which would make two competencies.
+fn missing_ids(
+    idx: &LineIndex<'_>,
+    raw_levels: &[&RawLevel],
+    areas: &[Area],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let explicit: HashSet<String> = raw_levels
+        .iter()
+        .flat_map(|l| l.areas.iter())
+        .flat_map(|a| a.competencies.iter())
+        .filter(|c| c.explicit)
+        .map(|c| c.id.clone())
+        .collect();
+    if explicit.is_empty() {
+        return;
+    }
+    for ra in raw_levels.iter().flat_map(|l| l.areas.iter()) {
+        let Some(area) = areas.iter().find(|a| a.id == ra.id) else {
+            continue;
+        };
+        for rc in ra.competencies.iter().filter(|c| !c.explicit) {
+            let Some(named) = area
+                .competencies
+                .iter()
+                .find(|c| explicit.contains(&c.id) && slug(&c.title) == rc.id)
+            else {
+                continue;
+            };
+            diags.push(
+                Diagnostic::error(
+                    "missing-id",
+                    format!(
+                        "competency `{}` has no id here, but the id `{}` at other levels",
+                        rc.title, named.id
+                    ),
+                    idx.location(rc.span.start, rc.span.end),
+                )
+                .with_hint(format!(
+                    "write `#### {} {{#{}}}`: a competency's id goes on its heading at every level",
+                    rc.title, named.id
+                )),
+            );
+        }
+    }
 }
 
 fn empty_competency(idx: &LineIndex<'_>, rc: &parse::RawCompetency, code: &str) -> Diagnostic {
@@ -280,16 +419,22 @@ fn rating_scale(
 
 /// SHA-256 over the ladder's content (levels, rating scale, competencies and their text),
 /// not over its formatting, title or version: review sheets carry it to prove which content
-/// they were made from.
+/// they were made from. A competency counts with its id and expectations (text and inline
+/// structure), and with its title only when the title makes its id: a competency with an
+/// explicit id can be renamed without changing the fingerprint. Area titles count only through
+/// the ids they make.
 fn fingerprint(l: &Ladder) -> String {
     let content = serde_json::json!({
         "levels": l.levels.iter().map(|v| (&v.code, &v.title)).collect::<Vec<_>>(),
         "rating": &l.rating,
-        "competencies": l.competencies().map(|c| serde_json::json!({
-            "id": c.id,
-            "title": c.title,
-            "cells": c.cells.iter().map(|cell| cell.items.iter().map(|e| &e.inlines).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "competencies": l.competencies().map(|c| {
+            let cells: Vec<Vec<_>> = c.cells.iter().map(|cell| cell.items.iter().map(|e| &e.inlines).collect()).collect();
+            if c.explicit_id {
+                serde_json::json!({ "id": c.id, "cells": cells })
+            } else {
+                serde_json::json!({ "id": c.id, "title": c.title, "cells": cells })
+            }
+        }).collect::<Vec<_>>(),
     });
     let digest = Sha256::digest(content.to_string().as_bytes());
     hex(&digest[..8])

@@ -14,7 +14,48 @@ pub(crate) fn check(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder) -> Ve
     missing(idx, raw, ladder, &mut out);
     repeated(idx, raw, ladder, &mut out);
     order(idx, raw, ladder, &mut out);
+    mixed_ids(idx, raw, ladder, &mut out);
     out
+}
+
+/// Some competencies with explicit ids and some without: renaming one of the others starts a
+/// new history, which is easy to forget once ids are in use.
+fn mixed_ids(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec<Diagnostic>) {
+    let total = ladder.competencies().count();
+    let implicit: Vec<&str> = ladder
+        .competencies()
+        .filter(|c| !c.explicit_id)
+        .map(|c| c.title.as_str())
+        .collect();
+    if implicit.is_empty() || implicit.len() == total {
+        return;
+    }
+    let first = raw
+        .levels
+        .iter()
+        .flat_map(|l| l.areas.iter())
+        .flat_map(|a| a.competencies.iter())
+        .find(|c| !c.explicit);
+    let Some(rc) = first else {
+        return;
+    };
+    let named: Vec<String> = implicit.iter().take(3).map(|t| format!("`{t}`")).collect();
+    let more = if implicit.len() > 3 { ", …" } else { "" };
+    out.push(
+        Diagnostic::warning(
+            "mixed-ids",
+            format!(
+                "{} of {total} competencies have no explicit id ({}{more}): renaming one of them gives it a new id, and review history does not follow it",
+                implicit.len(),
+                named.join(", ")
+            ),
+            idx.location(rc.span.start, rc.span.end),
+        )
+        .with_hint(format!(
+            "give every competency an id, e.g. `#### {} {{#{}}}`, or none",
+            rc.title, rc.id
+        )),
+    );
 }
 
 /// Finds the source span of competency `id` in the raw level with code `code`.
@@ -23,7 +64,7 @@ fn comp_span(raw: &RawLadder, code: &str, id: &str) -> Option<std::ops::Range<us
     level.areas.iter().find_map(|a| {
         a.competencies
             .iter()
-            .find(|c| format!("{}.{}", a.id, c.id) == id)
+            .find(|c| c.model_id(a) == id)
             .map(|c| c.span.clone())
     })
 }
@@ -156,7 +197,7 @@ fn order(idx: &LineIndex<'_>, raw: &RawLadder, ladder: &Ladder, out: &mut Vec<Di
                 &mut last_area,
             );
             for comp in &area.competencies {
-                let rank = comp_rank(&format!("{}.{}", area.id, comp.id));
+                let rank = comp_rank(&comp.model_id(area));
                 check(
                     "competency",
                     &comp.title,

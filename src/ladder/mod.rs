@@ -10,7 +10,7 @@ mod parse;
 
 use std::path::{Path, PathBuf};
 
-pub(crate) use parse::slug;
+pub(crate) use parse::{collapse, expectation, slug, valid_id, valid_level_code};
 
 use crate::diag::{Diagnostic, Error, LineIndex, Location};
 use crate::model::Ladder;

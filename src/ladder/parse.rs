@@ -22,7 +22,10 @@ pub(crate) struct RawLevel {
 #[derive(Debug)]
 pub(crate) struct RawArea {
     pub title: String,
+    /// The explicit id (`### Area {#id}`), else the title's slug.
     pub id: String,
+    /// Whether the heading gave the id.
+    pub explicit: bool,
     pub span: Range<usize>,
     pub competencies: Vec<RawCompetency>,
 }
@@ -30,9 +33,24 @@ pub(crate) struct RawArea {
 #[derive(Debug)]
 pub(crate) struct RawCompetency {
     pub title: String,
+    /// The explicit id (`#### Competency {#id}`), which is the whole id; else the title's slug,
+    /// which the area's id prefixes (see [`RawCompetency::model_id`]).
     pub id: String,
+    /// Whether the heading gave the id.
+    pub explicit: bool,
     pub span: Range<usize>,
     pub items: Vec<Expectation>,
+}
+
+impl RawCompetency {
+    /// The competency's id in the model: its explicit id, else `area-id.title-slug`.
+    pub fn model_id(&self, area: &RawArea) -> String {
+        if self.explicit {
+            self.id.clone()
+        } else {
+            format!("{}.{}", area.id, self.id)
+        }
+    }
 }
 
 /// The document as written, before it is folded into the model.
@@ -70,7 +88,42 @@ fn options() -> Options {
     o.insert(Options::ENABLE_TABLES);
     o.insert(Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS);
     o.insert(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS);
+    o.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     o
+}
+
+/// Whether `code` is a level code: 1 to 16 letters, digits, `-`, `_`, `.` or `+`.
+pub(crate) fn valid_level_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.chars().count() <= 16
+        && code
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+}
+
+/// Longest explicit id, in characters.
+pub(crate) const MAX_ID_CHARS: usize = 64;
+
+/// Whether `id` is a valid explicit id: slugs (lowercase letters and digits, single `-`
+/// between them), joined by `.` where `dots` allows (competencies) or one slug (areas).
+pub(crate) fn valid_id(id: &str, dots: bool) -> bool {
+    !id.is_empty()
+        && id.chars().count() <= MAX_ID_CHARS
+        && (dots || !id.contains('.'))
+        && id
+            .split('.')
+            .all(|part| !part.is_empty() && slug(part) == part)
+}
+
+/// What a heading's `{…}` block held.
+#[derive(Debug, Default)]
+struct Attrs {
+    /// `#id`.
+    id: Option<String>,
+    /// Classes (`.x`) or key-value attributes (`x=y`), which the ladder format has no use for.
+    other: bool,
+    /// Whether a `{…}` block was taken off the end of the heading at all (an empty `{}` is).
+    consumed: bool,
 }
 
 /// Where new content goes, depending on the last heading seen.
@@ -102,13 +155,21 @@ impl State<'_> {
         });
     }
 
-    fn heading(&mut self, level: HeadingLevel, inlines: &[Inline], span: &Range<usize>) {
+    fn heading(
+        &mut self,
+        level: HeadingLevel,
+        inlines: &[Inline],
+        span: &Range<usize>,
+        attrs: &Attrs,
+    ) {
         let text = plain_text(inlines);
+        self.check_attrs(level, &text, span, attrs);
+        let id = attrs.id.as_deref();
         match level {
             HeadingLevel::H1 => self.title_heading(text, span),
             HeadingLevel::H2 => self.level_heading(&text, span),
-            HeadingLevel::H3 => self.area_heading(text, span),
-            HeadingLevel::H4 => self.competency_heading(text, span),
+            HeadingLevel::H3 => self.area_heading(text, span, id),
+            HeadingLevel::H4 => self.competency_heading(text, span, id),
             _ => self.error(
                 "heading-too-deep",
                 format!("heading `{text}` is deeper than `####`"),
@@ -116,6 +177,65 @@ impl State<'_> {
                 "the ladder uses `#` title, `##` level, `###` area, `####` competency; make this an expectation bullet",
             ),
         }
+    }
+
+    /// A heading's `{…}` block may hold only an id, and only on area and competency headings.
+    fn check_attrs(&mut self, level: HeadingLevel, text: &str, span: &Range<usize>, attrs: &Attrs) {
+        let takes_id = matches!(level, HeadingLevel::H3 | HeadingLevel::H4);
+        if attrs.other || (attrs.id.is_none() && attrs.consumed) {
+            self.error(
+                "heading-attributes",
+                format!("the `{{…}}` after the heading `{text}` is not an id"),
+                span,
+                if takes_id {
+                    "write the id as `{#id}`, e.g. `{#ownership}`; to end the title with braces, write the last one as `\\}`"
+                } else {
+                    "to end the title with braces, write the last one as `\\}`"
+                },
+            );
+        } else if attrs.id.is_some() && !takes_id {
+            self.error(
+                "heading-id",
+                format!("the heading `{text}` carries an id, but only areas and competencies take one"),
+                span,
+                "remove the `{#…}`; a level is identified by its code, the ladder by the front matter's `id`",
+            );
+        }
+    }
+
+    /// The id a heading gives itself (checked), else `None` for the title's slug.
+    fn explicit_id(&mut self, id: Option<&str>, dots: bool, span: &Range<usize>) -> Option<String> {
+        let id = id?;
+        if valid_id(id, dots) {
+            return Some(id.to_owned());
+        }
+        let parts: Vec<&str> = if dots {
+            id.split('.').collect()
+        } else {
+            vec![id]
+        };
+        let suggestion: Vec<String> = parts
+            .into_iter()
+            .map(slug)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let suggestion = if suggestion.is_empty() {
+            "ownership".to_owned()
+        } else {
+            suggestion.join(".")
+        };
+        let what = if dots {
+            "lowercase letters, digits and `-`, in parts joined by `.`"
+        } else {
+            "lowercase letters, digits and `-`"
+        };
+        self.error(
+            "bad-id",
+            format!("the id `{id}` is not made of {what} (at most {MAX_ID_CHARS} characters)"),
+            span,
+            &format!("write it as `{{#{suggestion}}}`"),
+        );
+        None
     }
 
     /// `# Title`: the ladder's title, once, first.
@@ -141,9 +261,9 @@ impl State<'_> {
         self.scope = Scope::Title;
     }
 
-    /// `### Area`, inside a level.
-    fn area_heading(&mut self, text: String, span: &Range<usize>) {
-        let Some(level) = self.raw.levels.last_mut() else {
+    /// `### Area` or `### Area {#id}`, inside a level.
+    fn area_heading(&mut self, text: String, span: &Range<usize>, id: Option<&str>) {
+        if self.raw.levels.is_empty() {
             self.error(
                 "area-outside-level",
                 format!("area `{text}` is not inside a level"),
@@ -151,18 +271,27 @@ impl State<'_> {
                 "put a `## Level title (CODE)` heading before it",
             );
             return;
+        }
+        let explicit = self.explicit_id(id, false, span);
+        let level = self.raw.levels.last_mut().expect("checked above");
+        let (id, explicit) = match explicit {
+            Some(id) => (id, true),
+            None => (slug(&text), false),
         };
-        let id = slug(&text);
         if let Some(prev) = level.areas.iter().find(|a| a.id == id) {
             let first = self.idx.line_of(prev.span.start);
             let code = level.code.clone();
             self.error(
                 "duplicate-area",
-                format!("area `{text}` appears twice in level {code}"),
+                if explicit {
+                    format!("area id `{id}` appears twice in level {code}")
+                } else {
+                    format!("area `{text}` appears twice in level {code}")
+                },
                 span,
                 &format!("merge it with the one on line {first}"),
             );
-        } else if id.is_empty() {
+        } else if slug(&text).is_empty() {
             self.error(
                 "empty-heading",
                 "area heading has no letters or digits".into(),
@@ -173,6 +302,7 @@ impl State<'_> {
             level.areas.push(RawArea {
                 title: text,
                 id,
+                explicit,
                 span: span.clone(),
                 competencies: Vec::new(),
             });
@@ -180,9 +310,15 @@ impl State<'_> {
         self.scope = Scope::Area;
     }
 
-    /// `#### Competency`, inside an area.
-    fn competency_heading(&mut self, text: String, span: &Range<usize>) {
-        let Some(area) = self.raw.levels.last_mut().and_then(|l| l.areas.last_mut()) else {
+    /// `#### Competency` or `#### Competency {#id}`, inside an area.
+    fn competency_heading(&mut self, text: String, span: &Range<usize>, id: Option<&str>) {
+        if self
+            .raw
+            .levels
+            .last()
+            .and_then(|l| l.areas.last())
+            .is_none()
+        {
             self.error(
                 "competency-outside-area",
                 format!("competency `{text}` is not inside an area"),
@@ -190,22 +326,50 @@ impl State<'_> {
                 "put a `### Area` heading (inside a `## Level (CODE)`) before it",
             );
             return;
+        }
+        let explicit = self.explicit_id(id, true, span);
+        let area = self
+            .raw
+            .levels
+            .last_mut()
+            .and_then(|l| l.areas.last_mut())
+            .expect("checked above");
+        let (id, explicit) = match explicit {
+            Some(id) => (id, true),
+            None => (slug(&text), false),
         };
-        let id = slug(&text);
-        if let Some(prev) = area.competencies.iter().find(|c| c.id == id) {
+        if let Some(prev) = area
+            .competencies
+            .iter()
+            .find(|c| c.id == id && c.explicit == explicit)
+        {
             let first = self.idx.line_of(prev.span.start);
             let area_title = area.title.clone();
-            let code = self.raw.levels.last().map(|l| l.code.clone());
-            self.error(
-                "duplicate-competency",
-                format!(
-                    "competency `{text}` appears twice in area `{area_title}` of level {}",
-                    code.unwrap_or_default()
-                ),
-                span,
-                &format!("merge its bullets with the section on line {first}"),
-            );
-        } else if id.is_empty() {
+            let prev_title = prev.title.clone();
+            let code = self
+                .raw
+                .levels
+                .last()
+                .map(|l| l.code.clone())
+                .unwrap_or_default();
+            if explicit {
+                self.error(
+                    "duplicate-id",
+                    format!("competency `{text}` has the id `{id}`, which `{prev_title}` on line {first} already has in level {code}"),
+                    span,
+                    "give every competency its own id",
+                );
+            } else {
+                self.error(
+                    "duplicate-competency",
+                    format!(
+                        "competency `{text}` appears twice in area `{area_title}` of level {code}"
+                    ),
+                    span,
+                    &format!("merge its bullets with the section on line {first}"),
+                );
+            }
+        } else if slug(&text).is_empty() {
             self.error(
                 "empty-heading",
                 "competency heading has no letters or digits".into(),
@@ -216,6 +380,7 @@ impl State<'_> {
             area.competencies.push(RawCompetency {
                 title: text,
                 id,
+                explicit,
                 span: span.clone(),
                 items: Vec::new(),
             });
@@ -239,12 +404,7 @@ impl State<'_> {
             self.push_level(String::new(), text.to_owned());
             return;
         };
-        let valid = !code.is_empty()
-            && code.chars().count() <= 16
-            && code
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'));
-        if !valid {
+        if !valid_level_code(code) {
             self.error(
                 "bad-level-code",
                 format!("level code `{code}` is not a short code"),
@@ -434,7 +594,9 @@ fn normalise(nodes: &mut Vec<Inline>) {
     nodes.retain(|n| !matches!(n, Inline::Text { text } if text.is_empty()));
 }
 
-fn collapse(s: &str) -> String {
+/// Each run of white space as one space (non-breaking spaces are kept: they are deliberate),
+/// as the ladder's text is read.
+pub(crate) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -482,6 +644,29 @@ pub fn plain_text(nodes: &[Inline]) -> String {
     collapse(&out).trim().to_owned()
 }
 
+/// The expectation a `- ` bullet holding `source` (inline Markdown, one line) reads as in a
+/// ladder, or `None` when it is not exactly one valid expectation.
+pub(crate) fn expectation(source: &str) -> Option<Expectation> {
+    if source.contains(['\n', '\r']) {
+        return None;
+    }
+    let text = format!("# T\n\n## L (L1)\n\n### A\n\n#### C\n\n- {source}\n");
+    let idx = LineIndex::new("", &text);
+    let (mut raw, diags) = parse(&idx, &text);
+    if !diags.is_empty() {
+        return None;
+    }
+    let items = &mut raw
+        .levels
+        .first_mut()?
+        .areas
+        .first_mut()?
+        .competencies
+        .first_mut()?
+        .items;
+    if items.len() == 1 { items.pop() } else { None }
+}
+
 /// Parses a ladder document. Returns what could be read and every problem found.
 pub(crate) fn parse(idx: &LineIndex<'_>, text: &str) -> (RawLadder, Vec<Diagnostic>) {
     let mut st = State {
@@ -518,9 +703,19 @@ pub(crate) fn parse(idx: &LineIndex<'_>, text: &str) -> (RawLadder, Vec<Diagnost
                     &span,
                 );
             }
-            Event::Start(Tag::Heading { level, .. }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 let inlines = collect_inlines(&mut events, |e| matches!(e, TagEnd::Heading(_)));
-                st.heading(level, &inlines, &span);
+                let attrs = Attrs {
+                    id: id.map(|i| i.to_string()),
+                    other: !classes.is_empty() || !attrs.is_empty(),
+                    consumed: ends_in_attribute_block(text.get(span.clone()).unwrap_or("")),
+                };
+                st.heading(level, &inlines, &span, &attrs);
             }
             Event::Start(Tag::Paragraph) => {
                 let inlines = collect_inlines(&mut events, |e| matches!(e, TagEnd::Paragraph));
@@ -570,6 +765,22 @@ pub(crate) fn parse(idx: &LineIndex<'_>, text: &str) -> (RawLadder, Vec<Diagnost
 }
 
 type Events<'a> = std::iter::Peekable<pulldown_cmark::OffsetIter<'a>>;
+
+/// Whether an ATX heading's source ends in a `{…}` block, which the Markdown parser takes off
+/// as attributes (the rule of `pulldown-cmark`: a final `}` not escaped with a backslash, and a
+/// `{` before it with no `{`, `}`, `<`, `>`, backslash or line break between them).
+fn ends_in_attribute_block(source: &str) -> bool {
+    let line = source.lines().next().unwrap_or("").trim_end();
+    let Some(inner) = line.strip_suffix('}') else {
+        return false;
+    };
+    let tail: String = inner
+        .chars()
+        .rev()
+        .take_while(|c| !matches!(c, '{' | '}' | '<' | '>' | '\\'))
+        .collect();
+    inner[..inner.len() - tail.len()].ends_with('{')
+}
 
 fn skip_block(events: &mut Events<'_>) {
     let mut depth = 1usize;

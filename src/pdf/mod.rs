@@ -41,6 +41,10 @@ pub struct Options {
     pub standards: Vec<Standard>,
     /// Print the matrix.
     pub matrix: bool,
+    /// Print the matrix as one document per area.
+    pub matrix_by_area: bool,
+    /// Show only these adjacent levels in the matrix (indexes, both ends included).
+    pub window: Option<(usize, usize)>,
     /// Level codes to print a document for.
     pub levels: Vec<String>,
     /// Creation date written into every PDF (seconds since 1970, UTC).
@@ -77,7 +81,8 @@ pub struct Rendered {
 
 #[derive(Debug, Clone)]
 enum Job {
-    Matrix,
+    /// The matrix, or the part of it showing one area (its index).
+    Matrix(Option<usize>),
     Level(usize),
 }
 
@@ -121,7 +126,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     };
     let inputs = [("paper", opts.paper.name()), ("marks", marks)];
     let shared = Shared::new(fonts, layouts, json, date, &inputs);
-    let names = file_names(ladder, &jobs);
+    let names = file_names(ladder, &jobs, opts.window);
 
     let context = Context {
         ladder,
@@ -133,6 +138,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
         missing_glyphs: &missing_glyphs,
         deliver,
         flags: &opts.flags,
+        window: opts.window,
     };
     let results = context.compile_all(&jobs, &names);
 
@@ -164,21 +170,15 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
 fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, Diagnostic> {
     let mut jobs = Vec::new();
     if opts.matrix {
-        jobs.push(Job::Matrix);
+        if opts.matrix_by_area {
+            jobs.extend((0..ladder.areas.len()).map(|a| Job::Matrix(Some(a))));
+        } else {
+            jobs.push(Job::Matrix(None));
+        }
     }
     let mut unknown = Vec::new();
     for code in &opts.levels {
-        // `l3` finds `L3` unless the ladder has both spellings.
-        let exact = ladder.levels.iter().position(|l| &l.code == code);
-        let loose = || {
-            let mut matching = (0..ladder.levels.len())
-                .filter(|&i| ladder.levels[i].code.eq_ignore_ascii_case(code));
-            match (matching.next(), matching.next()) {
-                (Some(i), None) => Some(i),
-                _ => None,
-            }
-        };
-        match exact.or_else(loose) {
+        match find_level(ladder, code) {
             Some(i) if !jobs.iter().any(|j| matches!(j, Job::Level(k) if *k == i)) => {
                 jobs.push(Job::Level(i));
             }
@@ -197,33 +197,44 @@ fn select(ladder: &Ladder, opts: &Options) -> Result<Vec<Job>, Diagnostic> {
     Ok(jobs)
 }
 
-/// `matrix.pdf` and `CODE-title-slug.pdf`, made safe as file names and unique even on
-/// case-insensitive file systems.
-fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
+/// `matrix.pdf` (`matrix-AREA.pdf` for one area, `…-L3-L5.pdf` for a window of levels) and
+/// `CODE-title-slug.pdf`, made safe as file names and unique even on case-insensitive file
+/// systems.
+fn file_names(ladder: &Ladder, jobs: &[Job], window: Option<(usize, usize)>) -> Vec<String> {
     let mut taken = HashSet::new();
     jobs.iter()
         .map(|job| {
             let stem = match job {
-                Job::Matrix => "matrix".to_owned(),
+                Job::Matrix(area) => {
+                    let mut stem = "matrix".to_owned();
+                    if let Some(a) = area {
+                        let id = crate::ladder::slug(&ladder.areas[*a].id);
+                        stem = format!(
+                            "{stem}-{}",
+                            if id.is_empty() {
+                                format!("area-{}", a + 1)
+                            } else {
+                                id
+                            }
+                        );
+                    }
+                    if let Some((from, to)) = window {
+                        let code = |i: usize| safe_code(&ladder.levels[i].code);
+                        stem = if from == to {
+                            format!("{stem}-{}", code(from))
+                        } else {
+                            format!("{stem}-{}-{}", code(from), code(to))
+                        };
+                    }
+                    stem
+                }
                 Job::Level(i) => {
                     let level = &ladder.levels[*i];
-                    let code: String = level
-                        .code
-                        .chars()
-                        .map(|c| {
-                            if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+') {
-                                c
-                            } else {
-                                '-'
-                            }
-                        })
-                        .collect();
-                    // No hidden files (`.x`), no `..`, no leading dash read as an option.
-                    let code = code.trim_matches(['-', '.']);
+                    let code = safe_code(&level.code);
                     let title = crate::ladder::slug(&level.title);
                     match (code.is_empty(), title.is_empty()) {
                         (false, false) => format!("{code}-{title}"),
-                        (false, true) => code.to_owned(),
+                        (false, true) => code,
                         (true, false) => title,
                         (true, true) => format!("level-{}", i + 1),
                     }
@@ -238,6 +249,58 @@ fn file_names(ladder: &Ladder, jobs: &[Job]) -> Vec<String> {
             name
         })
         .collect()
+}
+
+/// A level code as part of a file name: letters, digits, `_ . - +`; no leading or trailing `-`
+/// or `.` (no hidden files, no `..`, no leading dash read as an option).
+fn safe_code(code: &str) -> String {
+    let code: String = code
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    code.trim_matches(['-', '.']).to_owned()
+}
+
+/// The level window `FROM..TO` (or one code) as indexes, lowest first; codes are matched as
+/// `--level` matches them.
+pub fn window(ladder: &Ladder, spec: &str, flags: &Flags) -> Result<(usize, usize), Diagnostic> {
+    let flag = flags.window;
+    let (from, to) = spec.split_once("..").unwrap_or((spec, spec));
+    let find = |code: &str| find_level(ladder, code.trim());
+    let codes: Vec<&str> = ladder.levels.iter().map(|l| l.code.as_str()).collect();
+    match (find(from), find(to)) {
+        (Some(a), Some(b)) => Ok((a.min(b), a.max(b))),
+        _ => Err(Diagnostic::failure(
+            "unknown-level",
+            format!("{flag} {spec}: give two level codes of the ladder as FROM..TO"),
+        )
+        .with_hint(format!(
+            "its levels are {}, e.g. `{flag} {}..{}`",
+            codes.join(", "),
+            codes.first().copied().unwrap_or("L1"),
+            codes.get(2).or(codes.last()).copied().unwrap_or("L3")
+        ))),
+    }
+}
+
+/// A level's index by its code; `l3` finds `L3` unless the ladder has both spellings.
+fn find_level(ladder: &Ladder, code: &str) -> Option<usize> {
+    let exact = ladder.levels.iter().position(|l| l.code == code);
+    let loose = || {
+        let mut matching =
+            (0..ladder.levels.len()).filter(|&i| ladder.levels[i].code.eq_ignore_ascii_case(code));
+        match (matching.next(), matching.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    };
+    exact.or_else(loose)
 }
 
 /// What every compile reads; shared by the worker threads.
@@ -257,6 +320,8 @@ struct Context<'a> {
     missing_glyphs: &'a HashSet<char>,
     deliver: &'a Deliver<'a>,
     flags: &'a Flags,
+    /// The levels the matrix shows, when not all.
+    window: Option<(usize, usize)>,
 }
 
 /// One document's outcome, and its warnings and errors.
@@ -346,9 +411,29 @@ impl Context<'_> {
     }
 
     fn compile(&self, job: &Job, file_name: &str) -> Compiled {
-        let (main, level) = match job {
-            Job::Matrix => (layouts::MATRIX, None),
-            Job::Level(i) => (layouts::LEVEL, Some(self.ladder.levels[*i].code.as_str())),
+        let (main, level, data) = match job {
+            Job::Matrix(area) => {
+                let mut data = serde_json::json!({ "document": "matrix" });
+                if let Some(a) = area {
+                    data["area"] = self.ladder.areas[*a].id.clone().into();
+                }
+                if let Some((from, to)) = self.window {
+                    let codes: Vec<&str> = self.ladder.levels[from..=to]
+                        .iter()
+                        .map(|l| l.code.as_str())
+                        .collect();
+                    data["levels"] = codes.into();
+                }
+                (layouts::MATRIX, None, data)
+            }
+            Job::Level(i) => {
+                let code = self.ladder.levels[*i].code.as_str();
+                (
+                    layouts::LEVEL,
+                    Some(code),
+                    serde_json::json!({ "document": "level", "level": code }),
+                )
+            }
         };
         let id = Shared::id(main).expect("a valid built-in path");
         // A library of its own only where the level must be in `sys.inputs` (see `own_library`).
@@ -362,7 +447,7 @@ impl Context<'_> {
         let world = DocWorld::new(
             self.shared,
             id,
-            self.shared.data_for(level),
+            self.shared.data_for(&data),
             own_inputs.as_deref(),
         );
         let warned = typst::compile::<PagedDocument>(&world);
@@ -483,10 +568,10 @@ mod tests {
         ]
         .concat();
         let l = ladder(&md);
-        let mut jobs = vec![Job::Matrix];
+        let mut jobs = vec![Job::Matrix(None)];
         jobs.extend((0..l.levels.len()).map(Job::Level));
         assert_eq!(
-            file_names(&l, &jobs),
+            file_names(&l, &jobs, None),
             [
                 "matrix.pdf",
                 "L3-senior-sre.pdf",
@@ -511,6 +596,8 @@ mod tests {
             paper: Paper::default(),
             standards: Vec::new(),
             matrix: false,
+            matrix_by_area: false,
+            window: None,
             levels: levels.iter().map(|s| (*s).to_owned()).collect(),
             timestamp: crate::util::epoch::DEFAULT,
             flags: crate::cli::FLAGS,

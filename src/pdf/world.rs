@@ -59,12 +59,9 @@ impl Shared {
     }
 
     /// The `/data.json` of one document: the ladder's JSON with `job` (which document is being
-    /// made: `{"document": "matrix"}`, `{"document": "level", "level": "L3"}`) added first.
-    pub fn data_for(&self, level: Option<&str>) -> Bytes {
-        let job = match level {
-            None => serde_json::json!({ "document": "matrix" }),
-            Some(code) => serde_json::json!({ "document": "level", "level": code }),
-        };
+    /// made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
+    /// ladder; `{"document": "level", "level": "L3"}`) added first.
+    pub fn data_for(&self, job: &serde_json::Value) -> Bytes {
         // The ladder's JSON is an object with fields: `{"format":…`.
         match self.data.strip_prefix('{') {
             Some(rest) => Bytes::from_string(format!("{{\"job\":{job},{rest}")),
@@ -242,13 +239,16 @@ mod tests {
     #[test]
     fn each_document_gets_the_data_with_its_job_first() {
         let s = shared(None);
-        let level: serde_json::Value =
-            serde_json::from_slice(s.data_for(Some("L\"3")).as_slice()).expect("json");
+        let level: serde_json::Value = serde_json::from_slice(
+            s.data_for(&serde_json::json!({"document": "level", "level": "L\"3"}))
+                .as_slice(),
+        )
+        .expect("json");
         assert_eq!(
             level,
             serde_json::json!({"job": {"document": "level", "level": "L\"3"}, "x": 1})
         );
-        let matrix = s.data_for(None);
+        let matrix = s.data_for(&serde_json::json!({ "document": "matrix" }));
         assert!(
             matrix
                 .as_str()

@@ -6,6 +6,13 @@ use std::path::{Path, PathBuf};
 
 use super::output::OUTPUT_FILES;
 use crate::diag::{Diagnostic, Location};
+use crate::util::lock::LOCK_FILE;
+use crate::util::strays::office_lock_target;
+
+/// Whether a file name is an Office lock or owner file, which holds no answers.
+fn is_lock_file(name: &str) -> bool {
+    office_lock_target(name).is_some()
+}
 
 /// Files found in the inputs.
 #[derive(Debug, Default)]
@@ -25,11 +32,6 @@ pub struct Found {
 const SPREADSHEET_EXTENSIONS: [&str; 10] = [
     "xlsx", "xlsm", "xltx", "xls", "xlsb", "ods", "fods", "csv", "tsv", "numbers",
 ];
-
-/// Whether a file name is an Office lock or owner file, which holds no answers.
-pub fn is_lock_file(name: &str) -> bool {
-    name.starts_with("~$") || (name.starts_with(".~lock.") && name.ends_with('#'))
-}
 
 /// Finds the candidate files: files given by name are always read; folders are walked
 /// recursively (symlinked folders are not followed, so a loop cannot hang the walk).
@@ -109,7 +111,8 @@ fn walk(dir: &Path, skip: Option<&Path>, files: &mut Vec<PathBuf>, found: &mut F
             continue;
         }
         // `rungs sheets` writes its manifest beside the workbooks; it is read via `--manifest`.
-        if name == crate::workbook::MANIFEST_FILE {
+        // The lock file is there while a run writes into the folder (or after one was killed).
+        if name == crate::workbook::MANIFEST_FILE || name == LOCK_FILE {
             continue;
         }
         if is_lock_file(&name) {
@@ -125,18 +128,5 @@ fn walk(dir: &Path, skip: Option<&Path>, files: &mut Vec<PathBuf>, found: &mut F
         } else {
             files.push(path);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn office_lock_and_owner_files() {
-        assert!(is_lock_file("~$review.xlsx"));
-        assert!(is_lock_file(".~lock.review.xlsx#"));
-        assert!(!is_lock_file("review.xlsx"));
-        assert!(!is_lock_file(".~lock.review.xlsx"));
     }
 }

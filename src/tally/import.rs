@@ -114,6 +114,7 @@ pub fn import(
     for r in &mut out.reviews {
         out.warnings.append(&mut r.returned.warnings);
     }
+    out.warnings = merge_notes(std::mem::take(&mut out.warnings));
     out.reviews.sort_by(|a, b| order(a).cmp(&order(b)));
     let cycles = out.cycles();
     if cycles.len() > 1 {
@@ -123,6 +124,33 @@ pub fn import(
         out.not_returned = not_returned(&out.reviews, m, opts);
     }
     Ok(out)
+}
+
+/// The same note from several workbooks (a title renamed since they were sent) once, with the
+/// number of workbooks that gave it. Warnings, which name their file, stay as they are.
+fn merge_notes(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    let mut seen: BTreeMap<(&'static str, String), (usize, usize)> = BTreeMap::new();
+    for d in diags {
+        if d.severity == crate::diag::Severity::Note && d.location.is_none() {
+            let key = (d.code, d.message.clone());
+            if let Some((_, n)) = seen.get_mut(&key) {
+                *n += 1;
+                continue;
+            }
+            seen.insert(key, (out.len(), 1));
+        }
+        out.push(d);
+    }
+    for (at, n) in seen.into_values() {
+        if n > 1 {
+            out[at].details.push(format!(
+                "in {}",
+                crate::util::text::count(n, "workbook", "workbooks")
+            ));
+        }
+    }
+    out
 }
 
 impl Import {

@@ -1,9 +1,12 @@
 //! Atomic file output: write to a temporary file in the destination folder, sync, then rename,
-//! so a final path only ever holds a complete file.
+//! so a final path only ever holds a complete file; and sets of files that belong together,
+//! each complete and synced before the first of them replaces anything ([`write_set`]).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use super::hooks::{Step, fault, pause};
 
 /// What to do when the destination already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,15 +15,6 @@ pub enum Overwrite {
     Replace,
     /// Refuse with [`io::ErrorKind::AlreadyExists`] (files that may hold someone's answers).
     Refuse,
-}
-
-/// Steps of [`write`], named so tests can inject a failure at each one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Create,
-    Write,
-    Sync,
-    Rename,
 }
 
 /// Writes `bytes` to `dest` atomically; creates missing parent folders.
@@ -36,29 +30,15 @@ pub fn write_with<F>(dest: &Path, mode: Overwrite, fill: F) -> io::Result<()>
 where
     F: FnOnce(&mut File) -> io::Result<()>,
 {
-    let dir = match dest.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir)?;
     if mode == Overwrite::Refuse && fs::symlink_metadata(dest).is_ok() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
             "the file already exists",
         ));
     }
-    let name = dest
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = stage(dest, fill)?;
     let result = (|| {
-        fault(Step::Create)?;
-        let mut f = File::create(&tmp)?;
-        fault(Step::Write)?;
-        fill(&mut f)?;
-        fault(Step::Sync)?;
-        f.sync_all()?;
-        drop(f);
+        pause(Step::Rename);
         fault(Step::Rename)?;
         match mode {
             Overwrite::Replace => fs::rename(&tmp, dest),
@@ -74,35 +54,137 @@ where
     result
 }
 
-/// Test hook: `RUNGS_FAULT=step[:n]` makes the n-th (default first) occurrence of that step fail.
-/// Lets the write-fault tests prove no partial file is left behind; costs one env lookup.
-fn fault(step: Step) -> io::Result<()> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static COUNT: [AtomicUsize; 4] = [const { AtomicUsize::new(0) }; 4];
-    let Ok(spec) = std::env::var("RUNGS_FAULT") else {
-        return Ok(());
-    };
-    let (name, nth) = spec
-        .split_once(':')
-        .map_or((spec.as_str(), 1), |(n, k)| (n, k.parse().unwrap_or(1)));
-    let wanted = match name {
-        "create" => Step::Create,
-        "write" => Step::Write,
-        "sync" => Step::Sync,
-        "rename" => Step::Rename,
-        _ => return Ok(()),
-    };
-    if wanted != step {
-        return Ok(());
+/// The folder a file goes into (`.` for a bare file name).
+pub fn folder_of(dest: &Path) -> PathBuf {
+    match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     }
-    let seen = COUNT[step as usize].fetch_add(1, Ordering::SeqCst) + 1;
-    if seen == nth {
-        Err(io::Error::other(format!(
-            "injected fault at {name} (RUNGS_FAULT)"
-        )))
-    } else {
-        Ok(())
+}
+
+/// Writes `fill`'s content to a temporary file beside `dest` (creating the folder) and syncs
+/// it: the file to rename into place. Nothing is left behind when it fails.
+fn stage<F>(dest: &Path, fill: F) -> io::Result<PathBuf>
+where
+    F: FnOnce(&mut File) -> io::Result<()>,
+{
+    let dir = folder_of(dest);
+    fs::create_dir_all(&dir)?;
+    let name = dest
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        fault(Step::Create)?;
+        let mut f = File::create(&tmp)?;
+        fault(Step::Write)?;
+        fill(&mut f)?;
+        fault(Step::Sync)?;
+        f.sync_all()
+    })();
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
     }
+}
+
+/// Removes the temporary files of `dest` that other processes left (a run killed while writing
+/// it). Call it only while holding the folder's lock (`super::lock`), which makes every such
+/// process a dead one.
+pub fn clear_stale(dest: &Path) {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(folder_of(dest)) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let own = std::process::id().to_string();
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let pid = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix)?.strip_suffix(".tmp"));
+        if pid.is_some_and(|p| p != own && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Fills one file of a set written by [`write_set`].
+pub type Fill<'a> = Box<dyn FnOnce(&mut File) -> io::Result<()> + 'a>;
+
+/// Why [`write_set`] stopped, and how far it got.
+#[derive(Debug)]
+pub struct SetError {
+    /// The file that could not be written or renamed into place.
+    pub file: PathBuf,
+    pub error: io::Error,
+    /// Files already replaced when it stopped (in order): empty unless a rename failed, in
+    /// which case the set on disk is part new, part old.
+    pub replaced: Vec<PathBuf>,
+}
+
+/// Writes files that belong together (one run's outputs) so that no file of the set is
+/// replaced before every new one is complete: each is written to a temporary file and synced,
+/// and only then are they renamed into place, in the order given, and their folders synced.
+/// Put last the file that vouches for the set. A failure before the renames leaves every old
+/// file as it was and no temporary file; a failure or a kill during the renames (a window of a
+/// few system calls) leaves the first files new and the rest old, which is why each file of a
+/// set carries its run's digest for a reader to compare.
+pub fn write_set(files: Vec<(PathBuf, Fill<'_>)>) -> Result<(), SetError> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    let clean = |staged: &[(PathBuf, PathBuf)]| {
+        for (_, tmp) in staged {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (dest, fill) in files {
+        match stage(&dest, fill) {
+            Ok(tmp) => staged.push((dest, tmp)),
+            Err(error) => {
+                clean(&staged);
+                return Err(SetError {
+                    file: dest,
+                    error,
+                    replaced: Vec::new(),
+                });
+            }
+        }
+    }
+    let mut replaced = Vec::with_capacity(staged.len());
+    for (i, (dest, tmp)) in staged.iter().enumerate() {
+        pause(Step::Rename);
+        if let Err(error) = fault(Step::Rename).and_then(|()| fs::rename(tmp, dest)) {
+            clean(&staged[i..]);
+            return Err(SetError {
+                file: dest.clone(),
+                error,
+                replaced,
+            });
+        }
+        replaced.push(dest.clone());
+    }
+    let mut folders: Vec<PathBuf> = replaced.iter().map(|d| folder_of(d)).collect();
+    folders.dedup();
+    for dir in folders {
+        sync_folder(&dir);
+    }
+    Ok(())
+}
+
+/// Makes the renames in a folder durable, where the platform can (Unix: fsync of the folder).
+/// Best effort: the files themselves are already synced.
+fn sync_folder(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 #[cfg(test)]
@@ -133,5 +215,59 @@ mod tests {
         assert_eq!(refused.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&dest).expect("test file system"), b"new");
         fs::remove_dir_all(&dir).expect("test file system");
+    }
+
+    #[test]
+    fn a_set_replaces_nothing_until_every_file_is_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        write(&a, b"old a", Overwrite::Replace).expect("test file system");
+        write(&b, b"old b", Overwrite::Replace).expect("test file system");
+        let fill = |text: &'static [u8]| -> Fill<'static> { Box::new(move |f| f.write_all(text)) };
+        let failing: Fill<'static> = Box::new(|_| Err(io::Error::other("broke")));
+        let err = write_set(vec![(a.clone(), fill(b"new a")), (b.clone(), failing)])
+            .expect_err("the second file failed");
+        assert_eq!((err.file.as_path(), err.replaced.len()), (b.as_path(), 0));
+        assert_eq!(fs::read(&a).expect("a"), b"old a");
+        assert_eq!(fs::read(&b).expect("b"), b"old b");
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("list").count(),
+            2,
+            "temp left"
+        );
+        write_set(vec![
+            (a.clone(), fill(b"new a")),
+            (b.clone(), fill(b"new b")),
+        ])
+        .expect("test file system");
+        assert_eq!(fs::read(&a).expect("a"), b"new a");
+        assert_eq!(fs::read(&b).expect("b"), b"new b");
+        assert_eq!(
+            fs::read_dir(dir.path()).expect("list").count(),
+            2,
+            "temp left"
+        );
+    }
+
+    #[test]
+    fn stale_temporary_files_of_other_processes_are_cleared() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dest = dir.path().join("tally.csv");
+        let own = format!(".tally.csv.{}.tmp", std::process::id());
+        for name in [
+            ".tally.csv.4294967295.tmp",
+            own.as_str(),
+            ".tally.csv.x.tmp",
+            ".other.1.tmp",
+        ] {
+            fs::write(dir.path().join(name), b"x").expect("test file system");
+        }
+        clear_stale(&dest);
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".other.1.tmp", own.as_str(), ".tally.csv.x.tmp"]);
     }
 }

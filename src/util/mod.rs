@@ -1,9 +1,14 @@
-//! Small helpers every part of rungs shares, each written once: atomic file output, the
-//! creation date (`SOURCE_DATE_EPOCH`), text rules, and how work is spread over the cores.
+//! Small helpers every part of rungs shares, each written once: atomic file output (single
+//! files and sets), the output-folder lock, what else lies in an output folder (sync-client
+//! conflict copies, Office lock files), the creation date (`SOURCE_DATE_EPOCH`), text rules,
+//! how work is spread over the cores, and the test hooks.
 
 pub mod atomic;
 pub mod epoch;
+pub mod hooks;
+pub mod lock;
 pub mod parallel;
+pub mod strays;
 pub mod text;
 
 /// An index or count as a `u32`, where rungs keeps many of them (answers, tallies). Each is

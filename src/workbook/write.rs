@@ -134,7 +134,7 @@ fn heading(fill: u32) -> TextFormat {
 }
 
 /// Estimated height in points of a wrapped text in a column `width` characters wide.
-fn text_height(s: &str, width: f64) -> f64 {
+pub(crate) fn text_height(s: &str, width: f64) -> f64 {
     // A width unit is one `0` of the default 11 pt font; 10 pt prose fits about 1.2 characters
     // per unit after word wrap. Over-estimating a little is better than cutting text off.
     let per_line = (width * 1.2).max(4.0);

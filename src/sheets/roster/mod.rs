@@ -190,7 +190,7 @@ impl Table<'_> {
 
 /// One row of the file: its 1-based row number as the file shows it, and its trimmed cells.
 /// A file that cannot be read gives one diagnostic, reported alone.
-type Record = Result<(usize, Vec<String>), Box<Diagnostic>>;
+type Record = Result<(usize, Vec<String>), Diagnostic>;
 
 /// Reads and checks a roster file against the ladder: either shape, told apart by its columns.
 pub fn read(
@@ -263,7 +263,7 @@ fn check(
     if !errors.is_empty() {
         // The rest is not checked, but a file that cannot be read is still reported alone.
         for rec in records {
-            rec.map_err(|d| vec![*d])?;
+            rec.map_err(|d| vec![d])?;
         }
         errors.extend(warnings);
         return Err(errors);
@@ -310,7 +310,7 @@ fn first_nonblank(
     records: &mut impl Iterator<Item = Record>,
 ) -> Result<Option<(usize, Vec<String>)>, Vec<Diagnostic>> {
     for rec in records.by_ref() {
-        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        let (row, cells) = rec.map_err(|d| vec![d])?;
         if !cells.iter().all(String::is_empty) {
             return Ok(Some((row, cells)));
         }

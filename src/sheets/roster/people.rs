@@ -101,7 +101,7 @@ pub(super) fn check(
         by_id: HashMap::new(),
     };
     for rec in records {
-        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        let (row, cells) = rec.map_err(|d| vec![d])?;
         if !cells.iter().all(String::is_empty) {
             p.read_row(row, &cells);
         }

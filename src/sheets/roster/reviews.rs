@@ -25,7 +25,7 @@ pub(super) fn check(
         seen: HashMap::new(),
     };
     for rec in records {
-        let (row, cells) = rec.map_err(|d| vec![*d])?;
+        let (row, cells) = rec.map_err(|d| vec![d])?;
         if !cells.iter().all(String::is_empty) {
             rows.check(row, &cells);
         }

@@ -114,7 +114,7 @@ pub(super) fn csv_records<'a>(
         let mut fields = Vec::with_capacity(rec.len());
         for (c, f) in rec.iter().enumerate() {
             let s = std::str::from_utf8(f)
-                .map_err(|_| Box::new(not_utf8(file, row, c, decoded.likely, flags)))?;
+                .map_err(|_| not_utf8(file, row, c, decoded.likely, flags))?;
             fields.push(s.trim().to_owned());
         }
         Ok((row, fields))

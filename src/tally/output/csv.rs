@@ -1,8 +1,10 @@
 //! `tally.csv`: one row per rating (blank and "not observed" included, marked as such), with
 //! every field a spreadsheet would run as a formula prefixed with `'`.
 
+use std::borrow::Cow;
 use std::io::Write;
 
+use super::set::DIGEST_FIELD;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::util::text::looks_like_formula;
@@ -20,8 +22,14 @@ pub fn csv_safe(s: &str) -> String {
 }
 
 /// Writes `tally.csv` to `out` as it goes: one row per rating (blank and "not observed"
-/// included, marked as such).
-pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv::Error> {
+/// included, marked as such), each ending in the run's digest (a last column, so readers that
+/// take columns by name or position are unaffected, and any row tells its run).
+pub fn csv<W: Write>(
+    out: W,
+    ladder: &Ladder,
+    import: &Import,
+    digest: &str,
+) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "cycle",
@@ -39,6 +47,7 @@ pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv
         "rating_value",
         "evidence",
         "file",
+        DIGEST_FIELD,
     ])?;
     let comps: Vec<_> = ladder.competencies_by_area().collect();
     for k in &import.reviews {
@@ -77,7 +86,8 @@ pub fn csv<W: Write>(out: W, ladder: &Ladder, import: &Import) -> Result<(), csv
                 import.evidence.get(*stored)?,
                 r.file.clone(),
             ];
-            w.write_record(fields.iter().map(|f| csv_safe(f)))?;
+            let safe = fields.iter().map(|f| Cow::Owned(csv_safe(f).into_bytes()));
+            w.write_record(safe.chain(std::iter::once(Cow::Borrowed(digest.as_bytes()))))?;
         }
     }
     w.flush()?;

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Problem, problems};
+use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::tally::consensus::{RULE, Tally};
@@ -26,6 +27,8 @@ struct JsonLadder<'a> {
 struct JsonOut<'a> {
     format: &'static str,
     format_version: u32,
+    /// The run's digest (`set::DIGEST_FIELD`), shared by the set's three files.
+    run_digest: &'a str,
     ladder: JsonLadder<'a>,
     cycles: Vec<String>,
     rule: &'static str,
@@ -34,11 +37,19 @@ struct JsonOut<'a> {
 }
 
 /// Writes `tally.json` to `out` as it is serialised.
-pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally) -> io::Result<()> {
+pub fn json<W: Write>(
+    mut w: W,
+    ladder: &Ladder,
+    import: &Import,
+    tally: &Tally,
+    flags: &Flags,
+    digest: &str,
+) -> io::Result<()> {
     let cycles = import.cycles();
     let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
+        run_digest: digest,
         ladder: JsonLadder {
             id: &ladder.meta.id,
             title: &ladder.meta.title,
@@ -48,7 +59,7 @@ pub fn json<W: Write>(mut w: W, ladder: &Ladder, import: &Import, tally: &Tally)
         cycles,
         rule: RULE,
         tally,
-        problems: problems(import),
+        problems: problems(import, flags),
     };
     serde_json::to_writer_pretty(&mut w, &doc)?;
     w.write_all(b"\n")?;

@@ -1,10 +1,12 @@
 //! Writes the tally: `tally.xlsx` (people, ratings, calibration views, problems, the rule),
 //! `tally.csv` (one row per rating, safe against formula injection) and `tally.json`. Same
 //! input, same bytes: a fixed creation date and sorted content. Each is written to its file as
-//! it is produced, so memory holds none of them whole.
+//! it is produced, so memory holds none of them whole. All three carry the run's digest
+//! ([`set`]), so a folder holding files of two runs is told from one holding a whole set.
 
 mod csv;
 mod json;
+pub mod set;
 mod xlsx;
 
 use serde::Serialize;
@@ -14,9 +16,10 @@ pub use json::json;
 pub use xlsx::xlsx;
 
 use super::Import;
-use crate::diag::{Diagnostic, Location, Severity};
+use crate::diag::{Diagnostic, Flags, Location, Severity};
 
-/// The files a tally writes, in the order they are written.
+/// The files a tally writes, in the order they replace the earlier ones: `tally.json`, which
+/// tools read, last.
 pub const OUTPUT_FILES: [&str; 3] = ["tally.xlsx", "tally.csv", "tally.json"];
 
 /// One line of the Problems sheet and of the JSON's `problems`.
@@ -59,7 +62,7 @@ impl Problem {
 
 /// Every problem and note of an import, in a stable order: rejected files, conflicts, files
 /// left out as duplicates or by `--prefer`, warnings, reviews not returned.
-pub fn problems(import: &Import) -> Vec<Problem> {
+pub fn problems(import: &Import, flags: &Flags) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
     for (_, diags) in &import.rejected {
         out.extend(diags.iter().map(Problem::from_diag));
@@ -77,7 +80,7 @@ pub fn problems(import: &Import) -> Vec<Problem> {
         out.push(note(
             "not-preferred",
             left,
-            format!("left out: --prefer picked '{kept}'"),
+            format!("left out: {} picked '{kept}'", flags.prefer),
             "nothing to do",
         ));
     }

@@ -13,6 +13,8 @@ use rust_xlsxwriter::{
 };
 
 use super::problems;
+use super::set::DIGEST_PROPERTY;
+use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
 use crate::tally::consensus::{RULE, Tally};
@@ -33,6 +35,8 @@ pub fn xlsx<W: Write + Send>(
     import: &Import,
     tally: &Tally,
     epoch: i64,
+    flags: &Flags,
+    digest: &str,
 ) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_timestamp(epoch)?;
@@ -40,7 +44,8 @@ pub fn xlsx<W: Write + Send>(
         &DocProperties::new()
             .set_title("Review tally")
             .set_author("rungs")
-            .set_creation_datetime(&created),
+            .set_creation_datetime(&created)
+            .set_custom_property(DIGEST_PROPERTY, digest),
     );
     let f = Formats {
         bold: Format::new().set_bold(),
@@ -58,7 +63,7 @@ pub fn xlsx<W: Write + Send>(
     disagreement_sheet(&mut wb, &f, tally)?;
     self_vs_manager_sheet(&mut wb, &f, tally)?;
     leniency_sheet(&mut wb, &f, tally)?;
-    problems_sheet(&mut wb, &f, import)?;
+    problems_sheet(&mut wb, &f, import, flags)?;
     wb.save_to_writer(out)
 }
 
@@ -310,7 +315,12 @@ fn leniency_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), X
 }
 
 /// *Problems*: every error, warning and note of the import.
-fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(), XlsxError> {
+fn problems_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    import: &Import,
+    flags: &Flags,
+) -> Result<(), XlsxError> {
     let ws = wb
         .add_worksheet_with_constant_memory()?
         .set_name("Problems")?;
@@ -328,7 +338,7 @@ fn problems_sheet(wb: &mut Workbook, f: &Formats, import: &Import) -> Result<(),
         ],
         &f.head,
     )?;
-    let probs = problems(import);
+    let probs = problems(import, flags);
     for (i, p) in probs.iter().enumerate() {
         let rr = 1 + i as u32;
         for (j, v) in [

@@ -136,6 +136,9 @@ pub struct Context<'a> {
     pub ladder: &'a Ladder,
     /// The locked rows `rungs sheets` writes for this ladder, in ladder order.
     pub expected: Vec<LockedRow>,
+    /// Per row of `expected`: which titles may differ from the ladder's, because an explicit id
+    /// frees them (see [`Renamable`]).
+    renamable: Vec<Renamable>,
     pub manifest: Option<&'a Manifest>,
     /// The manifest's entries by form id (the first of each), looked up once per file.
     entries: HashMap<&'a str, &'a ManifestEntry>,
@@ -154,6 +157,10 @@ impl<'a> Context<'a> {
             .competencies_by_area()
             .map(|(area, comp)| LockedRow::of(area, comp))
             .collect();
+        let renamable = ladder
+            .competencies_by_area()
+            .map(|(area, comp)| Renamable::of(area, comp))
+            .collect();
         let mut entries = HashMap::new();
         for e in manifest.map_or(&[][..], |m| m.reviews.as_slice()) {
             entries.entry(e.provenance.form_id.as_str()).or_insert(e);
@@ -161,6 +168,7 @@ impl<'a> Context<'a> {
         Self {
             ladder,
             expected,
+            renamable,
             manifest,
             entries,
             cycle,
@@ -176,6 +184,26 @@ impl<'a> Context<'a> {
     /// Last column (0-based) the Review sheet uses.
     fn last_col(&self) -> u32 {
         u32::from(c::level_col(self.ladder.levels.len().saturating_sub(1)))
+    }
+}
+
+/// Which locked titles of a competency's row a workbook may hold in an older wording: those
+/// that are not part of the competency's id, so that renaming them since the workbook was sent
+/// changes neither the id nor the ladder's fingerprint. Expectation text is never renamable.
+#[derive(Debug, Clone, Copy)]
+struct Renamable {
+    /// The area's title: its id is explicit, or the competency's is (and so names no area).
+    area: bool,
+    /// The competency's title: its id is explicit.
+    competency: bool,
+}
+
+impl Renamable {
+    fn of(area: &crate::model::Area, comp: &crate::model::Competency) -> Self {
+        Self {
+            area: area.explicit_id || comp.explicit_id,
+            competency: comp.explicit_id,
+        }
     }
 }
 

@@ -157,16 +157,32 @@ impl Rows<'_> {
                 .map(|i| self.text(row, u32::from(c::level_col(i))))
                 .collect(),
         };
-        let mut cells = vec![
-            (c::COL_AREA, &expected.area, &got.area),
-            (c::COL_COMPETENCY, &expected.competency, &got.competency),
+        let free = self.ctx.renamable[k];
+        let titles = [
+            (c::COL_AREA, &expected.area, &got.area, free.area, "area"),
+            (
+                c::COL_COMPETENCY,
+                &expected.competency,
+                &got.competency,
+                free.competency,
+                "title",
+            ),
         ];
-        for (i, want) in expected.levels.iter().enumerate() {
-            cells.push((c::level_col(i), want, &got.levels[i]));
-        }
-        for (col, want, have) in cells {
-            if canonical(want) != canonical(have) {
+        for (col, want, have, renamable, what) in titles {
+            if canonical(want) == canonical(have) {
+                continue;
+            }
+            if renamable {
+                rep.warnings
+                    .push(renamed(&expected.competency_id, what, have, want));
+            } else {
                 rep.error(self.edited(rep, row, u32::from(col), have, want));
+            }
+        }
+        for (i, want) in expected.levels.iter().enumerate() {
+            let col = u32::from(c::level_col(i));
+            if canonical(want) != canonical(&got.levels[i]) {
+                rep.error(self.edited(rep, row, col, &got.levels[i], want));
             }
         }
         got
@@ -306,6 +322,26 @@ fn parse_value(ladder: &Ladder, v: &Value) -> Parsed {
         Value::Number(n) | Value::Date(n) => rating::parse_number(&ladder.rating, *n),
         Value::Bool(_) | Value::Error(_) => Parsed::Invalid,
     }
+}
+
+/// A title that differs from the ladder's where an explicit id allows it: renamed since the
+/// workbook was made. The note names no file, so that the same rename seen in every returned
+/// workbook is one note.
+fn renamed(id: &str, what: &str, have: &str, want: &str) -> Diagnostic {
+    let (subject, fix) = if what == "area" {
+        (format!("the area of the competency `{id}`"), "its area")
+    } else {
+        (format!("the competency `{id}`"), "it")
+    };
+    Diagnostic::note(
+        "renamed",
+        format!(
+            "{subject} is '{}' in the workbook and '{}' in the ladder: renamed since the workbook was made, and counted under its id",
+            one_line(have.trim(), 60),
+            one_line(want.trim(), 60)
+        ),
+    )
+    .with_hint(format!("nothing to do if {fix} was renamed on purpose; the tally uses the ladder's title"))
 }
 
 /// Both texts cut to the stretch where they first differ (long expectation cells would
