@@ -8,6 +8,8 @@ Times, on the same data in the same run, each step of a review cycle at several 
   sheets  rungs sheets on a roster           vs  Python XlsxWriter writing the same workbooks
                                                  (benches/sheets_xlsxwriter.py, the layout of
                                                  src/workbook/mod.rs)
+  people  rungs sheets on a people roster (one row per person: self, manager and two peer
+          reviews each), one workbook per review  vs  the same with --bundle reviewer
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
   tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them;
           also with --previous (last cycle: the same tally), against the plain tally
@@ -162,6 +164,23 @@ def write_roster(path: Path, reviews: int, levels: list[str]):
                 n += 1
 
 
+def write_people(path: Path, reviews: int, levels: list[str]):
+    """A people roster as an HR system exports it, for about `reviews` reviews: one row per
+    person, a manager by employee id (eight reports each) and two peers, so four reviews a
+    person (three for the one at the top)."""
+    people = max(2, (reviews + 1) // 4)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Employee ID", "Full Name", "Job Level", "Manager ID", "Peers", "Work Email",
+                    "Department"])
+        for p in range(people):
+            name = f"{FIRST[p % len(FIRST)]} {LAST[(p * 7) % len(LAST)]} {p}"
+            manager = "" if p == 0 else f"E{(p - 1) // 8:05d}"
+            peers = "; ".join(f"E{(p + k) % people:05d}" for k in (1, 7) if (p + k) % people != p)
+            w.writerow([f"E{p:05d}", name, levels[p % len(levels)], manager, peers,
+                        f"e{p}@example.org", f"team-{p % 37}"])
+
+
 def count_files(root: Path, suffix: str) -> int:
     return sum(1 for p in root.rglob(f"*{suffix}") if not p.name.startswith((".", "~")))
 
@@ -255,6 +274,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5, help="runs of each step at scales ≤ 1000")
     ap.add_argument("--work", default=str(REPO / "target" / "bench"))
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-people", action="store_true",
+                    help="skip the people-roster steps (one workbook per review, and bundled)")
     ap.add_argument("--pdf-rounds", type=int, default=0,
                     help="also time `rungs pdf` and the PyPI compiler alternately, this many "
                          "rounds each (a host whose speed drifts then slows both alike)")
@@ -331,6 +352,8 @@ def main():
                                             str(work / "ladder.json"), str(roster), str(px)],
                                    rep if scale <= 100 else 1, prepare=fresh(px), env=env))
             shutil.rmtree(px, ignore_errors=True)
+        if not a.no_people:
+            results.extend(people_steps(rungs, work, scale, codes, rep, env))
         if not a.no_peers:
             results.append(measure("tally", "openpyxl", scale, scale,
                                    lambda: [py, me, "peer", "openpyxl", str(out)],
@@ -487,6 +510,32 @@ def packet_step(people: int, codes: list[str], a, work: Path, env) -> list:
     return results
 
 
+def people_steps(rungs, work: Path, scale: int, codes, rep: int, env) -> list[Result]:
+    """`rungs sheets` on a people roster of about `scale` reviews: one workbook per review, then
+    one per reviewer (--bundle reviewer), and the tally of the bundles as sent (unfilled)."""
+    roster = work / f"people-{scale}.csv"
+    write_people(roster, scale, codes)
+    out: list[Result] = []
+    for tool, extra in (("rungs (people)", []), ("rungs (bundled)", ["--bundle", "reviewer"])):
+        dest = work / f"people-{scale}-{len(extra)}"
+        cmd = rungs + ["sheets", "--roster", str(roster), "--cycle", "2026-H2", "-o", str(dest),
+                       *extra]
+        r = measure("people", tool, scale, scale, lambda: cmd, rep, prepare=fresh(dest), env=env)
+        manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+        r.items = len(manifest["reviews"])
+        r.note = f"{count_files(dest, '.xlsx')} files"
+        out.append(r)
+        if extra:
+            tally_out = work / f"people-tally-{scale}"
+            out.append(measure("tally", "rungs (bundled)", scale, r.items,
+                               lambda: rungs + ["tally", str(dest), "--manifest",
+                                                str(dest / "manifest.json"), "-o",
+                                                str(tally_out)],
+                               rep, prepare=fresh(tally_out), env=env))
+        shutil.rmtree(dest, ignore_errors=True)
+    return out
+
+
 def pdf_step(label: str, ladder_path: str, a, work: Path, env) -> list:
     """`rungs pdf` on one ladder, then the PyPI compiler on the same layouts and data, and
     both in turn when --pdf-rounds asks for it."""
@@ -615,6 +664,9 @@ def render(results: list[Result]) -> str:
     """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
     base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
     steps = {"pdf": 0, "import": 1, "sheets": 2, "fill": 3, "tally": 4, "packet": 5}
+
+
+    steps = {"pdf": 0, "import": 1, "sheets": 2, "people": 3, "fill": 4, "tally": 5}
     results = sorted(results, key=lambda r: (int(r.scale) if str(r.scale).isdigit() else 0,
                                              steps.get(r.step, 9), r.tool != "rungs"))
     lines = [
@@ -627,11 +679,11 @@ def render(results: list[Result]) -> str:
     for r in results:
         b = base.get((r.step, r.scale))
         speed = ""
-        if b and r.tool not in ("rungs", "examples/fill"):
+        if b and not r.tool.startswith("rungs") and r.tool != "examples/fill":
             speed = f"{r.wall / b.wall:.1f}× / {r.cpu / b.cpu:.1f}×" if b.cpu else f"{r.wall / b.wall:.1f}×"
         lines.append(
             f"| {r.step} | {r.scale} | {r.tool} | {r.items} | {fmt_s(r.wall)} | "
-            f"{fmt_s(r.wall / r.items)} | {fmt_s(r.cpu)} | {r.rss_mb:.1f} MB | {speed} | {r.runs} |"
+            f"{fmt_s(r.wall / r.items)} | {fmt_s(r.cpu)} | {r.rss_mb:.1f} MB | {speed or r.note} | {r.runs} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -197,6 +197,9 @@ pub struct Flags {
     pub cycle: &'static str,
     pub font_path: &'static str,
     pub pdf_standard: &'static str,
+    pub reviews: &'static str,
+    pub encoding: &'static str,
+    pub bundle: &'static str,
     pub sheet: &'static str,
     pub window: &'static str,
 }

@@ -1,12 +1,12 @@
 //! Golden tests: what the built `rungs` writes and prints, compared with reviewed snapshots.
 //!
 //! Covered: every XML part of one review workbook and the manifest (bundled ladder and
-//! `tests/fixtures/seven-levels.md`), `tally.json`, `tally.csv` and the custom properties of
-//! `tally.xlsx` (the run digest) of workbooks filled by openpyxl, the packet of that tally, the
-//! decisions workbook made from it and the outcomes of it filled by openpyxl, and the messages
-//! and exit codes of `rungs check`. Snapshots live in
-//! `tests/snapshots/` (insta). After an intended change in output, update them with the one
-//! switch, then review the diff before committing:
+//! `tests/fixtures/seven-levels.md`), of one reviewer's bundle (`--bundle reviewer`) and its
+//! manifest, `tally.json`, `tally.csv` and the custom properties of `tally.xlsx` (the run
+//! digest) of workbooks filled by openpyxl, the packet of that tally, the decisions workbook made
+//! from it and the outcomes of it filled by openpyxl, and the messages and exit codes of
+//! `rungs check`. Snapshots live in `tests/snapshots/` (insta). After an intended change in
+//! output, update them with the one switch, then review the diff before committing:
 //!
 //! ```sh
 //! INSTA_UPDATE=always cargo test --test golden && git diff tests/snapshots
@@ -106,22 +106,26 @@ fn listing(dir: &Path) -> String {
 /// `rungs --ladder LADDER sheets --roster ROSTER --cycle 2026-H2 --due 2026-12-01 -o out` in
 /// `dir`; returns the transcript, which must show success.
 fn sheets(dir: &Path, ladder: &str, roster: &str) -> String {
-    let o = rungs(
-        dir,
-        &[
-            "--ladder",
-            ladder,
-            "sheets",
-            "--roster",
-            roster,
-            "--cycle",
-            prove::CYCLE,
-            "--due",
-            "2026-12-01",
-            "-o",
-            "out",
-        ],
-    );
+    sheets_with(dir, ladder, roster, &[])
+}
+
+/// [`sheets`] with more arguments.
+fn sheets_with(dir: &Path, ladder: &str, roster: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--ladder",
+        ladder,
+        "sheets",
+        "--roster",
+        roster,
+        "--cycle",
+        prove::CYCLE,
+        "--due",
+        "2026-12-01",
+        "-o",
+        "out",
+    ];
+    args.extend_from_slice(extra);
+    let o = rungs(dir, &args);
     common::assert_code(&o, 0);
     transcript(&o)
 }
@@ -227,6 +231,26 @@ fn bundled_ladder_review_workbook() {
 fn seven_level_ladder_review_workbook() {
     // The person whose name is a spreadsheet formula, reviewed by their manager.
     golden_sheets("seven", SEVEN_LADDER, SEVEN_ROSTER, "M-002", "manager");
+}
+
+#[test]
+fn bundle_of_one_reviewer() {
+    // Jonas Berg's three manager reviews, with a relative roster path as users give it.
+    let tmp = stage(&[BUNDLED_LADDER, EXAMPLE_ROSTER]);
+    let dir = tmp.path();
+    let run = sheets_with(
+        dir,
+        BUNDLED_LADDER,
+        EXAMPLE_ROSTER,
+        &["--bundle", "reviewer"],
+    );
+    insta::assert_snapshot!("bundle__sheets_run", run);
+    insta::assert_snapshot!("bundle__files_written", listing(&dir.join("out")));
+    let text = std::fs::read_to_string(dir.join("out/manifest.json")).expect("read manifest.json");
+    insta::assert_snapshot!("bundle__manifest_json", text);
+    let manifest: Value = serde_json::from_str(&text).expect("manifest.json is JSON");
+    let file = workbook_in_manifest(&manifest, "E1002", "manager");
+    snapshot_workbook("bundle", &dir.join("out").join(file));
 }
 
 #[test]

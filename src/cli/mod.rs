@@ -108,6 +108,9 @@ pub const FLAGS: Flags = Flags {
     cycle: "--cycle",
     font_path: "--font-path",
     pdf_standard: "--pdf-standard",
+    reviews: "--reviews",
+    encoding: "--encoding",
+    bundle: "--bundle",
     sheet: "--sheet",
     window: "--levels",
 };

@@ -153,11 +153,20 @@ fn refuse(import: &Import, found: &Found, args: &Args) -> Result<(), Error> {
     }
     let (rejected, conflicts) = (import.rejected.len(), import.conflicts.len());
     if rejected + conflicts > 0 && !args.skip_invalid {
+        let files = rejected - import.rejected_sheets;
+        let what = match (files, import.rejected_sheets) {
+            (_, 0) => count(files, "file", "files"),
+            (0, sheets) => count(sheets, "review sheet", "review sheets"),
+            (_, sheets) => format!(
+                "{} and {}",
+                count(files, "file", "files"),
+                count(sheets, "review sheet", "review sheets")
+            ),
+        };
         return Err(Diagnostic::failure(
             "not-tallied",
             format!(
-                "{} rejected and {}; no tally was written",
-                count(rejected, "file", "files"),
+                "{what} rejected and {}; no tally was written",
                 count(conflicts, "conflict", "conflicts")
             ),
         )
@@ -339,7 +348,7 @@ fn left_out(out: &mut String, found: &Found, import: &Import) {
         (n > 0).then(|| format!("  {} {what}\n", count(n, one, many)))
     };
     out.extend(counted(
-        import.duplicates.len(),
+        import.duplicate_files.len(),
         "duplicate file",
         "duplicate files",
         "counted once",

@@ -138,6 +138,7 @@ pub(crate) const COPIES: CopyLayout = CopyLayout {
     header_first_row: HEADER_FIRST_ROW,
     header_value_col: HEADER_VALUE_COL,
     provenance_sheet: crate::workbook::PROVENANCE_SHEET,
+    bundles: false,
 };
 
 /// `Levels!$A$1:$A$<count>`: the dropdowns' source.

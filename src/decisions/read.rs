@@ -16,8 +16,10 @@ use crate::tally::read::TallyFile;
 use crate::util::text::{canonical, one_line};
 use crate::workbook::rating::{self, Parsed};
 use crate::workbook::read::cells::{Cells, Value, read_sheet};
-use crate::workbook::read::copies::{Copies, provenance_pairs, visible_header};
-use crate::workbook::read::{Report, calamine_error, cell_ref, property_pairs, quote_list};
+use crate::workbook::read::copies::{Copies, Hidden, provenance_pairs, visible_header};
+use crate::workbook::read::{
+    Report, calamine_error, cell_ref, custom_properties, keyed_properties, quote_list,
+};
 
 /// What the reader checks each workbook against.
 #[derive(Debug)]
@@ -132,7 +134,7 @@ pub fn read(file: &str, bytes: Vec<u8>, ctx: &Context<'_>) -> Result<Returned, V
     } else {
         None
     };
-    let props = property_pairs(&mut xlsx, &d::KEYS, &mut rep);
+    let props = custom_properties(&mut xlsx, &mut rep).and_then(|p| keyed_properties(&p, &d::KEYS));
     if !sheets.iter().any(|s| s == d::DECISIONS_SHEET) {
         return Err(vec![not_decisions(&rep, &sheets, hidden.as_deref())]);
     }
@@ -149,6 +151,7 @@ pub fn read(file: &str, bytes: Vec<u8>, ctx: &Context<'_>) -> Result<Returned, V
     let copies = Copies {
         layout: &COPIES,
         sheet: d::DECISIONS_SHEET,
+        version: d::SCHEMA_VERSION,
         hidden: hidden.as_deref(),
         props: props.as_deref(),
         visible: visible_header(&cells, &COPIES),
@@ -183,13 +186,8 @@ pub fn read(file: &str, bytes: Vec<u8>, ctx: &Context<'_>) -> Result<Returned, V
 }
 
 /// Why a workbook without a Decisions sheet is refused: a review workbook, or something else.
-fn not_decisions(
-    rep: &Report<'_>,
-    sheets: &[String],
-    hidden: Option<&[(String, String)]>,
-) -> Diagnostic {
-    let is_review =
-        hidden.is_some_and(|p| p.iter().any(|(k, _)| k == crate::workbook::KEY_FORM_ID));
+fn not_decisions(rep: &Report<'_>, sheets: &[String], hidden: Option<&[Hidden]>) -> Diagnostic {
+    let is_review = hidden.is_some_and(|p| p.iter().any(|h| h.key == crate::workbook::KEY_FORM_ID));
     if is_review {
         return Diagnostic::error(
             "review-not-decisions",
@@ -216,9 +214,12 @@ fn provenance(copies: &Copies<'_>, rep: &mut Report<'_>, ctx: &Context<'_>) -> O
     let as_refs = |pairs: &[(String, String)]| {
         Provenance::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     };
+    let hidden = copies
+        .hidden
+        .map(|h| Provenance::from_pairs(h.iter().map(|h| (h.key.as_str(), h.value.as_str()))));
     let mut first_problem = None;
-    for pairs in [copies.hidden, copies.props].into_iter().flatten() {
-        match as_refs(pairs) {
+    for parsed in hidden.into_iter().chain(copies.props.map(as_refs)) {
+        match parsed {
             Ok(p) => return Some(p),
             Err(e) => {
                 first_problem.get_or_insert(e);

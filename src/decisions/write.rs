@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{
     Color, ConditionalFormatBlank, ConditionalFormatFormula, DataValidation,
     DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, FormatAlign, Formula,
-    ProtectionOptions, Workbook, Worksheet, XlsxError, column_number_to_name,
+    ProtectionOptions, Worksheet, XlsxError, column_number_to_name,
 };
 
 use super::{
@@ -16,7 +16,7 @@ use crate::model::Ladder;
 use crate::tally::read::TallyFile;
 use crate::workbook::write::{
     CHOSEN_FILL, HEAD_FILL, INPUT_FILL, MAX_ROW_PT, MISSING_FILL, MUTED, TextFormat, base,
-    cell_border, heading, provenance_sheet, text, text_height, with_provenance,
+    cell_border, heading, new_workbook, provenance_sheet, text, text_height, with_provenance,
 };
 
 /// What the workbook shows.
@@ -41,8 +41,7 @@ const CHANGED_FILL: u32 = 0xFF_E8B0;
 /// Builds the decisions workbook.
 pub fn build(input: &Input<'_>) -> Result<Vec<u8>, XlsxError> {
     let prov = input.prov;
-    let mut wb = Workbook::new();
-    wb.set_zip_compression_level(1);
+    let mut wb = new_workbook();
     let props = DocProperties::new()
         .set_title(format!("Calibration decisions ({})", prov.cycle))
         .set_subject("rungs decisions")

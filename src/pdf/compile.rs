@@ -93,6 +93,9 @@ enum Part {
     Failed,
 }
 
+/// Pages whose footers one Typst compile sets.
+const FOOTER_PAGES: usize = 200;
+
 /// The parts of one document made so far.
 struct Progress {
     /// One per part, in order.
@@ -211,18 +214,22 @@ impl Context<'_> {
     fn join(&self, doc: &Doc, parts: Vec<Document>) -> Compiled {
         let pages: usize = parts.iter().map(|p| p.pages).sum();
         let mut diagnostics = Vec::new();
-        // One compile sets the footers of every page (a part's pages are not a compile each).
-        let footers = match &doc.footers {
-            Some(make) => match self.footers(doc, make, pages) {
-                Ok((bytes, mut d)) => {
-                    diagnostics.append(&mut d);
-                    Some(bytes)
+        // The footers of [`FOOTER_PAGES`] pages a compile: few compiles however many parts, and
+        // memory for the layout of that many footers at a time, however long the document.
+        let mut footers = Vec::new();
+        if let Some(make) = &doc.footers {
+            for first in (0..pages).step_by(FOOTER_PAGES) {
+                let count = FOOTER_PAGES.min(pages - first);
+                match self.footers(doc, make, (first + 1, count, pages)) {
+                    Ok((bytes, mut d)) => {
+                        diagnostics.append(&mut d);
+                        footers.push(bytes);
+                    }
+                    Err(failed) => return *failed,
                 }
-                Err(failed) => return *failed,
-            },
-            None => None,
-        };
-        typst::comemo::evict(1);
+                typst::comemo::evict(1);
+            }
+        }
         let joined: Vec<join::Part> = parts
             .into_iter()
             .zip(&doc.parts)
@@ -234,7 +241,7 @@ impl Context<'_> {
         let id: [u8; 32] = Sha256::digest(self.ident(&doc.file_name)).into();
         let mut file_id = [0; 16];
         file_id.copy_from_slice(&id[..16]);
-        match join::join(joined, footers, pages, &file_id) {
+        match join::join(joined, footers, &file_id) {
             Ok(bytes) => Compiled {
                 outcome: Outcome::Made(Document {
                     file_name: doc.file_name.clone(),
@@ -261,20 +268,21 @@ impl Context<'_> {
         }
     }
 
-    /// The footers of the `total` pages of `doc`, as a PDF of as many pages.
+    /// The footers of pages `first`… (`count` of them, 1-based) of the `total` pages of `doc`,
+    /// as a PDF of `count` pages.
     fn footers(
         &self,
         doc: &Doc,
         make: &super::Footers,
-        total: usize,
+        (first, count, total): (usize, usize, usize),
     ) -> Result<(Vec<u8>, Vec<Diagnostic>), Box<Compiled>> {
-        let source = make(1, total, total).map_err(|why| {
+        let source = make(first, count, total).map_err(|why| {
             Box::new(Compiled::failed(vec![Diagnostic::failure(
                 "footers",
                 format!("cannot make the footers of {}: {why}", doc.file_name),
             )]))
         })?;
-        let ident = format!("{}#footers", self.ident(&doc.file_name));
+        let ident = format!("{}#footers{first}", self.ident(&doc.file_name));
         let compiled = self.compile_source(&source, doc, ident);
         match compiled.outcome {
             Outcome::Made(m) => Ok((m.bytes, compiled.diagnostics)),

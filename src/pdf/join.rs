@@ -47,18 +47,17 @@ const CATALOG_KEYS: [&[u8]; 11] = [
     b"Version",
 ];
 
-/// Joins `parts` (of `pages` pages in all) in order, draws each page of `footers` (a PDF of as
-/// many pages, holding only the footers) over the joined page of the same number, and gives
-/// the result the file id `id`. Each part is read, copied and dropped in turn, so memory holds
-/// the joined PDF and one part.
+/// Joins `parts` in order, draws each page of `footers` (PDFs holding only footers, none or as
+/// many pages in all as the parts) over the joined page of the same number, and gives the
+/// result the file id `id`. Each part is read, copied and dropped in turn, so memory holds the
+/// joined PDF and one part.
 pub(crate) fn join(
     parts: Vec<Part>,
-    footers: Option<Vec<u8>>,
-    pages: usize,
+    footers: Vec<Vec<u8>>,
     id: &[u8; 16],
 ) -> Result<Vec<u8>, JoinError> {
-    let size: usize =
-        parts.iter().map(|p| p.bytes.len()).sum::<usize>() + footers.as_ref().map_or(0, Vec::len);
+    let size: usize = parts.iter().map(|p| p.bytes.len()).sum::<usize>()
+        + footers.iter().map(Vec::len).sum::<usize>();
     let next = Cell::new(1);
     let alloc = || {
         let r = Ref::new(next.get());
@@ -83,23 +82,28 @@ pub(crate) fn join(
         out.set_version(major - b'0', minor - b'0');
     }
     let mut merged = Merged::default();
-    let overlay = match footers {
-        Some(bytes) => Some(Overlay::new(bytes, pages, &alloc)?),
-        None => None,
-    };
+    let overlays = footers
+        .into_iter()
+        .map(|bytes| Overlay::new(bytes, &alloc))
+        .collect::<Result<Vec<_>, _>>()?;
+    let footer_pages: Vec<Ref> = overlays
+        .iter()
+        .flat_map(|o| o.xobjects.iter().copied())
+        .collect();
     // Joined pages so far: where the next part's footers start.
     let mut first = 0;
     for (k, part) in parts.into_iter().enumerate() {
         let continues = part.continues_outline;
         let pdf = Parsed::new(part.bytes).map_err(|e| format!("cannot read a part: {e:?}"))?;
         let count = pdf.pages().len();
-        let footers = match &overlay {
-            Some(o) => Some(
-                o.xobjects
+        let footers = if overlays.is_empty() {
+            None
+        } else {
+            Some(
+                footer_pages
                     .get(first..first + count)
                     .ok_or("the parts have more pages than the footers")?,
-            ),
-            None => None,
+            )
         };
         first += count;
         let mut copier = Copier::new(&pdf, k, &fixed, &alloc, merged.struct_parents);
@@ -110,7 +114,13 @@ pub(crate) fn join(
             merged.document_attributes = document_attributes(&pdf, &merged);
         }
     }
-    if let Some(o) = overlay {
+    if !overlays.is_empty() && first != footer_pages.len() {
+        return Err(format!(
+            "the footers have {} pages for {first} pages",
+            footer_pages.len()
+        ));
+    }
+    for o in &overlays {
         out.extend(&o.chunk);
     }
     merged.write(&mut out, &fixed, &alloc)?;
@@ -160,14 +170,9 @@ struct Overlay {
 }
 
 impl Overlay {
-    fn new(bytes: Vec<u8>, pages: usize, alloc: &dyn Fn() -> Ref) -> Result<Self, JoinError> {
+    fn new(bytes: Vec<u8>, alloc: &dyn Fn() -> Ref) -> Result<Self, JoinError> {
         let pdf = Parsed::new(bytes).map_err(|e| format!("cannot read the footers: {e:?}"))?;
-        if pdf.pages().len() != pages {
-            return Err(format!(
-                "the footers have {} pages for {pages} pages",
-                pdf.pages().len()
-            ));
-        }
+        let pages = pdf.pages().len();
         let queries: Vec<ExtractionQuery> = (0..pages).map(ExtractionQuery::new_xobject).collect();
         let result = extract(
             &pdf,

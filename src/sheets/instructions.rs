@@ -1,5 +1,7 @@
 //! The Instructions sheet's text: a minijinja template (compiled in, replaceable with
-//! `--instructions FILE`), rendered per review with strict undefined variables.
+//! `--instructions FILE`), rendered per workbook with strict undefined variables: per review,
+//! or once for a bundle of one reviewer's reviews (then `person` and `form_id` are undefined
+//! and `reviews` lists them all).
 
 use std::path::Path;
 
@@ -20,12 +22,30 @@ const ID: &str = "instructions";
 pub struct Context<'a> {
     pub ladder: LadderCtx<'a>,
     pub rating: &'a crate::model::RatingScale,
-    pub person: PersonCtx<'a>,
+    /// The person reviewed; undefined in a bundle (see `reviews`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonCtx<'a>>,
     pub reviewer: ReviewerCtx<'a>,
     pub cycle: &'a str,
     pub due_date: Option<&'a str>,
-    pub form_id: &'a str,
+    /// The review's form id; undefined in a bundle (see `reviews`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form_id: Option<&'a str>,
     pub competencies: usize,
+    /// Whether the workbook is a bundle of several reviews.
+    pub bundle: bool,
+    /// Every review of the workbook (one, unless it is a bundle), in sheet order.
+    pub reviews: Vec<ReviewCtx<'a>>,
+}
+
+/// One review of a workbook, for `reviews`.
+#[derive(Debug, Serialize)]
+pub struct ReviewCtx<'a> {
+    pub person: PersonCtx<'a>,
+    pub role: &'a str,
+    pub form_id: &'a str,
+    /// The review's sheet.
+    pub sheet: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -35,7 +55,7 @@ pub struct LadderCtx<'a> {
     pub levels: &'a [crate::model::Level],
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct PersonCtx<'a> {
     pub name: &'a str,
     pub employee_id: &'a str,
@@ -48,7 +68,9 @@ pub struct PersonCtx<'a> {
 #[derive(Debug, Serialize)]
 pub struct ReviewerCtx<'a> {
     pub name: &'a str,
-    pub role: &'a str,
+    /// The reviewer's role; undefined in a bundle, whose reviews may differ (see `reviews`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'a str>,
 }
 
 /// A compiled instruction template.
@@ -97,11 +119,17 @@ impl Instructions {
         }
     }
 
-    /// Renders the text for one review.
+    /// Renders the text of one workbook.
     pub fn render(&self, ctx: &Context<'_>) -> Result<String, Diagnostic> {
         let t = self.env.get_template(ID).map_err(|e| self.diagnostic(&e))?;
-        t.render(minijinja::value::Serde(ctx))
-            .map_err(|e| self.diagnostic(&e))
+        t.render(minijinja::value::Serde(ctx)).map_err(|e| {
+            let d = self.diagnostic(&e);
+            if ctx.bundle && e.kind() == minijinja::ErrorKind::UndefinedError {
+                d.with_hint("a bundle has one Instructions sheet for all its reviews: `person`, `form_id` and `reviewer.role` are undefined there; use `reviews` (each has `person`, `role`, `form_id`, `sheet`), and `{% if bundle %}` for text that differs")
+            } else {
+                d
+            }
+        })
     }
 
     fn diagnostic(&self, e: &minijinja::Error) -> Diagnostic {
@@ -129,7 +157,7 @@ impl Instructions {
             },
         };
         let hint = if e.kind() == minijinja::ErrorKind::UndefinedError {
-            "variables: ladder.{title,version,levels}, rating.{kind,options,not_observed}, person.{name,employee_id,current_level,current_level_title,email,team}, reviewer.{name,role}, cycle, due_date, form_id, competencies"
+            "variables: ladder.{title,version,levels}, rating.{kind,options,not_observed}, person.{name,employee_id,current_level,current_level_title,email,team}, reviewer.{name,role}, cycle, due_date, form_id, competencies, bundle, reviews"
         } else {
             "the template language is minijinja (Jinja2): `{{ variable }}`, `{% if … %}…{% endif %}`, `{% for … %}…{% endfor %}`"
         };

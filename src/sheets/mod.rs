@@ -2,10 +2,12 @@
 //! ([`roster`]), every workbook planned before anything is written ([`plan`]: file names from
 //! the pattern in [`names`], collisions, existing files, the instruction template of
 //! [`instructions`], the manifest of earlier runs), then built and written on all cores
-//! ([`batch`]), one workbook at a time per thread, so memory stays flat in roster size. The
+//! ([`batch`]), one workbook at a time per thread, so memory stays flat in roster size. With
+//! `--bundle reviewer`, each reviewer's reviews share one workbook ([`bundles`]). The
 //! workbook's format is `crate::workbook`'s; nothing here knows its layout.
 
 pub(crate) mod batch;
+pub(crate) mod bundles;
 pub(crate) mod instructions;
 pub mod names;
 pub(crate) mod plan;
@@ -18,7 +20,8 @@ use rust_xlsxwriter::ExcelDateTime;
 
 use crate::diag::Flags;
 use crate::model::Ladder;
-use crate::workbook::{Provenance, SCHEMA_VERSION, form_id};
+use crate::workbook::{BUNDLE_SCHEMA_VERSION, Provenance, SCHEMA_VERSION, form_id};
+pub(crate) use bundles::Bundle;
 use instructions::Instructions;
 use names::NamePattern;
 use roster::Review;
@@ -39,6 +42,8 @@ pub(crate) struct Options {
     pub skip_existing: bool,
     /// Seconds since 1970 recorded as the creation date.
     pub epoch: i64,
+    /// How reviews are put into workbooks: `None` for one workbook per review.
+    pub bundle: Option<Bundle>,
     pub flags: Flags,
 }
 
@@ -63,7 +68,11 @@ pub(crate) fn is_date(s: &str) -> bool {
 fn provenance(ladder: &Ladder, review: Review<'_>, opts: &Options) -> Provenance {
     Provenance {
         form_id: form_id(&opts.cycle, review.employee_id, review.reviewer),
-        schema_version: SCHEMA_VERSION,
+        schema_version: if opts.bundle.is_some() {
+            BUNDLE_SCHEMA_VERSION
+        } else {
+            SCHEMA_VERSION
+        },
         ladder_id: ladder.meta.id.clone(),
         ladder_fingerprint: ladder.meta.fingerprint.clone(),
         ladder_version: ladder.meta.version.clone(),

@@ -7,11 +7,15 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
-use crate::util::text::truncate;
+use crate::util::text::{disguises, truncate};
 
 /// Default `--name-pattern`. The form id keeps two reviews from ever sharing a file.
 pub const DEFAULT_PATTERN: &str =
     "{{ cycle }}/{{ reviewer }}/{{ employee_id }}-{{ name }}-{{ form_id }}.xlsx";
+
+/// Default `--name-pattern` of bundles (one workbook per reviewer). The bundle id keeps two
+/// reviewers of one name from sharing a file.
+pub const DEFAULT_BUNDLE_PATTERN: &str = "{{ cycle }}/{{ reviewer }}-{{ bundle_id }}.xlsx";
 
 /// Longest component, in bytes (file systems allow 255; paths inside zips and on Windows are
 /// happier well below).
@@ -37,6 +41,20 @@ pub struct NameVars<'a> {
 /// Names the pattern may use, for messages.
 pub const PATTERN_VARS: &str = "cycle, reviewer, employee_id, name, level, role, team, form_id";
 
+/// Values a bundle's name pattern can use.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleVars<'a> {
+    pub cycle: &'a str,
+    pub reviewer: &'a str,
+    /// The reviewer's employee id, or empty when the roster does not list them as a person.
+    pub reviewer_id: &'a str,
+    /// `rb-` and 12 hex digits, from the cycle and the reviewer.
+    pub bundle_id: &'a str,
+}
+
+/// Names a bundle's pattern may use, for messages.
+pub const BUNDLE_PATTERN_VARS: &str = "cycle, reviewer, reviewer_id, bundle_id";
+
 /// A compiled name pattern.
 #[derive(Debug)]
 pub struct NamePattern {
@@ -56,8 +74,6 @@ impl NamePattern {
     /// The relative path of one workbook: each `/`-separated component sanitised, `.xlsx`
     /// added when the pattern does not end with it. Values cannot add path separators.
     pub fn render(&self, vars: &NameVars<'_>) -> Result<PathBuf, Diagnostic> {
-        // A value may not add path separators; the whole component is sanitised afterwards.
-        let cap = |s: &str| truncate(s, MAX_VALUE_BYTES).replace(['/', '\\'], "_");
         let owned = [
             cap(vars.cycle),
             cap(vars.reviewer),
@@ -68,7 +84,7 @@ impl NamePattern {
             cap(vars.team),
             cap(vars.form_id),
         ];
-        let safe = NameVars {
+        self.render_safe(&NameVars {
             cycle: &owned[0],
             reviewer: &owned[1],
             employee_id: &owned[2],
@@ -77,13 +93,32 @@ impl NamePattern {
             role: &owned[5],
             team: &owned[6],
             form_id: &owned[7],
-        };
+        })
+    }
+
+    /// The relative path of one bundle, as [`NamePattern::render`] makes a review's.
+    pub fn render_bundle(&self, vars: &BundleVars<'_>) -> Result<PathBuf, Diagnostic> {
+        let owned = [
+            cap(vars.cycle),
+            cap(vars.reviewer),
+            cap(vars.reviewer_id),
+            cap(vars.bundle_id),
+        ];
+        self.render_safe(&BundleVars {
+            cycle: &owned[0],
+            reviewer: &owned[1],
+            reviewer_id: &owned[2],
+            bundle_id: &owned[3],
+        })
+    }
+
+    fn render_safe(&self, vars: &impl Serialize) -> Result<PathBuf, Diagnostic> {
         let tmpl = self
             .env
             .get_template("name-pattern")
             .map_err(|e| describe(&e))?;
         let text = tmpl
-            .render(minijinja::value::Serde(&safe))
+            .render(minijinja::value::Serde(vars))
             .map_err(|e| describe(&e))?;
         let mut parts: Vec<&str> = text
             .split(['/', '\\'])
@@ -100,6 +135,12 @@ impl NamePattern {
         path.push(sanitize_component(&file));
         Ok(path)
     }
+}
+
+/// A value as a pattern may use it: cut to [`MAX_VALUE_BYTES`], without path separators (the
+/// whole component is sanitised afterwards).
+fn cap(s: &str) -> String {
+    truncate(s, MAX_VALUE_BYTES).replace(['/', '\\'], "_")
 }
 
 /// A template error, described with the pattern's line.
@@ -121,7 +162,7 @@ pub fn sanitize_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
-        if is_invisible(c) {
+        if disguises(c) {
             continue;
         }
         if c.is_whitespace() {
@@ -147,13 +188,6 @@ pub fn sanitize_component(s: &str) -> String {
         out.push('_');
     }
     out
-}
-
-/// Bidi controls, zero-width characters and BOM: invisible, and used to disguise names.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{061C}' | '\u{200B}' | '\u{200C}' | '\u{200E}' | '\u{200F}'
-        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Drops leading dots and spaces and trailing dots and spaces.

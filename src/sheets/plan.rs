@@ -1,6 +1,7 @@
 //! Everything `rungs sheets` checks before it writes a byte: every workbook's file name, that
-//! no two reviews share a file, that no workbook holding answers would be replaced, that the
-//! instruction template renders, and that the manifest of earlier runs can be read.
+//! no two workbooks share a file, that no workbook holding answers would be replaced, that the
+//! instruction template renders, that no bundle is too large, and that the manifest of earlier
+//! runs can be read. A workbook holds one review, or with `--bundle` a reviewer's reviews.
 
 use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use rust_xlsxwriter::ExcelDateTime;
 
 use super::names::{self, NameVars};
 use super::roster::{Review, Reviews};
-use super::{Options, batch, provenance};
+use super::{Options, batch, bundles, provenance};
 use crate::diag::{Diagnostic, Error, Location};
 use crate::model::Ladder;
 use crate::util::text::{count, plural};
@@ -18,7 +19,7 @@ use crate::workbook::{
     self as wb, ManifestEntry, ManifestProblem, ManifestRole, form_id, read_manifest,
 };
 
-/// What this run does with one review of the roster.
+/// What this run does with one workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Status {
     /// Build it and write it.
@@ -30,16 +31,29 @@ pub(super) enum Status {
     Skipped,
 }
 
-/// Everything ready to write: the roster and one byte a review. File names and provenance are
-/// derived again where they are needed, so a long run's memory stays flat.
+/// How the reviews are put into workbooks.
+#[derive(Debug)]
+pub(super) enum Units {
+    /// One workbook per review, in roster order.
+    Single,
+    /// One workbook per reviewer: the indexes of each one's reviews.
+    Bundles(Vec<Box<[u32]>>),
+}
+
+/// Everything ready to write: the roster, how its reviews are grouped into workbooks, and one
+/// byte a workbook. File names and provenance are derived again where they are needed, so a
+/// long run's memory stays flat.
 #[derive(Debug)]
 pub struct Plan {
     pub(super) reviews: Reviews,
-    /// One per review, in roster order (the manifest's order).
+    pub(super) units: Units,
+    /// One per workbook, in order (the manifest's order).
     pub(super) status: Box<[Status]>,
     /// Entries of an earlier manifest in the same folder that this run does not replace, as
     /// they were listed; the manifest lists them first.
     pub(super) kept: Vec<ManifestEntry>,
+    /// Findings that stop nothing (a bundle left as it is that lacks reviews of the roster).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -58,18 +72,57 @@ impl Plan {
         self.count(Status::Skipped)
     }
 
+    /// Whether workbooks hold one reviewer's reviews each.
+    pub fn bundled(&self) -> bool {
+        matches!(self.units, Units::Bundles(_))
+    }
+
     fn count(&self, status: Status) -> usize {
         self.status.iter().filter(|&&s| s == status).count()
     }
 
-    /// The reviews whose workbooks this run writes, in roster order (after a successful
-    /// [`batch::write`], the workbooks it wrote).
+    /// The reviews of workbook `u`, in order.
+    pub(super) fn members(&self, u: usize) -> Vec<Review<'_>> {
+        members(&self.reviews, &self.units, u)
+    }
+
+    /// The roster indexes of the reviews of workbook `u`, in order.
+    pub(super) fn member_indexes(&self, u: usize) -> Vec<usize> {
+        match &self.units {
+            Units::Single => vec![u],
+            Units::Bundles(b) => b
+                .get(u)
+                .map(|m| m.iter().map(|&i| i as usize).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The reviews whose workbooks this run writes, in roster order (by reviewer when
+    /// bundled; after a successful [`batch::write`], the reviews it wrote).
     pub fn to_write(&self) -> impl Iterator<Item = Review<'_>> {
-        self.reviews
-            .iter()
-            .zip(&self.status)
-            .filter(|(_, s)| **s == Status::Write)
-            .map(|(r, _)| r)
+        (0..self.status.len())
+            .filter(|&u| self.status[u] == Status::Write)
+            .flat_map(|u| self.members(u))
+    }
+}
+
+/// The reviews of workbook `u`.
+fn members<'a>(reviews: &'a Reviews, units: &Units, u: usize) -> Vec<Review<'a>> {
+    match units {
+        Units::Single => reviews.get(u).into_iter().collect(),
+        Units::Bundles(b) => b
+            .get(u)
+            .map(|m| bundles::members(reviews, m))
+            .unwrap_or_default(),
+    }
+}
+
+/// The manifest's name of a workbook holding `members` (one review, or a bundle).
+pub(super) fn unit_file(members: &[Review<'_>], opts: &Options) -> Result<String, Diagnostic> {
+    match (opts.bundle, members) {
+        (Some(_), [first, ..]) => bundles::file_name(*first, opts),
+        (None, [one]) => file_name(*one, opts),
+        _ => Err(Diagnostic::failure("plan", "a workbook without reviews")),
     }
 }
 
@@ -90,7 +143,7 @@ pub(super) fn file_name(review: Review<'_>, opts: &Options) -> Result<String, Di
 }
 
 /// The manifest's name of a workbook: its path in the output folder, `/`-separated.
-fn manifest_file(rel: &Path) -> String {
+pub(super) fn manifest_file(rel: &Path) -> String {
     rel.iter()
         .map(|c| c.to_string_lossy())
         .collect::<Vec<_>>()
@@ -172,6 +225,17 @@ impl Earlier {
         }
     }
 
+    /// Whether an entry lists the review `form_id` in `file`.
+    fn holds(&self, form_id: &str, file: &str) -> bool {
+        let from = self
+            .by_form
+            .partition_point(|&i| form_of(&self.entries[i]) < form_id);
+        self.by_form[from..]
+            .iter()
+            .take_while(|&&i| form_of(&self.entries[i]) == form_id)
+            .any(|&i| self.entries[i].file == file)
+    }
+
     /// The entries no review of this run replaces, in their order.
     fn kept(self) -> Vec<ManifestEntry> {
         self.entries
@@ -202,10 +266,11 @@ fn earlier_manifest(opts: &Options) -> (Vec<ManifestEntry>, Option<Diagnostic>) 
 struct Planner<'a> {
     ladder: &'a Ladder,
     reviews: &'a Reviews,
+    units: &'a Units,
     opts: &'a Options,
     created: ExcelDateTime,
     earlier: Earlier,
-    /// (hash of the case-folded file name, review index): macOS and Windows ignore case. The
+    /// (hash of the case-folded file name, workbook index): macOS and Windows ignore case. The
     /// earlier name is rendered again to compare, which a full 64-bit hash match alone asks
     /// for, so no name is kept.
     taken: HashTable<(u64, u32)>,
@@ -213,38 +278,50 @@ struct Planner<'a> {
     status: Vec<Status>,
     existing: Vec<PathBuf>,
     diags: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
-/// Whether planning goes on after a review.
+/// Whether planning goes on after a workbook.
 enum Flow {
     Next,
-    /// A problem every later review would repeat.
+    /// A problem every later workbook would repeat.
     Stop,
 }
 
 /// Works out every workbook's file name and instruction text, and checks that nothing would
-/// be lost: no two reviews share a file, no workbook exists (unless `force`; with
+/// be lost: no two workbooks share a file, no workbook exists (unless `force`; with
 /// `skip_existing` existing ones are left out of the plan), the manifest beside them can be
-/// read. Nothing is written here. The plan keeps one byte a review beyond the roster; the
-/// collision check's table (16 bytes a review) is dropped before it returns.
+/// read. Nothing is written here. The plan keeps one byte a workbook beyond the roster (and,
+/// bundled, four bytes a review for the grouping); the collision check's table (16 bytes a
+/// workbook) is dropped before it returns.
 pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, Error> {
     let (earlier, manifest_problem) = earlier_manifest(opts);
+    let units = match opts.bundle {
+        Some(_) => Units::Bundles(bundles::group(&reviews)),
+        None => Units::Single,
+    };
+    let n = match &units {
+        Units::Single => reviews.len(),
+        Units::Bundles(b) => b.len(),
+    };
     let mut p = Planner {
         ladder,
         reviews: &reviews,
+        units: &units,
         opts,
         created: created_date(opts)?,
         earlier: Earlier::new(earlier),
-        taken: HashTable::with_capacity(reviews.len()),
+        taken: HashTable::with_capacity(n),
         hasher: RandomState::new(),
-        status: Vec::with_capacity(reviews.len()),
+        status: Vec::with_capacity(n),
         existing: Vec::new(),
         diags: Vec::new(),
+        warnings: Vec::new(),
     };
-    for (index, review) in reviews.iter().enumerate() {
-        // Every review gets a status, so that indices agree; with a problem none is used.
+    for u in 0..n {
+        // Every workbook gets a status, so that indices agree; with a problem none is used.
         p.status.push(Status::Write);
-        if let Flow::Stop = p.review(index, review) {
+        if let Flow::Stop = p.unit(u) {
             break;
         }
     }
@@ -253,6 +330,7 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         existing,
         mut diags,
         earlier,
+        warnings,
         ..
     } = p;
     diags.extend(manifest_problem);
@@ -268,7 +346,9 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
     Ok(Plan {
         status: status.into_boxed_slice(),
         kept: earlier.kept(),
+        units,
         reviews,
+        warnings,
     })
 }
 
@@ -294,11 +374,20 @@ fn exists(paths: &[PathBuf], opts: &Options) -> Error {
 }
 
 impl Planner<'_> {
-    fn review(&mut self, index: usize, review: Review<'_>) -> Flow {
+    fn unit(&mut self, u: usize) -> Flow {
         let opts = self.opts;
-        let file = match file_name(review, opts) {
+        let members = members(self.reviews, self.units, u);
+        let Some(&first) = members.first() else {
+            return Flow::Next;
+        };
+        let file = match unit_file(&members, opts) {
             Ok(f) => f,
             Err(e) => {
+                let vars = if opts.bundle.is_some() {
+                    names::BUNDLE_PATTERN_VARS
+                } else {
+                    names::PATTERN_VARS
+                };
                 self.diags.push(
                     Diagnostic::error(
                         "name-pattern",
@@ -307,25 +396,29 @@ impl Planner<'_> {
                             file: opts.flags.name_pattern.into(),
                         },
                     )
-                    .with_hint(format!("a pattern may use: {}", names::PATTERN_VARS)),
+                    .with_hint(format!("a pattern may use: {vars}")),
                 );
                 return Flow::Stop;
             }
         };
+        if members.len() > wb::bundle::MAX_REVIEWS {
+            self.diags
+                .push(too_many_reviews(first, members.len(), opts));
+            return Flow::Next;
+        }
         let key = file.to_lowercase();
         let hash = self.hasher.hash_one(key.as_str());
-        if let Some(d) = self.collision(hash, &key, review) {
+        if let Some(d) = self.collision(hash, &key, first) {
             self.diags.push(d);
             return Flow::Next;
         }
         // Rendered here only to report template errors before anything is written; workers
         // render again so no thread holds every text at once.
-        let prov = provenance(self.ladder, review, opts);
-        if let Err(d) = batch::render_instructions(self.ladder, review, &prov, opts) {
+        if let Err(d) = self.render_instructions(&members) {
             self.diags.push(d);
             return Flow::Stop;
         }
-        let Ok(index) = u32::try_from(index) else {
+        let Ok(index) = u32::try_from(u) else {
             self.diags.push(
                 Diagnostic::error(
                     "roster-too-large",
@@ -339,43 +432,78 @@ impl Planner<'_> {
             return Flow::Stop;
         };
         self.taken.insert_unique(hash, (hash, index), |&(h, _)| h);
-        if self.skip_if_existing(index as usize, review, &file) {
+        if self.skip_if_existing(u, &members, &file) {
             return Flow::Next;
         }
-        self.earlier.replace(&prov.form_id, &file);
+        for review in &members {
+            let id = form_id(&opts.cycle, review.employee_id, review.reviewer);
+            self.earlier.replace(&id, &file);
+        }
         Flow::Next
     }
 
-    /// The error when an earlier review of the roster has the same file name (ignoring case).
-    fn collision(&self, hash: u64, key: &str, review: Review<'_>) -> Option<Diagnostic> {
-        let mut first = None;
+    /// The instruction text of a workbook (checked, then dropped).
+    fn render_instructions(&self, members: &[Review<'_>]) -> Result<String, Diagnostic> {
+        let opts = self.opts;
+        if opts.bundle.is_some() {
+            let provs = bundles::provenances(self.ladder, members, opts);
+            bundles::render_instructions(self.ladder, members, &provs, opts)
+        } else {
+            let review = members[0];
+            let prov = provenance(self.ladder, review, opts);
+            batch::render_instructions(self.ladder, review, &prov, opts)
+        }
+    }
+
+    /// The error when an earlier workbook has the same file name (ignoring case).
+    fn collision(&self, hash: u64, key: &str, first: Review<'_>) -> Option<Diagnostic> {
+        let mut earlier = None;
         self.taken.find(hash, |&(h, j)| {
-            h == hash
-                && self.reviews.get(j as usize).is_some_and(|r| {
-                    let f = file_name(r, self.opts).unwrap_or_default();
-                    let same = f.to_lowercase() == key;
-                    if same {
-                        first = Some((r.row, f));
-                    }
-                    same
-                })
+            h == hash && {
+                let m = members(self.reviews, self.units, j as usize);
+                let f = unit_file(&m, self.opts).unwrap_or_default();
+                let same = f.to_lowercase() == key;
+                if same {
+                    earlier = m.first().map(|r| (*r, f));
+                }
+                same
+            }
         });
-        let (row, first_file) = first?;
+        let (other, first_file) = earlier?;
+        let shown = first_file.split('/').collect::<PathBuf>();
+        let (message, var) = if self.opts.bundle.is_some() {
+            (
+                format!(
+                    "the workbooks of `{}` and of `{}` (roster row {}) would both be written to `{}`",
+                    first.reviewer,
+                    other.reviewer,
+                    other.row,
+                    shown.display()
+                ),
+                "bundle_id",
+            )
+        } else {
+            (
+                format!(
+                    "this review and the one in roster row {} would both be written to `{}`",
+                    other.row,
+                    shown.display()
+                ),
+                "form_id",
+            )
+        };
         Some(
             Diagnostic::error(
                 "name-collision",
-                format!(
-                    "this review and the one in roster row {row} would both be written to `{}`",
-                    first_file.split('/').collect::<PathBuf>().display()
-                ),
+                message,
                 Location::Cell {
                     file: self.opts.roster_name.clone(),
                     sheet: None,
-                    cell: format!("row {}", review.row),
+                    cell: format!("row {}", first.row),
                 },
             )
             .with_hint(format!(
-                "put `{{{{ form_id }}}}` in {} so every review gets its own file",
+                "put `{{{{ {var} }}}}` in {} so every workbook gets its own file",
                 self.opts.flags.name_pattern
             )),
         )
@@ -383,25 +511,90 @@ impl Planner<'_> {
 
     /// Notes a workbook already there. One identical to the one this run would write holds no
     /// answers: it is what an interrupted earlier run left, so re-running the same command
-    /// completes the batch, and the manifest lists it. True when the review is left out
-    /// (`skip_existing`), keeping its earlier manifest entry.
-    fn skip_if_existing(&mut self, index: usize, review: Review<'_>, file: &str) -> bool {
+    /// completes the batch, and the manifest lists it. True when the workbook is left out
+    /// (`skip_existing`), keeping its earlier manifest entries.
+    fn skip_if_existing(&mut self, u: usize, members: &[Review<'_>], file: &str) -> bool {
         let path = path_of(self.opts, file);
         if self.opts.force || std::fs::symlink_metadata(&path).is_err() {
             return false;
         }
         let same = std::fs::read(&path).ok().is_some_and(|old| {
-            batch::build(self.ladder, review, self.opts, &self.created)
+            batch::build_unit(self.ladder, members, self.opts, &self.created)
                 .is_ok_and(|b| b.bytes == old)
         });
         if same {
-            self.status[index] = Status::Unchanged;
+            self.status[u] = Status::Unchanged;
         } else if self.opts.skip_existing {
-            self.status[index] = Status::Skipped;
+            self.status[u] = Status::Skipped;
+            self.left_short(members, file);
             return true;
         } else {
             self.existing.push(path);
         }
         false
     }
+}
+
+impl Planner<'_> {
+    /// A bundle left as it is (`skip_existing`) that the earlier manifest does not list with
+    /// every review the roster now gives its reviewer: those reviews are not sent.
+    fn left_short(&mut self, members: &[Review<'_>], file: &str) {
+        if self.opts.bundle.is_none() {
+            return;
+        }
+        let missing: Vec<String> = members
+            .iter()
+            .filter(|r| {
+                let id = form_id(&self.opts.cycle, r.employee_id, r.reviewer);
+                !self.earlier.holds(&id, file)
+            })
+            .map(|r| format!("{} ({})", r.name, r.role.as_str()))
+            .collect();
+        let Some(first) = members.first() else {
+            return;
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let flags = &self.opts.flags;
+        self.warnings.push(
+            Diagnostic::warning(
+                "bundle-left-short",
+                format!(
+                    "`{}`'s workbook exists and was left as it is, without {} of the roster",
+                    first.reviewer,
+                    count(missing.len(), "review", "reviews")
+                ),
+                Location::File {
+                    file: path_of(self.opts, file).display().to_string(),
+                },
+            )
+            .with_details(missing)
+            .with_hint(format!(
+                "send those in another workbook (run again with {} and another folder), or rebuild this one with {} (answers typed into it are lost)",
+                flags.output, flags.force
+            )),
+        );
+    }
+}
+
+/// A reviewer with more reviews than a bundle holds.
+fn too_many_reviews(first: Review<'_>, n: usize, opts: &Options) -> Diagnostic {
+    Diagnostic::error(
+        "bundle-too-large",
+        format!(
+            "`{}` has {n} reviews, more than one workbook holds ({})",
+            first.reviewer,
+            wb::bundle::MAX_REVIEWS
+        ),
+        Location::Cell {
+            file: opts.roster_name.clone(),
+            sheet: None,
+            cell: format!("row {}", first.row),
+        },
+    )
+    .with_hint(format!(
+        "leave out {} for this roster, or split the roster",
+        opts.flags.bundle
+    ))
 }

@@ -65,6 +65,14 @@ impl Strings {
         span(&self.text, &self.ends, sym)
     }
 
+    /// The symbol of `s`, if it was interned.
+    pub fn find(&self, s: &str) -> Option<Sym> {
+        let hash = self.hasher.hash_one(s);
+        self.index
+            .find(hash, |&i| span(&self.text, &self.ends, i) == s)
+            .copied()
+    }
+
     /// The strings without the index that finds them, in memory of exactly their size: for
     /// keeping once all strings are in.
     pub fn freeze(self) -> Frozen {
@@ -118,6 +126,7 @@ mod tests {
             ("Ada", "Bob", "")
         );
         assert_eq!(s.get(99), "");
+        assert_eq!((s.find("Bob"), s.find("Eve")), (Some(b), None));
         // Many strings: the table grows and still finds every one.
         let syms: Vec<Sym> = (0..5000)
             .map(|i| s.intern(&format!("é{i}")).expect("room"))

@@ -109,6 +109,9 @@ pub struct ReviewSummary<'a> {
     pub reviewer: &'a str,
     pub role: ReviewerRole,
     pub file: &'a str,
+    /// The review's sheet, for a review returned in a bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<&'a str>,
     pub rated: usize,
     pub not_observed: usize,
     pub blank: usize,
@@ -481,6 +484,7 @@ fn summary(r: &Returned) -> ReviewSummary<'_> {
         reviewer: &r.prov.reviewer,
         role: r.prov.reviewer_role,
         file: &r.file,
+        sheet: r.sheet.as_deref(),
         rated: count(|x| matches!(x, Rating::Option(_))),
         not_observed: count(|x| *x == Rating::NotObserved),
         blank,

@@ -12,7 +12,7 @@ use super::evidence::{Evidence, Stored};
 use crate::diag::{Diagnostic, Location};
 use crate::model::Ladder;
 use crate::util::parallel::{self, Load};
-use crate::workbook::read::{self, Context, Returned};
+use crate::workbook::read::{self, Context, Outcome, Rejected, Returned};
 use crate::workbook::{Manifest, ManifestEntry, ManifestRole, precheck, read_manifest};
 
 /// A review counted in the tally: its answers, and where its evidence texts were set aside
@@ -28,10 +28,16 @@ pub struct Kept {
 pub struct Import {
     /// One per review (form id), sorted by person, then reviewer.
     pub reviews: Vec<Kept>,
-    /// Rejected files and why, sorted by file.
+    /// Rejected files (or review sheets of a bundle, named `file (sheet 'S')`) and why, in
+    /// file order.
     pub rejected: Vec<(String, Vec<Diagnostic>)>,
-    /// Files that repeat a review already counted: (file left out, file counted, why).
+    /// Returns that repeat a review already counted: (return left out, return counted, why),
+    /// each named as [`Returned::source`] does.
     pub duplicates: Vec<(String, String, &'static str)>,
+    /// The files of `duplicates` (a bundle returned twice repeats each of its reviews).
+    pub duplicate_files: std::collections::BTreeSet<String>,
+    /// Review sheets of bundles among `rejected` (the rest are whole files).
+    pub rejected_sheets: usize,
     /// Two different returns of one review (errors), unless settled by `--prefer`.
     pub conflicts: Vec<Diagnostic>,
     /// Files left out because `--prefer` picked another return of the same review.
@@ -46,34 +52,26 @@ pub struct Import {
     pub evidence: Evidence,
 }
 
-/// The outcome of reading one file.
-enum FileResult {
-    Valid(Box<Returned>),
-    Rejected {
-        file: String,
-        problems: Vec<Diagnostic>,
-    },
-}
-
-/// Pre-checks and reads one file. Never panics on any content.
-fn read_one(path: &Path, ctx: &Context<'_>) -> FileResult {
+/// Pre-checks and reads one file: one outcome per review it holds (one, unless it is a
+/// bundle). Never panics on any content.
+fn read_one(path: &Path, ctx: &Context<'_>) -> (String, Vec<Outcome>) {
     let file = path.display().to_string();
-    let rejected = |problems| FileResult::Rejected {
-        file: file.clone(),
-        problems,
+    let rejected = |d| {
+        vec![Err(Rejected {
+            sheet: None,
+            problems: vec![d],
+        })]
     };
     let bytes = match precheck::read_bounded(path, &file, &precheck::LIMITS) {
         Ok(b) => b,
-        Err(d) => return rejected(vec![d]),
+        Err(d) => return (file, rejected(d)),
     };
     if let Err(d) = precheck::check(&bytes, &file, &precheck::LIMITS) {
-        return rejected(vec![d]);
+        return (file, rejected(d));
     }
     let sha: [u8; 32] = Sha256::digest(&bytes).into();
-    match read::read(&file, bytes, sha, ctx) {
-        Ok(r) => FileResult::Valid(Box::new(r)),
-        Err(problems) => rejected(problems),
-    }
+    let outcomes = read::read(&file, bytes, sha, ctx);
+    (file, outcomes)
 }
 
 /// Reads and checks the manifest given to `rungs tally`.
@@ -96,17 +94,23 @@ pub fn import(
     let mut by_form: BTreeMap<String, Vec<Kept>> = BTreeMap::new();
     let work = |i: usize| read_one(&files[i], &ctx);
     parallel::ordered(Load::Compute, files.len(), work, |results| {
-        for r in results {
-            match r {
-                FileResult::Valid(r) => out.add(&mut by_form, *r)?,
-                FileResult::Rejected { file, problems } => out.rejected.push((file, problems)),
+        for (file, outcomes) in results {
+            for outcome in outcomes {
+                match outcome {
+                    Ok(r) => out.add(&mut by_form, r)?,
+                    Err(Rejected { sheet, problems }) => {
+                        out.rejected_sheets += usize::from(sheet.is_some());
+                        out.rejected
+                            .push((read::source_name(&file, sheet.as_deref()), problems));
+                    }
+                }
             }
         }
         std::io::Result::Ok(())
     })?;
     out.evidence.flush()?;
-    out.settle(&ctx, by_form, opts);
-    out.warn_unused_prefer(opts);
+    let preferred = out.settle(&ctx, by_form, opts);
+    out.warn_unused_prefer(opts, &preferred);
     for r in &mut out.reviews {
         out.warnings.append(&mut r.returned.warnings);
     }
@@ -173,12 +177,17 @@ impl Import {
         let distinct = by_form
             .entry(r.prov.form_id.clone())
             .or_insert_with(|| Vec::with_capacity(1));
-        if let Some(same) = distinct.iter().find(|d| d.returned.sha256 == r.sha256) {
+        let same_file = distinct.iter().find(|d| d.returned.sha256 == r.sha256);
+        let same = same_file.or_else(|| distinct.iter().find(|d| d.returned.same_answers(&r)));
+        if let Some(same) = same {
+            let why = if same_file.is_some() {
+                "the same file"
+            } else {
+                "the same answers"
+            };
             self.duplicates
-                .push((r.file, same.returned.file.clone(), "the same file"));
-        } else if let Some(same) = distinct.iter().find(|d| d.returned.same_answers(&r)) {
-            self.duplicates
-                .push((r.file, same.returned.file.clone(), "the same answers"));
+                .push((r.source(), same.returned.source(), why));
+            self.duplicate_files.insert(r.file);
         } else {
             let texts = std::mem::take(&mut r.evidence);
             let evidence = texts
@@ -193,8 +202,15 @@ impl Import {
         Ok(())
     }
 
-    /// One return per review: the only one, the one `--prefer` picks, or a conflict.
-    fn settle(&mut self, ctx: &Context<'_>, by_form: BTreeMap<String, Vec<Kept>>, opts: &Options) {
+    /// One return per review: the only one, the one `--prefer` picks, or a conflict. Returns
+    /// the files `--prefer` picked.
+    fn settle(
+        &mut self,
+        ctx: &Context<'_>,
+        by_form: BTreeMap<String, Vec<Kept>>,
+        opts: &Options,
+    ) -> Vec<String> {
+        let mut preferred = Vec::new();
         let is_preferred = |f: &str| opts.prefer.iter().any(|p| same_path(p, f));
         // Sized once, exactly: it holds every review.
         self.reviews.reserve_exact(by_form.len());
@@ -210,21 +226,23 @@ impl Import {
                 let keep = distinct.swap_remove(*keep);
                 for other in distinct {
                     self.overridden
-                        .push((other.returned.file, keep.returned.file.clone()));
+                        .push((other.returned.source(), keep.returned.source()));
                 }
+                preferred.push(keep.returned.file.clone());
                 self.reviews.push(keep);
                 continue;
             }
             let returns: Vec<&Returned> = distinct.iter().map(|k| &k.returned).collect();
             self.conflicts.push(conflict(ctx, &returns, opts));
         }
+        preferred
     }
 
     /// A `--prefer` that settles nothing is probably a typo: say so rather than ignore it.
-    fn warn_unused_prefer(&mut self, opts: &Options) {
+    fn warn_unused_prefer(&mut self, opts: &Options, preferred: &[String]) {
         for p in &opts.prefer {
             let shown = p.display().to_string();
-            if !self.overridden.iter().any(|(_, kept)| same_path(p, kept)) {
+            if !preferred.iter().any(|kept| same_path(p, kept)) {
                 self.warnings.push(
                     Diagnostic::warning(
                         "prefer-unused",
@@ -296,7 +314,10 @@ fn conflict(ctx: &Context<'_>, returns: &[&Returned], opts: &Options) -> Diagnos
         }
     }
     lines.dedup();
-    let files: Vec<String> = returns.iter().map(|r| format!("'{}'", r.file)).collect();
+    let files: Vec<String> = returns
+        .iter()
+        .map(|r| format!("'{}'", r.source()))
+        .collect();
     Diagnostic::error(
         "conflicting-returns",
         format!(

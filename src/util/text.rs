@@ -16,6 +16,14 @@ pub fn canonical(s: &str) -> String {
         .to_owned()
 }
 
+/// Bidi controls, zero-width characters and BOM: invisible, and used to disguise names (file
+/// names, sheet names).
+pub fn disguises(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}' | '\u{200C}' | '\u{200E}' | '\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// `one` or `many`, whichever fits `n`: the one pluralisation rule of every message.
 pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }

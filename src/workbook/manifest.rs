@@ -15,7 +15,8 @@ use crate::diag::{Diagnostic, Flags, Location};
 pub struct Manifest {
     /// Always [`MANIFEST_FORMAT`].
     pub format: String,
-    /// [`SCHEMA_VERSION`] of the sheets listed.
+    /// The highest schema version of the reviews listed: [`SCHEMA_VERSION`], or
+    /// [`super::BUNDLE_SCHEMA_VERSION`] when any is in a bundle.
     pub schema_version: u32,
     /// `rungs <version>` that wrote it.
     pub generator: String,
@@ -30,8 +31,15 @@ pub struct ManifestEntry {
     /// The workbook's provenance (form id, ladder, person, reviewer, cycle, …).
     #[serde(flatten)]
     pub provenance: Provenance,
+    /// The reviewer's employee id, when the roster lists the reviewer as a person (people
+    /// rosters); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer_id: Option<String>,
     /// Path relative to the manifest's folder, `/`-separated.
     pub file: String,
+    /// The review's sheet, when the workbook is a bundle of several reviews; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// [`locked_text_hash`] of the workbook as sent.
     pub locked_text_sha256: String,
     /// SHA-256 of the workbook file as sent.
@@ -45,10 +53,14 @@ pub struct ManifestEntry {
 }
 
 impl Manifest {
+    /// A manifest of `reviews`; its schema version is the highest of theirs.
     pub fn new(reviews: Vec<ManifestEntry>) -> Self {
         Self {
             format: MANIFEST_FORMAT.to_owned(),
-            schema_version: SCHEMA_VERSION,
+            schema_version: reviews
+                .iter()
+                .map(|e| e.provenance.schema_version)
+                .fold(SCHEMA_VERSION, u32::max),
             generator: format!("rungs {}", env!("CARGO_PKG_VERSION")),
             reviews,
         }
@@ -58,8 +70,9 @@ impl Manifest {
 /// Writes a [`Manifest`] holding `reviews` as pretty JSON, with the same bytes as
 /// `serde_json::to_writer_pretty(&Manifest::new(reviews))`, but taking the entries one at a
 /// time: each is built, written and dropped before the next, so a long roster never has all
-/// its entries in memory. `reviews` must already be in manifest order.
-pub fn write_manifest<W, I>(w: W, reviews: I) -> serde_json::Result<()>
+/// its entries in memory. `reviews` must already be in manifest order, and `schema_version`
+/// the highest of theirs.
+pub fn write_manifest<W, I>(w: W, schema_version: u32, reviews: I) -> serde_json::Result<()>
 where
     W: std::io::Write,
     I: Iterator,
@@ -101,7 +114,7 @@ where
         w,
         &Streamed {
             format: &head.format,
-            schema_version: head.schema_version,
+            schema_version: schema_version.max(head.schema_version),
             generator: &head.generator,
             reviews: Lazy(std::cell::Cell::new(Some(reviews))),
         },

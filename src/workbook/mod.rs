@@ -6,6 +6,10 @@
 //!
 //! # Workbook layout (schema version [`SCHEMA_VERSION`])
 //!
+//! One review per workbook, the default. A **bundle** (schema version
+//! [`BUNDLE_SCHEMA_VERSION`]) holds several reviews by one reviewer, each on a review sheet
+//! laid out as the `Review` sheet below; what differs is in [`bundle`]. The reader reads both.
+//!
 //! Sheets, in this order:
 //!
 //! | sheet | visibility | content |
@@ -73,6 +77,7 @@
 //! ([`Manifest`]), with [`locked_text_hash`] of each workbook's locked text: the importer
 //! recomputes it from the returned file to detect edits to locked cells.
 
+pub mod bundle;
 mod locked;
 mod manifest;
 pub mod precheck;
@@ -88,8 +93,11 @@ pub use manifest::{Manifest, ManifestEntry, write_manifest};
 pub(crate) use manifest::{ManifestProblem, ManifestRole, read_manifest};
 pub use provenance::{Provenance, ReviewerRole, form_id};
 
-/// Version of this layout. Bump on any change an importer must know about.
+/// Version of this layout, for a workbook of one review. Bump on any change an importer must
+/// know about.
 pub const SCHEMA_VERSION: u32 = 1;
+/// Version of a bundle's layout: several review sheets in one workbook ([`bundle`]).
+pub const BUNDLE_SCHEMA_VERSION: u32 = 2;
 
 /// The sheet the reviewer fills in.
 pub const REVIEW_SHEET: &str = "Review";

@@ -619,22 +619,33 @@ fn check_shared_strings(
     let Some(root) = root.filter(|r| r.local_name == "sst") else {
         return Ok(());
     };
-    // `<si/>` is the shortest possible entry: five bytes each.
+    // `<si/>` is the shortest possible entry: five bytes each. `uniqueCount` is the number of
+    // entries (what readers reserve room for); `count` counts the cells using them, which in
+    // a bundle can far exceed the entries, so only the overall bound applies to it.
     let fits = size / 5 + 1;
     for (key, value) in &root.attrs {
-        if key != "uniqueCount" && key != "count" {
-            continue;
-        }
+        let bound = match key.as_str() {
+            "uniqueCount" => fits.min(limits.shared_strings),
+            "count" => limits.shared_strings,
+            _ => continue,
+        };
         let parsed = value.trim().parse::<u64>().ok();
         match parsed {
-            Some(n) if n <= limits.shared_strings && n <= fits => {}
+            Some(n) if n <= bound => {}
             Some(n) => {
+                let why = if n > limits.shared_strings {
+                    format!("far more than a review workbook uses (at most {bound})")
+                } else {
+                    format!(
+                        "but its {} can hold at most {bound} strings",
+                        human_bytes(size)
+                    )
+                };
                 return Err(reject(
                     file,
                     "shared-strings-count",
                     format!(
-                        "the shared-string table '{name}' declares {key}=\"{n}\", but its {} can hold at most {fits} strings: a crafted file that makes readers reserve huge memory",
-                        human_bytes(size)
+                        "the shared-string table '{name}' declares {key}=\"{n}\", {why}: a crafted file that makes readers reserve huge memory"
                     ),
                     format!("the file was crafted or damaged; {RESEND}"),
                 ));

@@ -83,7 +83,9 @@ fn streamed_manifest_has_the_bytes_of_the_manifest() {
             due_date: i.is_multiple_of(2).then(|| "2026-12-01".into()),
             ..prov()
         },
+        reviewer_id: (i == 1).then(|| "D1".into()),
         file: format!("2026-H2/Dana/E{i}.xlsx"),
+        sheet: (i == 2).then(|| format!("Zoë “{i}”")),
         locked_text_sha256: hex(&[i as u8; 32]),
         file_sha256: hex(&[7; 32]),
         competencies: i,
@@ -95,10 +97,10 @@ fn streamed_manifest_has_the_bytes_of_the_manifest() {
         serde_json::to_writer_pretty(&mut want, &Manifest::new(entries.clone()))
             .expect("serialises");
         let mut got = Vec::new();
-        write_manifest(&mut got, entries.iter()).expect("streams");
+        write_manifest(&mut got, SCHEMA_VERSION, entries.iter()).expect("streams");
         assert_eq!(got, want, "borrowed entries");
         got.clear();
-        write_manifest(&mut got, entries.into_iter()).expect("streams");
+        write_manifest(&mut got, SCHEMA_VERSION, entries.into_iter()).expect("streams");
         assert_eq!(
             String::from_utf8(got).expect("utf-8"),
             String::from_utf8(want).expect("utf-8")
@@ -176,14 +178,31 @@ fn blank_rating(xml: &str) -> String {
     xml[start..end].to_owned()
 }
 
+/// Every review of a workbook as `rungs tally` reads it.
+fn read_all(
+    ladder: &crate::model::Ladder,
+    bytes: Vec<u8>,
+    manifest: Option<&Manifest>,
+) -> Vec<read::Outcome> {
+    if let Err(d) = precheck::check(&bytes, "r.xlsx", &precheck::LIMITS) {
+        return vec![Err(read::Rejected {
+            sheet: None,
+            problems: vec![d],
+        })];
+    }
+    let ctx = read::Context::new(ladder, manifest, None, &FLAGS);
+    read::read("r.xlsx", bytes, [0; 32], &ctx)
+}
+
+/// The one review of a workbook, as `rungs tally` reads it.
 fn read_back(
     ladder: &crate::model::Ladder,
     bytes: Vec<u8>,
     manifest: Option<&Manifest>,
 ) -> Result<read::Returned, Vec<crate::diag::Diagnostic>> {
-    precheck::check(&bytes, "r.xlsx", &precheck::LIMITS).map_err(|d| vec![d])?;
-    let ctx = read::Context::new(ladder, manifest, None, &FLAGS);
-    read::read("r.xlsx", bytes, [0; 32], &ctx)
+    let mut all = read_all(ladder, bytes, manifest);
+    assert_eq!(all.len(), 1, "one review expected: {all:?}");
+    all.remove(0).map_err(|r| r.problems)
 }
 
 #[test]
@@ -218,7 +237,9 @@ fn locked_text_is_compared_and_hashed_by_one_rule() {
     let built = built(&ladder, &p);
     let manifest = Manifest::new(vec![ManifestEntry {
         provenance: p.clone(),
+        reviewer_id: None,
         file: "r.xlsx".into(),
+        sheet: None,
         locked_text_sha256: hex(&built.locked_digest),
         file_sha256: String::new(),
         competencies: built.competencies,
@@ -241,5 +262,293 @@ fn locked_text_is_compared_and_hashed_by_one_rule() {
     assert!(
         problems.iter().any(|d| d.code == "locked-text-edited"),
         "{problems:?}"
+    );
+}
+
+// ---- bundles ----
+
+/// Three reviews by Dana (of Ada, Bo and a second Ada), as `rungs sheets --bundle` writes them.
+fn bundle_of_three(ladder: &crate::model::Ladder) -> (Vec<Provenance>, write::BuiltBundle) {
+    let provs: Vec<Provenance> = [("E1", "Ada"), ("E2", "Bo [ops]"), ("E3", "Ada")]
+        .iter()
+        .map(|(id, name)| Provenance {
+            form_id: form_id("2026-H2", id, "Dana"),
+            schema_version: BUNDLE_SCHEMA_VERSION,
+            employee_id: (*id).into(),
+            person_name: (*name).into(),
+            ..prov_on(ladder)
+        })
+        .collect();
+    let created = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::util::epoch::DEFAULT)
+        .expect("a valid date");
+    let built = write::build_bundle(&write::BundleInput {
+        ladder,
+        reviews: &provs,
+        instructions: "# How\nPick a rating on each sheet.",
+        created: &created,
+    })
+    .expect("the bundle builds");
+    (provs, built)
+}
+
+/// A rating typed into the first row of the worksheet part `part`.
+fn rate_first_row(bytes: &[u8], part: &str, rating: &str) -> Vec<u8> {
+    edited(bytes, part, |xml| {
+        let cell = blank_rating(&xml);
+        xml.replace(
+            &cell,
+            &format!("<c r=\"D12\" t=\"inlineStr\"><is><t>{rating}</t></is></c>"),
+        )
+    })
+}
+
+fn sheets_of(outcomes: &[read::Outcome]) -> Vec<(Option<String>, bool)> {
+    outcomes
+        .iter()
+        .map(|o| match o {
+            Ok(r) => (r.sheet.clone(), true),
+            Err(r) => (r.sheet.clone(), false),
+        })
+        .collect()
+}
+
+#[test]
+fn a_bundle_reads_back_review_by_review() {
+    let ladder = ladder();
+    let (provs, built) = bundle_of_three(&ladder);
+    let names: Vec<&str> = built.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Ada", "Bo (ops)", "Ada (E3)"]);
+    let back = read_all(&ladder, built.bytes.clone(), None);
+    assert_eq!(
+        sheets_of(&back),
+        names
+            .iter()
+            .map(|n| (Some((*n).to_owned()), true))
+            .collect::<Vec<_>>()
+    );
+    for (outcome, prov) in back.iter().zip(&provs) {
+        let r = outcome.as_ref().expect("valid");
+        assert_eq!(&r.prov, prov);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+    // The locked-text hash of each sheet is the manifest's, as for a single review.
+    let manifest = Manifest::new(
+        provs
+            .iter()
+            .zip(&built.sheets)
+            .map(|(p, s)| ManifestEntry {
+                provenance: p.clone(),
+                reviewer_id: None,
+                file: "r.xlsx".into(),
+                sheet: Some(s.name.clone()),
+                locked_text_sha256: hex(&s.locked_digest),
+                file_sha256: String::new(),
+                competencies: s.competencies,
+                team: None,
+            })
+            .collect(),
+    );
+    assert_eq!(manifest.schema_version, BUNDLE_SCHEMA_VERSION);
+    let back = read_all(&ladder, built.bytes.clone(), Some(&manifest));
+    assert!(back.iter().all(Result::is_ok), "{back:?}");
+
+    // Two sheets rated, a locked cell of the third edited: the third alone is rejected, at
+    // its sheet and cell.
+    let filled = rate_first_row(&built.bytes, "xl/worksheets/sheet2.xml", "L3");
+    let filled = rate_first_row(&filled, "xl/worksheets/sheet3.xml", "l2");
+    let filled = edited(&filled, "xl/worksheets/sheet4.xml", |xml| {
+        let start = xml.find("<c r=\"C12\"").expect("the competency cell");
+        let end = start + xml[start..].find("</c>").expect("its end") + 4;
+        xml.replace(
+            &xml[start..end],
+            "<c r=\"C12\" t=\"inlineStr\"><is><t>Edited</t></is></c>",
+        )
+    });
+    let back = read_all(&ladder, filled, Some(&manifest));
+    assert_eq!(
+        sheets_of(&back),
+        [
+            (Some("Ada".into()), true),
+            (Some("Bo (ops)".into()), true),
+            (Some("Ada (E3)".into()), false)
+        ]
+    );
+    let rating = |o: &read::Outcome| o.as_ref().expect("valid").answers[0].rating;
+    assert_eq!(rating(&back[0]), read::Rating::Option(2));
+    assert_eq!(rating(&back[1]), read::Rating::Option(1));
+    let problems = &back[2].as_ref().expect_err("edited").problems;
+    let at: Vec<String> = problems
+        .iter()
+        .map(|d| {
+            d.location
+                .as_deref()
+                .map(crate::cli::report::position)
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        problems.iter().any(|d| d.code == "locked-text-edited")
+            && at.contains(&"r.xlsx: sheet 'Ada (E3)', C12".to_owned()),
+        "{problems:?}"
+    );
+}
+
+/// The workbook without one zip entry, as an application that drops a part saves it.
+fn without(bytes: &[u8], part: &str) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).expect("an entry");
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if name == part {
+            continue;
+        }
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("readable");
+        if name == "docProps/app.xml" || name == "[Content_Types].xml" {
+            data = String::from_utf8(data)
+                .expect("xml")
+                .replace("<Override PartName=\"/docProps/custom.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.custom-properties+xml\"/>", "")
+                .into_bytes();
+        }
+        if name == "_rels/.rels" {
+            let text = String::from_utf8(data).expect("xml");
+            let start = text.find("<Relationship Id=\"rId4\"");
+            data = match start {
+                Some(s) => {
+                    let end = s + text[s..].find("/>").expect("end") + 2;
+                    format!("{}{}", &text[..s], &text[end..]).into_bytes()
+                }
+                None => text.into_bytes(),
+            };
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("writable");
+        out.write_all(&data).expect("writable");
+    }
+    out.finish().expect("a zip").into_inner()
+}
+
+#[test]
+fn a_bundle_without_its_hidden_copies_is_read_by_its_headers() {
+    let ladder = ladder();
+    let (provs, built) = bundle_of_three(&ladder);
+    // The custom properties gone (as Google Sheets saves), the Provenance sheet emptied.
+    let stripped = without(&built.bytes, "docProps/custom.xml");
+    let back = read_all(&ladder, stripped.clone(), None);
+    assert!(back.iter().all(Result::is_ok), "{back:?}");
+    let stripped = edited(&stripped, "xl/worksheets/sheet5.xml", |xml| {
+        let start = xml.find("<sheetData>").expect("data");
+        let end = xml.find("</sheetData>").expect("data end");
+        format!("{}<sheetData>{}", &xml[..start], &xml[end..])
+    });
+    let back = read_all(&ladder, stripped, None);
+    assert_eq!(back.len(), 3, "{back:?}");
+    for (outcome, prov) in back.iter().zip(&provs) {
+        let r = outcome.as_ref().expect("identified by the visible header");
+        assert_eq!(r.prov.form_id, prov.form_id);
+        assert_eq!(r.prov.schema_version, BUNDLE_SCHEMA_VERSION);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.code == "provenance-from-header"),
+            "{:?}",
+            r.warnings
+        );
+    }
+}
+
+#[test]
+fn renamed_copied_and_deleted_sheets_are_reported_at_their_sheet() {
+    let ladder = ladder();
+    let (_, built) = bundle_of_three(&ladder);
+    let renamed = edited(&built.bytes, "xl/workbook.xml", |xml| {
+        xml.replace("name=\"Bo (ops)\"", "name=\"Bo\"")
+    });
+    let back = read_all(&ladder, renamed, None);
+    let codes: Vec<Vec<&str>> = back
+        .iter()
+        .map(|o| match o {
+            Ok(_) => vec![],
+            Err(r) => r.problems.iter().map(|d| d.code).collect(),
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [vec![], vec!["review-sheet-renamed"], vec![]],
+        "{back:?}"
+    );
+
+    // The second sheet's cells replaced by the first's (pasted from another review): its
+    // copies disagree, at the header cells; the other sheets still count.
+    let sheet2 = {
+        let mut zip = zip::ZipArchive::new(Cursor::new(&built.bytes)).expect("a zip");
+        let mut s = String::new();
+        zip.by_name("xl/worksheets/sheet2.xml")
+            .expect("sheet")
+            .read_to_string(&mut s)
+            .expect("xml");
+        s
+    };
+    let pasted = edited(&built.bytes, "xl/worksheets/sheet3.xml", |_| sheet2.clone());
+    let back = read_all(&ladder, pasted, None);
+    let bo = back[1].as_ref().expect_err("pasted");
+    assert!(
+        bo.problems.iter().all(|d| d.code == "provenance-mismatch"),
+        "{bo:?}"
+    );
+    assert!(back[0].is_ok() && back[2].is_ok(), "{back:?}");
+
+    // A sheet gone from the workbook (its tab deleted): that review is missing.
+    let deleted = edited(&built.bytes, "xl/workbook.xml", |xml| {
+        let start = xml.find("<sheet name=\"Ada (E3)\"").expect("the sheet");
+        let end = start + xml[start..].find("/>").expect("its end") + 2;
+        xml.replace(&xml[start..end], "")
+    });
+    let back = read_all(&ladder, deleted, None);
+    assert_eq!(
+        sheets_of(&back),
+        [
+            (Some("Ada".into()), true),
+            (Some("Bo (ops)".into()), true),
+            (Some("Ada (E3)".into()), false)
+        ]
+    );
+    let missing = back[2].as_ref().expect_err("missing");
+    assert_eq!(missing.problems[0].code, "review-sheet-missing");
+}
+
+#[test]
+fn the_largest_bundle_passes_the_pre_check_and_reads_back() {
+    // Its shared strings are used by every sheet: `count` far exceeds the entries the table
+    // holds, which must not look like a crafted file.
+    let ladder = ladder();
+    let provs: Vec<Provenance> = (0..bundle::MAX_REVIEWS)
+        .map(|i| {
+            let id = format!("E{i}");
+            Provenance {
+                form_id: form_id("2026-H2", &id, "Dana"),
+                schema_version: BUNDLE_SCHEMA_VERSION,
+                person_name: format!("Person {i}"),
+                employee_id: id,
+                ..prov_on(&ladder)
+            }
+        })
+        .collect();
+    let created = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::util::epoch::DEFAULT)
+        .expect("a valid date");
+    let built = write::build_bundle(&write::BundleInput {
+        ladder: &ladder,
+        reviews: &provs,
+        instructions: "# How\nPick a rating on each sheet.",
+        created: &created,
+    })
+    .expect("the bundle builds");
+    let back = read_all(&ladder, built.bytes, None);
+    assert_eq!(back.len(), bundle::MAX_REVIEWS);
+    assert!(
+        back.iter().all(Result::is_ok),
+        "{:?}",
+        back.iter().find(|o| o.is_err())
     );
 }

@@ -1,13 +1,15 @@
-//! Builds one review workbook in memory (`rust_xlsxwriter`), laid out as the module's contract
-//! says: the Review sheet, the Instructions sheet and the two hidden sheets.
+//! Builds review workbooks in memory (`rust_xlsxwriter`), laid out as the module's contract
+//! says: one review's workbook (the Review sheet, the Instructions sheet and the two hidden
+//! sheets), or a bundle of several reviews by one reviewer ([`super::bundle`]).
 
 use rust_xlsxwriter::{
     Color, ConditionalFormatBlank, ConditionalFormatFormula, DataValidation,
     DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
     Formula, ProtectionOptions, Workbook, Worksheet, XlsxError, column_number_to_name,
+    quote_sheet_name,
 };
 
-use super::{self as c, LockedRow, Provenance, locked_text_digest};
+use super::{self as c, LockedRow, Provenance, bundle, locked_text_digest};
 use crate::model::{Area, Competency, Ladder, ScaleKind};
 use crate::util::text::{clip, looks_like_formula};
 
@@ -26,6 +28,34 @@ pub struct SheetInput<'a> {
 #[derive(Debug)]
 pub struct Built {
     pub bytes: Vec<u8>,
+    /// [`locked_text_digest`] of what was written.
+    pub locked_digest: [u8; 32],
+    pub competencies: usize,
+}
+
+/// What a bundle needs: the reviews of one reviewer, one review sheet each, in this order.
+#[allow(missing_debug_implementations)]
+pub struct BundleInput<'a> {
+    pub ladder: &'a Ladder,
+    /// Each with [`c::BUNDLE_SCHEMA_VERSION`].
+    pub reviews: &'a [Provenance],
+    /// Rendered instruction text, one for all reviews.
+    pub instructions: &'a str,
+    pub created: &'a ExcelDateTime,
+}
+
+/// A bundle ready to write.
+#[derive(Debug)]
+pub struct BuiltBundle {
+    pub bytes: Vec<u8>,
+    /// One per review, in order.
+    pub sheets: Vec<BuiltSheet>,
+}
+
+/// One review sheet of a bundle.
+#[derive(Debug)]
+pub struct BuiltSheet {
+    pub name: String,
     /// [`locked_text_digest`] of what was written.
     pub locked_digest: [u8; 32],
     pub competencies: usize,
@@ -127,45 +157,113 @@ pub(crate) fn text_height(s: &str, width: f64) -> f64 {
 pub fn build(input: &SheetInput<'_>) -> Result<Built, XlsxError> {
     let ladder = input.ladder;
     let prov = input.prov;
-    let mut wb = Workbook::new();
-    // Fastest deflate: less CPU per workbook for somewhat larger files (about 23 KB).
-    wb.set_zip_compression_level(1);
-    let labels = ladder.rating.labels();
-
+    let mut wb = new_workbook();
     let props = DocProperties::new()
         .set_title(format!("Review: {} ({})", prov.person_name, prov.cycle))
         .set_subject("rungs review sheet")
         .set_creation_datetime(input.created);
     wb.set_properties(&with_provenance(props, &prov.to_pairs()));
 
-    let rows = review_sheet(wb.add_worksheet(), ladder, prov)?;
+    let rows = review_sheet(wb.add_worksheet(), ladder, prov, c::REVIEW_SHEET, true)?;
     instructions_sheet(wb.add_worksheet(), input.instructions)?;
     provenance_sheet(wb.add_worksheet(), &prov.to_pairs())?;
     ratings_sheet(wb.add_worksheet(), ladder)?;
 
-    wb.define_name(
-        c::RATINGS_NAME,
-        &format!("={}", c::ratings_range(labels.len())),
-    )?;
-    for (key, _) in c::HEADER_FIELDS {
-        if let Some(row) = c::header_row(key) {
-            wb.define_name(
-                c::defined_name(key),
-                &format!(
-                    "={}!${}${}",
-                    c::REVIEW_SHEET,
-                    column_number_to_name(c::HEADER_VALUE_COL),
-                    row + 1
-                ),
-            )?;
-        }
-    }
+    define_ratings(&mut wb, ladder)?;
+    header_names(&mut wb, c::REVIEW_SHEET, "")?;
     let bytes = wb.save_to_buffer()?;
     Ok(Built {
         bytes,
         locked_digest: locked_text_digest(prov, &rows),
         competencies: rows.len(),
     })
+}
+
+/// Builds a bundle: the Instructions sheet, one review sheet per review, the hidden sheets.
+pub fn build_bundle(input: &BundleInput<'_>) -> Result<BuiltBundle, XlsxError> {
+    let ladder = input.ladder;
+    let names = bundle::sheet_names(
+        input
+            .reviews
+            .iter()
+            .map(|p| (p.person_name.as_str(), p.employee_id.as_str())),
+    );
+    let mut wb = new_workbook();
+    let mut props = DocProperties::new().set_subject("rungs review workbook");
+    if let Some(first) = input.reviews.first() {
+        props = props.set_title(format!("Reviews by {} ({})", first.reviewer, first.cycle));
+    }
+    props = props.set_creation_datetime(input.created);
+    for (prov, name) in input.reviews.iter().zip(&names) {
+        let key = |k: &str| bundle::property_name(&prov.form_id, k);
+        props = props.set_custom_property(key(bundle::KEY_SHEET), name.as_str());
+        for (k, v) in prov.to_pairs() {
+            if !v.is_empty() {
+                props = props.set_custom_property(key(k), v.as_str());
+            }
+        }
+    }
+    wb.set_properties(&props);
+
+    instructions_sheet(wb.add_worksheet(), input.instructions)?;
+    let mut sheets = Vec::with_capacity(names.len());
+    for (i, (prov, name)) in input.reviews.iter().zip(&names).enumerate() {
+        let rows = review_sheet(wb.add_worksheet(), ladder, prov, name, i == 0)?;
+        sheets.push(BuiltSheet {
+            name: name.clone(),
+            locked_digest: locked_text_digest(prov, &rows),
+            competencies: rows.len(),
+        });
+    }
+    bundle_provenance_sheet(wb.add_worksheet(), input.reviews, &names)?;
+    ratings_sheet(wb.add_worksheet(), ladder)?;
+
+    define_ratings(&mut wb, ladder)?;
+    for name in &names {
+        header_names(&mut wb, name, &format!("{}!", quote_sheet_name(name)))?;
+    }
+    let bytes = wb.save_to_buffer()?;
+    Ok(BuiltBundle { bytes, sheets })
+}
+
+/// A workbook with the compression every rungs workbook uses.
+pub(crate) fn new_workbook() -> Workbook {
+    let mut wb = Workbook::new();
+    // Fastest deflate: less CPU per workbook for somewhat larger files (about 23 KB).
+    wb.set_zip_compression_level(1);
+    wb
+}
+
+/// The defined name of the dropdown's choices.
+fn define_ratings(wb: &mut Workbook, ladder: &Ladder) -> Result<(), XlsxError> {
+    wb.define_name(
+        c::RATINGS_NAME,
+        &format!("={}", c::ratings_range(ladder.rating.labels().len())),
+    )?;
+    Ok(())
+}
+
+/// A defined name `rungs_<key>` for each header value cell of the review sheet `sheet`;
+/// `scope` is empty for workbook-scoped names, `'Sheet'!` for names scoped to the sheet.
+fn header_names(wb: &mut Workbook, sheet: &str, scope: &str) -> Result<(), XlsxError> {
+    let target = if scope.is_empty() {
+        sheet.to_owned()
+    } else {
+        quote_sheet_name(sheet)
+    };
+    for (key, _) in c::HEADER_FIELDS {
+        if let Some(row) = c::header_row(key) {
+            wb.define_name(
+                format!("{scope}{}", c::defined_name(key)),
+                &format!(
+                    "={target}!${}${}",
+                    column_number_to_name(c::HEADER_VALUE_COL),
+                    row + 1
+                ),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The formats of the Review sheet, made once per workbook.
@@ -217,13 +315,19 @@ struct ReviewSheet<'a> {
     f: Formats,
 }
 
+/// A review sheet named `name` (the Review sheet of a single review's workbook, or one sheet
+/// of a bundle); `active` when it is the one that opens.
 fn review_sheet(
     ws: &mut Worksheet,
     ladder: &Ladder,
     prov: &Provenance,
+    name: &str,
+    active: bool,
 ) -> Result<Vec<LockedRow>, XlsxError> {
-    ws.set_name(c::REVIEW_SHEET)?;
-    ws.set_active(true);
+    ws.set_name(name)?;
+    if active {
+        ws.set_active(true);
+    }
     ws.set_screen_gridlines(false);
     let sheet = ReviewSheet {
         ladder,
@@ -544,6 +648,34 @@ pub(crate) fn provenance_sheet(
     }
     ws.set_column_width(0, 20)?;
     ws.set_column_width(1, 40)?;
+    ws.protect();
+    ws.set_very_hidden(true);
+    Ok(())
+}
+
+/// A bundle's provenance sheet: `sheet` / `key` / `value`, one block of rows per review sheet.
+fn bundle_provenance_sheet(
+    ws: &mut Worksheet,
+    reviews: &[Provenance],
+    names: &[String],
+) -> Result<(), XlsxError> {
+    ws.set_name(c::PROVENANCE_SHEET)?;
+    let f = TextFormat::new(Format::new());
+    for (col, title) in (0..).zip(bundle::PROVENANCE_COLUMNS) {
+        text(ws, 0, col, title, &f)?;
+    }
+    let mut row = c::PROVENANCE_FIRST_ROW;
+    for (prov, name) in reviews.iter().zip(names) {
+        for (k, v) in prov.to_pairs() {
+            text(ws, row, 0, name, &f)?;
+            text(ws, row, 1, k, &f)?;
+            text(ws, row, 2, &v, &f)?;
+            row += 1;
+        }
+    }
+    ws.set_column_width(0, 24)?;
+    ws.set_column_width(1, 20)?;
+    ws.set_column_width(2, 40)?;
     ws.protect();
     ws.set_very_hidden(true);
     Ok(())

@@ -69,6 +69,7 @@ fn import(ladder: &Ladder) -> (Import, Manifest) {
         import.reviews.push(Kept {
             returned: Returned {
                 file: format!("{reviewer}.xlsx"),
+                sheet: None,
                 sha256: [0; 32],
                 prov: prov(ladder, ada, reviewer, role),
                 answers,
@@ -81,7 +82,9 @@ fn import(ladder: &Ladder) -> (Import, Manifest) {
     import.evidence.flush().expect("temporary file");
     let missing = ManifestEntry {
         provenance: prov(ladder, ("E2", "Cy"), "Bo", ReviewerRole::Manager),
+        reviewer_id: None,
         file: "cy.xlsx".into(),
+        sheet: None,
         locked_text_sha256: String::new(),
         file_sha256: String::new(),
         competencies: n,

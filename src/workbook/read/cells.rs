@@ -69,6 +69,51 @@ impl Value {
     }
 }
 
+/// Cells found outside a form's bounds: the first few are reported one by one, the rest
+/// counted.
+struct Outside {
+    sheet: String,
+    bounds: (u32, u32),
+    count: usize,
+}
+
+impl Outside {
+    const SHOWN: usize = 3;
+
+    fn new(sheet: &str, bounds: (u32, u32)) -> Self {
+        Self {
+            sheet: sheet.to_owned(),
+            bounds,
+            count: 0,
+        }
+    }
+
+    fn is_outside(&self, (row, col): (u32, u32)) -> bool {
+        row > self.bounds.0 || col > self.bounds.1
+    }
+
+    fn add(&mut self, rep: &mut Report<'_>, pos: (u32, u32), value: &Value) {
+        self.count += 1;
+        if self.count <= Self::SHOWN {
+            rep.error(outside_form(rep, &self.sheet, pos, value, self.bounds));
+        }
+    }
+
+    fn finish(self, rep: &mut Report<'_>) {
+        if self.count > Self::SHOWN {
+            let d = Diagnostic::error(
+                "cell-outside-form",
+                format!(
+                    "{} more cells lie outside the form",
+                    self.count - Self::SHOWN
+                ),
+                rep.at(&self.sheet, self.bounds.0, self.bounds.1),
+            );
+            rep.error(d);
+        }
+    }
+}
+
 /// Streams one sheet's cells into a map, rejecting cells outside `max_row`×`max_col` that hold
 /// anything, and reading at most `max_cells` cells (bounds the time a crafted sheet costs).
 /// `None` when an error was recorded.
@@ -89,7 +134,7 @@ pub(crate) fn read_sheet(
     let errors_before = rep.errors.len();
     let mut cells = BTreeMap::new();
     let mut seen = 0usize;
-    let mut outside = 0usize;
+    let mut outside = Outside::new(sheet, (max_row, max_col));
     loop {
         let cell = match reader.next_cell_with_formula_metadata() {
             Ok(Some(cell)) => cell,
@@ -111,7 +156,6 @@ pub(crate) fn read_sheet(
             );
             return None;
         }
-        let (row, col) = cell.pos;
         let value = Value::from_ref(&cell.value);
         let formula = cell.formula.map(|f| match f {
             XlsxFormulaMetadata::Normal { formula }
@@ -121,30 +165,35 @@ pub(crate) fn read_sheet(
         if value.is_empty() && formula.is_none() {
             continue;
         }
-        if row > max_row || col > max_col {
-            outside += 1;
-            if outside <= 3 {
-                rep.error(outside_form(
-                    rep,
-                    sheet,
-                    (row, col),
-                    &value,
-                    (max_row, max_col),
-                ));
-            }
+        if outside.is_outside(cell.pos) {
+            outside.add(rep, cell.pos, &value);
             continue;
         }
-        cells.insert((row, col), Cell { value, formula });
+        cells.insert(cell.pos, Cell { value, formula });
     }
-    if outside > 3 {
-        let d = Diagnostic::error(
-            "cell-outside-form",
-            format!("{} more cells lie outside the form", outside - 3),
-            rep.at(sheet, max_row, max_col),
-        );
-        rep.error(d);
-    }
+    outside.finish(rep);
     (rep.errors.len() == errors_before).then_some(cells)
+}
+
+/// Reports and drops the cells of a sheet already read that lie outside tighter bounds.
+/// `false` when there were any.
+pub(super) fn keep_within(
+    cells: &mut Cells,
+    sheet: &str,
+    (max_row, max_col): (u32, u32),
+    rep: &mut Report<'_>,
+) -> bool {
+    let mut outside = Outside::new(sheet, (max_row, max_col));
+    cells.retain(|pos, cell| {
+        let keep = !outside.is_outside(*pos);
+        if !keep {
+            outside.add(rep, *pos, &cell.value);
+        }
+        keep
+    });
+    let clean = outside.count == 0;
+    outside.finish(rep);
+    clean
 }
 
 fn outside_form(

@@ -3,13 +3,13 @@
 //! agree; and whether this tally can count it (layout version, ladder, cycle, manifest).
 
 use super::cells::Cells;
-use super::{Context, Pairs, Report, not_a_review};
+use super::{Context, Report, not_a_review};
 use crate::diag::{Diagnostic, Location};
-use crate::util::to_u32;
-use crate::workbook::{self as c, Provenance, ReviewerRole, form_id, rating};
+use crate::workbook::{self as c, Provenance, ReviewerRole, bundle, form_id, rating};
 
 /// Where a workbook format keeps its provenance copies: the keys (also the custom properties'
-/// names, `rungs_<key>`), the visible header's fields and cells, the key/value sheet.
+/// names, `rungs_<key>`), the visible header's fields and cells, the key/value sheet, and
+/// whether the format has bundles (whose properties are named per review).
 #[derive(Debug)]
 pub(crate) struct CopyLayout {
     pub(crate) keys: &'static [&'static str],
@@ -18,6 +18,7 @@ pub(crate) struct CopyLayout {
     pub(crate) header_first_row: u32,
     pub(crate) header_value_col: u16,
     pub(crate) provenance_sheet: &'static str,
+    pub(crate) bundles: bool,
 }
 
 /// The review workbook's copies.
@@ -27,23 +28,65 @@ pub(crate) const REVIEW_COPIES: CopyLayout = CopyLayout {
     header_first_row: c::HEADER_FIRST_ROW,
     header_value_col: c::HEADER_VALUE_COL,
     provenance_sheet: c::PROVENANCE_SHEET,
+    bundles: true,
 };
 
-/// The key/value pairs of a provenance sheet: keys in column A, values in column B, from
-/// [`c::PROVENANCE_FIRST_ROW`].
-pub(crate) fn provenance_pairs(cells: &Cells) -> Pairs {
+/// One pair of the hidden `Provenance` sheet, with the cell holding its value.
+#[derive(Debug, Clone)]
+pub(crate) struct Hidden {
+    pub(crate) key: String,
+    pub(crate) value: String,
+    /// The value's cell (0-based).
+    pub(crate) at: (u32, u32),
+}
+
+/// The pairs of a single workbook's `Provenance` sheet: key in column A, value in column B.
+pub(crate) fn provenance_pairs(cells: &Cells) -> Vec<Hidden> {
     let mut pairs = Vec::new();
     for ((row, col), key) in cells {
         if *col != 0 || *row < c::PROVENANCE_FIRST_ROW {
             continue;
         }
-        let value = cells
-            .get(&(*row, 1))
-            .map(|v| v.value.display())
-            .unwrap_or_default();
-        pairs.push((key.value.display().trim().to_owned(), value));
+        pairs.push(Hidden {
+            key: key.value.display().trim().to_owned(),
+            value: text_at(cells, *row, 1),
+            at: (*row, 1),
+        });
     }
     pairs
+}
+
+/// Whether a `Provenance` sheet has a bundle's layout (`sheet` / `key` / `value`).
+pub(super) fn is_bundle_layout(cells: &Cells) -> bool {
+    (0..3).all(|col| text_at(cells, 0, col).trim() == bundle::PROVENANCE_COLUMNS[col as usize])
+}
+
+/// The blocks of a bundle's `Provenance` sheet: (sheet, its pairs), in order of first row.
+pub(super) fn provenance_blocks(cells: &Cells) -> Vec<(String, Vec<Hidden>)> {
+    let mut blocks: Vec<(String, Vec<Hidden>)> = Vec::new();
+    for ((row, col), sheet) in cells {
+        if *col != 0 || *row < c::PROVENANCE_FIRST_ROW {
+            continue;
+        }
+        let sheet = sheet.value.display();
+        let pair = Hidden {
+            key: text_at(cells, *row, 1).trim().to_owned(),
+            value: text_at(cells, *row, 2),
+            at: (*row, 2),
+        };
+        match blocks.iter_mut().find(|(s, _)| *s == sheet) {
+            Some((_, pairs)) => pairs.push(pair),
+            None => blocks.push((sheet, vec![pair])),
+        }
+    }
+    blocks
+}
+
+fn text_at(cells: &Cells, row: u32, col: u32) -> String {
+    cells
+        .get(&(row, col))
+        .map(|v| v.value.display())
+        .unwrap_or_default()
 }
 
 /// The visible header's fields that hold a value: (key, value, row).
@@ -60,31 +103,38 @@ pub(crate) fn visible_header(cells: &Cells, layout: &CopyLayout) -> Vec<(String,
         .collect()
 }
 
-/// The provenance copies that survived in one workbook.
+/// The provenance copies of one sheet that survived.
 pub(crate) struct Copies<'a> {
     pub(crate) layout: &'a CopyLayout,
     /// The name of the sheet with the visible header.
     pub(crate) sheet: &'a str,
-    pub(crate) hidden: Option<&'a [(String, String)]>,
+    /// The schema version of the workbook's layout (single or bundle).
+    pub(crate) version: u32,
+    pub(crate) hidden: Option<&'a [Hidden]>,
     pub(crate) props: Option<&'a [(String, String)]>,
     /// The visible header: (key, value, row).
     pub(crate) visible: Vec<(String, String, u32)>,
 }
 
 impl Copies<'_> {
+    /// The provenance each full copy gives: the hidden sheet's, then the properties'.
+    fn full_copies(&self) -> impl Iterator<Item = Result<Provenance, Diagnostic>> + '_ {
+        let hidden = self.hidden.map(|pairs| {
+            Provenance::from_pairs(pairs.iter().map(|h| (h.key.as_str(), h.value.as_str())))
+        });
+        let props = self.props.map(|pairs| {
+            Provenance::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        });
+        hidden.into_iter().chain(props)
+    }
+
     /// Builds the provenance from whichever copies survive and checks that they agree.
     pub(super) fn provenance(&self, rep: &mut Report<'_>, ctx: &Context<'_>) -> Option<Provenance> {
         if !self.agree(rep) {
             return None;
         }
         // A full copy: the hidden sheet, else the properties.
-        let full = [self.hidden, self.props]
-            .into_iter()
-            .flatten()
-            .map(|pairs| {
-                Provenance::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            })
-            .find_map(Result::ok);
+        let full = self.full_copies().find_map(Result::ok);
         if let Some(p) = full {
             return Some(p);
         }
@@ -95,12 +145,8 @@ impl Copies<'_> {
             rep.error(not_a_review(rep));
             return None;
         }
-        let problem = [self.hidden, self.props]
-            .into_iter()
-            .flatten()
-            .map(|pairs| {
-                Provenance::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            })
+        let problem = self
+            .full_copies()
             .find_map(Result::err)
             .unwrap_or_else(|| Provenance::missing(c::KEY_FORM_ID));
         rep.error(
@@ -116,34 +162,38 @@ impl Copies<'_> {
 
     /// Whether every copy agrees, key by key; each disagreement is reported at its cell.
     pub(crate) fn agree(&self, rep: &mut Report<'_>) -> bool {
-        // The row of a key's first pair; its value from the last, should a key repeat.
-        fn lookup<'p>(
-            pairs: Option<&'p [(String, String)]>,
-            key: &str,
-        ) -> Option<(usize, &'p str)> {
+        // The cell of a key's first pair; its value from the last, should a key repeat.
+        fn lookup<'p>(pairs: Option<&'p [Hidden]>, key: &str) -> Option<((u32, u32), &'p str)> {
             let pairs = pairs.unwrap_or_default();
-            let first = pairs.iter().position(|(k, _)| k == key)?;
+            let first = pairs.iter().position(|h| h.key == key)?;
+            let last = pairs.iter().rposition(|h| h.key == key)?;
+            Some((pairs[first].at, pairs[last].value.trim()))
+        }
+        fn prop<'p>(pairs: Option<&'p [(String, String)]>, key: &str) -> Option<&'p str> {
+            let pairs = pairs.unwrap_or_default();
             let last = pairs.iter().rposition(|(k, _)| k == key)?;
-            Some((first, pairs[last].1.trim()))
+            Some(pairs[last].1.trim())
         }
         let layout = self.layout;
         let mut agree = true;
         for &key in layout.keys {
             let mut seen: Vec<(String, String, Location)> = Vec::new();
-            if let Some((i, v)) = lookup(self.hidden, key).filter(|(_, v)| !v.is_empty()) {
+            if let Some(((row, col), v)) = lookup(self.hidden, key).filter(|(_, v)| !v.is_empty()) {
                 seen.push((
                     format!("the hidden '{}' sheet", layout.provenance_sheet),
                     normalise_number(key, v),
-                    rep.at(
-                        layout.provenance_sheet,
-                        c::PROVENANCE_FIRST_ROW + to_u32(i),
-                        1,
-                    ),
+                    rep.at(layout.provenance_sheet, row, col),
                 ));
             }
-            if let Some((_, v)) = lookup(self.props, key).filter(|(_, v)| !v.is_empty()) {
+            if let Some(v) = prop(self.props, key).filter(|v| !v.is_empty()) {
+                let name = if layout.bundles && self.version == c::BUNDLE_SCHEMA_VERSION {
+                    let form = prop(self.props, c::KEY_FORM_ID).unwrap_or_default();
+                    bundle::property_name(form, key)
+                } else {
+                    c::property_name(key)
+                };
                 seen.push((
-                    format!("the document property '{}'", c::property_name(key)),
+                    format!("the document property '{name}'"),
                     normalise_number(key, v),
                     rep.file_loc(),
                 ));
@@ -219,7 +269,7 @@ impl Copies<'_> {
         );
         Some(Provenance {
             form_id: id,
-            schema_version: c::SCHEMA_VERSION,
+            schema_version: self.version,
             ladder_id: ctx.ladder.meta.id.clone(),
             ladder_fingerprint: ctx.ladder.meta.fingerprint.clone(),
             ladder_version: ctx.ladder.meta.version.clone(),
@@ -253,22 +303,40 @@ fn normalise_number(key: &str, v: &str) -> String {
     v.to_owned()
 }
 
-/// Schema version, ladder, cycle, level: is this review one this tally can count?
-pub(super) fn check_identity(rep: &mut Report<'_>, ctx: &Context<'_>, prov: &Provenance) {
+/// Schema version, ladder, cycle, level: is this review one this tally can count? `version`
+/// is the version of the layout the review was found in (one review, or a bundle).
+pub(super) fn check_identity(
+    rep: &mut Report<'_>,
+    ctx: &Context<'_>,
+    prov: &Provenance,
+    version: u32,
+) {
     let meta = &ctx.ladder.meta;
     let flags = ctx.flags;
-    if prov.schema_version != c::SCHEMA_VERSION {
-        rep.error(
-            Diagnostic::error(
-                "schema-version",
-                format!(
-                    "the review form has layout version {}, but this rungs reads version {}",
-                    prov.schema_version,
-                    c::SCHEMA_VERSION
-                ),
-                rep.file_loc(),
+    if prov.schema_version != version {
+        let message = if [c::SCHEMA_VERSION, c::BUNDLE_SCHEMA_VERSION]
+            .contains(&prov.schema_version)
+        {
+            format!(
+                "the review says layout version {}, but it was found in a workbook laid out as version {version} ({})",
+                prov.schema_version,
+                if version == c::BUNDLE_SCHEMA_VERSION {
+                    "several reviews in one workbook"
+                } else {
+                    "one review per workbook"
+                }
             )
-            .with_hint("tally it with the rungs version that wrote the sheets"),
+        } else {
+            format!(
+                "the review form has layout version {}, but this rungs reads versions {} (one review per workbook) and {} (several)",
+                prov.schema_version,
+                c::SCHEMA_VERSION,
+                c::BUNDLE_SCHEMA_VERSION
+            )
+        };
+        rep.error(
+            Diagnostic::error("schema-version", message, rep.file_loc())
+                .with_hint("tally it with the rungs version that wrote the sheets, or ask for the original workbook"),
         );
     }
     if prov.ladder_fingerprint != meta.fingerprint {

@@ -1,9 +1,11 @@
 //! Reads one returned review workbook: its cells ([`cells`]), whose review it is from whichever
 //! provenance copies survived ([`copies`]), and each competency row found by its hidden id with
-//! the ratings read as values only ([`rows`]). Every problem is reported at once, located at its
-//! sheet and cell, with the value found and how to fix it. The bytes must have passed
-//! [`super::precheck`] first.
+//! the ratings read as values only ([`rows`]). A bundle's review sheets are each read on their
+//! own ([`bundle`]): one sheet's problems leave the others valid. Every problem is reported at
+//! once, located at its sheet and cell, with the value found and how to fix it. The bytes must
+//! have passed [`super::precheck`] first.
 
+mod bundle;
 pub(crate) mod cells;
 pub(crate) mod copies;
 mod rows;
@@ -14,8 +16,11 @@ use std::io::Cursor;
 use calamine::{Reader, Xlsx, XlsxError};
 use rust_xlsxwriter::row_col_to_cell;
 
-use cells::read_sheet;
-use copies::{Copies, REVIEW_COPIES, check_identity, provenance_pairs, visible_header};
+use cells::{Cells, keep_within, read_sheet};
+use copies::{
+    Copies, Hidden, REVIEW_COPIES, check_identity, is_bundle_layout, provenance_blocks,
+    provenance_pairs, visible_header,
+};
 use rows::Rows;
 use sha2::{Digest, Sha256};
 
@@ -24,11 +29,13 @@ use crate::diag::{Diagnostic, Flags, Location};
 use crate::model::Ladder;
 use crate::util::to_u32;
 
-/// What a valid returned workbook holds.
+/// What a valid returned review holds (a workbook of one review, or one sheet of a bundle).
 #[derive(Debug, Clone)]
 pub struct Returned {
     /// Path as the user gave it (display form).
     pub file: String,
+    /// The review sheet's name, for a review of a bundle.
+    pub sheet: Option<String>,
     /// SHA-256 of the file's bytes.
     pub sha256: [u8; 32],
     pub prov: Provenance,
@@ -79,7 +86,31 @@ impl Answer {
     }
 }
 
+/// A review that could not be counted: the file, or one sheet of a bundle, with every problem.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// The review sheet, when the problem is one sheet's of a bundle; `None` for the file.
+    pub sheet: Option<String>,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// What one review read from a file turned out to be.
+pub type Outcome = Result<Returned, Rejected>;
+
+/// How a review's source is named in lists: the file, and the sheet of a bundle.
+pub fn source_name(file: &str, sheet: Option<&str>) -> String {
+    match sheet {
+        Some(s) => format!("{file} (sheet '{s}')"),
+        None => file.to_owned(),
+    }
+}
+
 impl Returned {
+    /// The file, and the sheet of a bundle: `a.xlsx (sheet 'Ann Lee')`.
+    pub fn source(&self) -> String {
+        source_name(&self.file, self.sheet.as_deref())
+    }
+
     /// Whether two returns hold the same answers (cells may have moved).
     pub fn same_answers(&self, other: &Self) -> bool {
         self.answers.len() == other.answers.len()
@@ -179,9 +210,6 @@ impl Renamable {
 /// The last row and column a spreadsheet can have (0-based): `XFD1048576`.
 const LAST_ROW: u32 = 1_048_575;
 const LAST_COL: u32 = 16_383;
-/// Cells (with or without a value) read from one review sheet before giving up: bounds the
-/// time spent.
-const MAX_CELLS: usize = 200_000;
 /// Rows a reviewer may insert (notes, blank lines) before the sheet counts as out of shape.
 const ROW_SLACK: u32 = 500;
 /// Columns beyond the last level column a reviewer may use.
@@ -229,32 +257,58 @@ impl<'f> Report<'f> {
 /// Key/value pairs of one provenance copy.
 pub(crate) type Pairs = Vec<(String, String)>;
 
-/// Reads and validates one workbook whose bytes passed the pre-check.
-pub fn read(
-    file: &str,
-    bytes: Vec<u8>,
-    sha256: [u8; 32],
-    ctx: &Context<'_>,
-) -> Result<Returned, Vec<Diagnostic>> {
+/// The `Provenance` sheet as found: one review's pairs, or a bundle's blocks by sheet.
+enum HiddenCopy {
+    Single(Vec<Hidden>),
+    Bundle(Vec<(String, Vec<Hidden>)>),
+}
+
+/// The custom document properties as found: one review's pairs, or a bundle's by form id.
+enum PropsCopy {
+    Single(Pairs),
+    Bundle(Vec<(String, Pairs)>),
+}
+
+/// Cells (with or without a value) read from one sheet of a review workbook before giving up:
+/// bounds the time spent.
+const MAX_CELLS: usize = 200_000;
+/// Rows a bundle's `Provenance` sheet may use: one row per key of each review sheet.
+const BUNDLE_PROVENANCE_ROWS: u32 =
+    c::PROVENANCE_FIRST_ROW + (c::KEYS.len() * c::bundle::MAX_REVIEWS) as u32;
+/// Rows and columns a single review's `Provenance` sheet may use.
+const SINGLE_PROVENANCE_BOUNDS: (u32, u32) = (60, 4);
+
+/// Reads and validates one workbook whose bytes passed the pre-check: one outcome for a
+/// workbook of one review, one per review sheet for a bundle (never none).
+pub fn read(file: &str, bytes: Vec<u8>, sha256: [u8; 32], ctx: &Context<'_>) -> Vec<Outcome> {
     let mut rep = Report::new(file);
-    let mut xlsx =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![calamine_error(&rep, None, &e)])?;
+    let reject = |problems| {
+        vec![Err(Rejected {
+            sheet: None,
+            problems,
+        })]
+    };
+    let mut xlsx = match Xlsx::new(Cursor::new(bytes)) {
+        Ok(x) => x,
+        Err(e) => return reject(vec![calamine_error(&rep, None, &e)]),
+    };
     let sheet_names = xlsx.sheet_names();
     let hidden = if sheet_names.iter().any(|s| s == c::PROVENANCE_SHEET) {
-        match read_sheet(&mut xlsx, c::PROVENANCE_SHEET, (60, 4), MAX_CELLS, &mut rep) {
-            Some(cells) => Some(provenance_pairs(&cells)),
-            None => return Err(rep.errors),
+        match hidden_copy(&mut xlsx, &mut rep) {
+            Some(h) => Some(h),
+            None => return reject(rep.errors),
         }
     } else {
         None
     };
-    let props = property_pairs(&mut xlsx, &c::KEYS, &mut rep);
-    if hidden
-        .iter()
-        .flatten()
-        .any(|(k, v)| k == "format" && v.trim() == crate::decisions::FORMAT)
+    // An emptied sheet is no copy.
+    let hidden = hidden.filter(|h| !matches!(h, HiddenCopy::Single(p) if p.is_empty()));
+    if let Some(HiddenCopy::Single(pairs)) = &hidden
+        && pairs
+            .iter()
+            .any(|h| h.key == "format" && h.value.trim() == crate::decisions::FORMAT)
     {
-        return Err(vec![
+        return reject(vec![
             Diagnostic::error(
                 "decisions-not-review",
                 "this is a decisions workbook (from `rungs decisions`), not a review workbook",
@@ -265,43 +319,121 @@ pub fn read(
             ),
         ]);
     }
-    let has_copies = hidden.is_some() || props.is_some();
-    let review_sheet = review_sheet(&xlsx, &sheet_names, has_copies, &mut rep)?;
+    let props = property_copy(&mut xlsx, &mut rep);
+    match (hidden, props) {
+        (
+            hidden @ (None | Some(HiddenCopy::Single(_))),
+            props @ (None | Some(PropsCopy::Single(_))),
+        ) if hidden.is_some()
+            || props.is_some()
+            || sheet_names.iter().any(|s| s == c::REVIEW_SHEET) =>
+        {
+            let hidden = match hidden {
+                Some(HiddenCopy::Single(h)) => Some(h),
+                _ => None,
+            };
+            let props = match props {
+                Some(PropsCopy::Single(p)) => Some(p),
+                _ => None,
+            };
+            vec![single(
+                xlsx,
+                &sheet_names,
+                (hidden, props),
+                rep,
+                sha256,
+                ctx,
+            )]
+        }
+        (hidden, props) => {
+            // A bundle's copies, or no copy at all and no `Review` sheet: review sheets are
+            // then found by their visible headers.
+            let found = bundle::Found {
+                xlsx,
+                sheet_names,
+                blocks: match hidden {
+                    Some(HiddenCopy::Bundle(b)) => b,
+                    _ => Vec::new(),
+                },
+                props: match props {
+                    Some(PropsCopy::Bundle(p)) => p,
+                    _ => Vec::new(),
+                },
+            };
+            let outcomes = found.read(rep, sha256, ctx);
+            if outcomes.is_empty() {
+                return reject(vec![not_a_review(&Report::new(file))]);
+            }
+            outcomes
+        }
+    }
+}
 
-    let max_row = c::FIRST_DATA_ROW + to_u32(ctx.expected.len()) + ROW_SLACK;
-    let max_col = ctx.last_col() + COL_SLACK;
-    let Some(cells) = read_sheet(
-        &mut xlsx,
-        &review_sheet,
-        (max_row, max_col),
-        MAX_CELLS,
-        &mut rep,
-    ) else {
-        return Err(rep.errors);
+/// The one review of a workbook laid out for one review.
+fn single(
+    mut xlsx: Xlsx<Cursor<Vec<u8>>>,
+    sheet_names: &[String],
+    (hidden, props): (Option<Vec<Hidden>>, Option<Pairs>),
+    mut rep: Report<'_>,
+    sha256: [u8; 32],
+    ctx: &Context<'_>,
+) -> Outcome {
+    let reject = |problems| Rejected {
+        sheet: None,
+        problems,
+    };
+    let has_copies = hidden.is_some() || props.is_some();
+    let review_sheet = review_sheet(&xlsx, sheet_names, has_copies, &mut rep).map_err(reject)?;
+    let Some(cells) = read_review_sheet(&mut xlsx, &review_sheet, &mut rep, ctx) else {
+        return Err(reject(rep.errors));
     };
     drop(xlsx);
-
     let copies = Copies {
         layout: &REVIEW_COPIES,
         sheet: &review_sheet,
+        version: c::SCHEMA_VERSION,
         hidden: hidden.as_deref(),
         props: props.as_deref(),
         visible: visible_header(&cells, &REVIEW_COPIES),
     };
+    review(&copies, &cells, rep, sha256, ctx).map_err(reject)
+}
+
+/// A review sheet's cells, within the form's bounds.
+fn read_review_sheet(
+    xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
+    sheet: &str,
+    rep: &mut Report<'_>,
+    ctx: &Context<'_>,
+) -> Option<Cells> {
+    let max_row = c::FIRST_DATA_ROW + to_u32(ctx.expected.len()) + ROW_SLACK;
+    let max_col = ctx.last_col() + COL_SLACK;
+    read_sheet(xlsx, sheet, (max_row, max_col), MAX_CELLS, rep)
+}
+
+/// One review from its sheet's cells and provenance copies: identified, checked, its answers
+/// read; or every problem found.
+fn review(
+    copies: &Copies<'_>,
+    cells: &Cells,
+    mut rep: Report<'_>,
+    sha256: [u8; 32],
+    ctx: &Context<'_>,
+) -> Result<Returned, Vec<Diagnostic>> {
     let Some(prov) = copies.provenance(&mut rep, ctx) else {
         return Err(rep.errors);
     };
-    check_identity(&mut rep, ctx, &prov);
-
+    check_identity(&mut rep, ctx, &prov, copies.version);
     let (answers, evidence) = Rows {
         ctx,
-        sheet: &review_sheet,
-        cells: &cells,
+        sheet: copies.sheet,
+        cells,
     }
     .read(&mut rep, &prov);
     if rep.errors.is_empty() {
         Ok(Returned {
-            file: file.to_owned(),
+            file: rep.file.to_owned(),
+            sheet: (copies.version == c::BUNDLE_SCHEMA_VERSION).then(|| copies.sheet.to_owned()),
             sha256,
             prov,
             answers,
@@ -314,25 +446,59 @@ pub fn read(
     }
 }
 
-/// The provenance copy in the custom document properties (`rungs_<key>` for each of `keys`),
-/// if any survived.
-pub(crate) fn property_pairs(
-    xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
-    keys: &[&str],
-    rep: &mut Report<'_>,
-) -> Option<Pairs> {
-    match xlsx.workbook_properties() {
-        Ok(p) => {
-            let pairs: Pairs = keys
-                .iter()
-                .filter_map(|k| {
-                    p.custom_properties
-                        .get(&c::property_name(k))
-                        .map(|v| ((*k).to_owned(), v.clone()))
-                })
-                .collect();
-            (!pairs.is_empty()).then_some(pairs)
+/// The `Provenance` sheet's copy, in either layout. `None` when an error was recorded.
+fn hidden_copy(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option<HiddenCopy> {
+    let sheet = c::PROVENANCE_SHEET;
+    let mut cells = read_sheet(xlsx, sheet, (BUNDLE_PROVENANCE_ROWS, 4), MAX_CELLS, rep)?;
+    if is_bundle_layout(&cells) {
+        return Some(HiddenCopy::Bundle(provenance_blocks(&cells)));
+    }
+    if !keep_within(&mut cells, sheet, SINGLE_PROVENANCE_BOUNDS, rep) {
+        return None;
+    }
+    Some(HiddenCopy::Single(provenance_pairs(&cells)))
+}
+
+/// The provenance copy in the custom document properties, in either layout, if any survived.
+fn property_copy(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option<PropsCopy> {
+    custom_properties(xlsx, rep).and_then(|p| {
+        let mut by_form: std::collections::BTreeMap<String, Pairs> =
+            std::collections::BTreeMap::new();
+        for (name, value) in &p {
+            if let Some((form, key)) = c::bundle::parse_property_name(name) {
+                by_form
+                    .entry(form.to_owned())
+                    .or_default()
+                    .push((key.to_owned(), value.clone()));
+            }
         }
+        if !by_form.is_empty() {
+            return Some(PropsCopy::Bundle(by_form.into_iter().collect()));
+        }
+        keyed_properties(&p, &c::KEYS).map(PropsCopy::Single)
+    })
+}
+
+/// The `rungs_<key>` properties of `keys` that survived, if any.
+pub(crate) fn keyed_properties(props: &HashMap<String, String>, keys: &[&str]) -> Option<Pairs> {
+    let pairs: Pairs = keys
+        .iter()
+        .filter_map(|k| {
+            props
+                .get(&c::property_name(k))
+                .map(|v| ((*k).to_owned(), v.clone()))
+        })
+        .collect();
+    (!pairs.is_empty()).then_some(pairs)
+}
+
+/// The workbook's custom document properties; `None`, with a warning, when they cannot be read.
+pub(crate) fn custom_properties(
+    xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
+    rep: &mut Report<'_>,
+) -> Option<HashMap<String, String>> {
+    match xlsx.workbook_properties() {
+        Ok(p) => Some(p.custom_properties),
         Err(e) => {
             rep.warnings.push(
                 Diagnostic::warning(
