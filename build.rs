@@ -31,8 +31,8 @@ const EMBEDDED: &[&str] = &[
 ];
 
 /// Every layout file below `dir`, as (path relative to `root` with `/`, absolute path).
-/// Hidden files and `data.json` (exported data a designer keeps there for `typst watch`;
-/// rungs always serves its own) are left out.
+/// Hidden files, `data.json` and `packet.json` (exported data a designer keeps there for
+/// `typst watch`; rungs always serves its own) are left out.
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -60,7 +60,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            if rel == "data.json" {
+            if rel == "data.json" || rel == "packet.json" {
                 continue;
             }
             println!("cargo::rerun-if-changed={}", path.display());

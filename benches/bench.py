@@ -12,6 +12,9 @@ Times, on the same data in the same run, each step of a review cycle at several 
           reviews each), one workbook per review  vs  the same with --bundle reviewer
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
   tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
+  packet  rungs packet on a tally of N people    vs  the Typst compiler from PyPI compiling the
+          (three reviews each, with evidence)        same packet.typ with the same data (the
+                                                     files `rungs packet --export-data` writes)
 Every measured command runs in its own process; wall time is taken around it and peak RSS comes
 from the kernel's rusage for that child (os.wait4, as GNU time's %M).
 
@@ -160,6 +163,19 @@ def count_files(root: Path, suffix: str) -> int:
 # peers (run as `bench.py peer NAME ...` in their own process)
 
 
+def peer_typst_packet(layouts: str, out: str, marks: str):
+    """Compiles packet.typ (whole, as one document) with the PyPI Typst compiler: one
+    `typst.Compiler` over the layouts folder, which holds data.json and packet.json."""
+    import typst
+
+    start = time.perf_counter()
+    compiler = typst.Compiler(root=layouts, font_paths=[str(REPO / "fonts")],
+                              ignore_system_fonts=True)
+    compiler.compile(input=str(Path(layouts) / "packet.typ"), output=out,
+                     sys_inputs={"marks": marks})
+    sys.stderr.write(f"work={time.perf_counter() - start}\n")
+
+
 def peer_typst(layouts: str, data: str, out: str):
     """Compiles every document `rungs pdf` writes with the PyPI Typst compiler as a skilled user
     would: one `typst.Compiler`, made once (fonts loaded once) and reused for every document,
@@ -220,7 +236,7 @@ def peer_calamine(root: str):
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "peer":
         name, rest = sys.argv[2], sys.argv[3:]
-        {"typst": peer_typst, "openpyxl": peer_openpyxl,
+        {"typst": peer_typst, "typst-packet": peer_typst_packet, "openpyxl": peer_openpyxl,
          "calamine": peer_calamine}[name](*rest)
         return
 
@@ -240,6 +256,9 @@ def main():
     ap.add_argument("--long-ladder", default=str(REPO / "tests" / "fixtures" / "long-ladder.md"))
     ap.add_argument("--import-rounds", type=int, default=5,
                     help="runs of each import (0: skip the import step)")
+    ap.add_argument("--packet-scales", default="100,1000",
+                    help="people in the tallies `rungs packet` prints (empty: skip the step)")
+    ap.add_argument("--packet-only", action="store_true", help="run only the packet step")
     a = ap.parse_args()
 
     work = Path(a.work)
@@ -255,6 +274,13 @@ def main():
     subprocess.run(rungs + ["export", "json", "-o", str(work / "ladder.json")], check=True, env=env)
     ladder = json.loads((work / "ladder.json").read_text(encoding="utf-8"))
     codes = [lv["code"] for lv in ladder["levels"]]
+
+    # --- packet: the calibration packet of tallies of N people
+    for people in [int(s) for s in a.packet_scales.split(",") if s.strip()]:
+        results += packet_step(people, codes, a, work, env)
+    if a.packet_only:
+        finish(results, work)
+        return
 
     # --- pdf: the bundled ladder and a long one, all documents in one run
     for label, path in [("ladder", a.ladder), ("long ladder", a.long_ladder)]:
@@ -299,11 +325,60 @@ def main():
                                    lambda: [py, me, "peer", "calamine", str(out)], rep, env=env))
         shutil.rmtree(out, ignore_errors=True)
 
+    finish(results, work)
+
+
+def finish(results: list, work: Path):
     table = render(results)
     (work / "results.md").write_text(table, encoding="utf-8")
     print()
     print(table)
     print(f"(also in {work / 'results.md'})")
+
+
+def packet_step(people: int, codes: list[str], a, work: Path, env) -> list:
+    """A tally of `people` people (self, manager and peer reviews, every rating with evidence,
+    filled by examples/fill) printed by `rungs packet`; then the PyPI compiler on the same
+    packet.typ and data (`rungs layouts init` and `rungs packet --export-data`)."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    rungs = [a.bin, "--quiet", "--ladder", a.ladder]
+    base = work / f"packet-{people}"
+    roster, sheets, tally = base / "roster.csv", base / "sheets", base / "tally"
+    base.mkdir(parents=True)
+    write_roster(roster, people * 3, codes)
+    subprocess.run(rungs + ["sheets", "--roster", str(roster), "--cycle", "2026-H2", "-o",
+                            str(sheets)], check=True, env=env)
+    subprocess.run([a.fill, "--evidence", str(sheets)], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(rungs + ["tally", str(sheets), "--manifest", str(sheets / "manifest.json"),
+                            "-o", str(tally)], check=True, env=env)
+    out = base / "packet"
+    rep = a.repeat if people <= 100 else 3
+    r = measure("packet", "rungs", people, people,
+                lambda: rungs + ["packet", str(tally), "-o", str(out)],
+                rep, prepare=fresh(out), env=env)
+    results = [r]
+    if a.no_peers:
+        return results
+    layouts = base / "layouts"
+    subprocess.run(rungs + ["layouts", "init", str(layouts)], check=True, env=env)
+    subprocess.run(rungs + ["packet", str(tally), "-o", str(base / "export"), "--export-data",
+                            str(layouts)], check=True, env=env)
+    text = (layouts / "data.json").read_text(encoding="utf-8") + \
+        (layouts / "packet.json").read_text(encoding="utf-8")
+    marks = "maybe" if may_need_composition(text) else "none"
+    peer_pdf = base / "typst-packet.pdf"
+    results.append(measure("packet", "typst (PyPI)", people, people,
+                           lambda: [py, me, "peer", "typst-packet", str(layouts), str(peer_pdf),
+                                    marks],
+                           rep, env=env))
+    if a.pdf_rounds > 0:
+        interleaved(a.pdf_rounds, env, {
+            "rungs": (rungs + ["packet", str(tally), "-o", str(out)], fresh(out)),
+            "typst (PyPI)": ([py, me, "peer", "typst-packet", str(layouts), str(peer_pdf), marks],
+                             lambda: None),
+        }, f"packet {people}")
+    return results
 
 
 def people_steps(rungs, work: Path, scale: int, codes, rep: int, env) -> list[Result]:
@@ -459,6 +534,9 @@ def machine() -> str:
 def render(results: list[Result]) -> str:
     """A Markdown table, peers next to rungs, with the speed-up of rungs over each peer."""
     base = {(r.step, r.scale): r for r in results if r.tool == "rungs"}
+    steps = {"pdf": 0, "import": 1, "sheets": 2, "fill": 3, "tally": 4, "packet": 5}
+
+
     steps = {"pdf": 0, "import": 1, "sheets": 2, "people": 3, "fill": 4, "tally": 5}
     results = sorted(results, key=lambda r: (int(r.scale) if str(r.scale).isdigit() else 0,
                                              steps.get(r.step, 9), r.tool != "rungs"))

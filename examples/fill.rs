@@ -1,11 +1,13 @@
 //! Benchmark helper, not shipped: fills review workbooks written by `rungs sheets` with answers,
 //! the way a reviewer would, by rewriting the rating cells' XML inside each zip.
 //!
-//! Usage: `cargo run --release --example fill -- [--seed N] DIR_OR_FILE...`
+//! Usage: `cargo run --release --example fill -- [--seed N] [--evidence] DIR_OR_FILE...`
 //!
 //! Rating cells are found through the workbook's list data validations (the dropdowns), and the
 //! allowed values through the range the validation points at, so nothing here assumes a layout.
-//! Each file is rewritten in place, atomically. Prints the number of files and cells filled.
+//! With `--evidence`, the cell right of each rating gets a few sentences of evidence (the
+//! review layout's evidence column). Each file is rewritten in place, atomically. Prints the
+//! number of files and cells filled.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
@@ -21,13 +23,15 @@ use rng::Rng;
 
 fn main() -> ExitCode {
     let mut seed: u64 = 1;
+    let mut evidence = false;
     let mut roots = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--seed" => seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(1),
+            "--evidence" => evidence = true,
             "-h" | "--help" => {
-                println!("usage: fill [--seed N] DIR_OR_FILE...");
+                println!("usage: fill [--seed N] [--evidence] DIR_OR_FILE...");
                 return ExitCode::SUCCESS;
             }
             _ => roots.push(PathBuf::from(a)),
@@ -40,7 +44,7 @@ fn main() -> ExitCode {
     files.sort();
     let (mut done, mut cells) = (0usize, 0usize);
     for (i, f) in files.iter().enumerate() {
-        match fill_file(f, seed.wrapping_add(i as u64)) {
+        match fill_file(f, seed.wrapping_add(i as u64), evidence) {
             Ok(n) => {
                 done += 1;
                 cells += n;
@@ -74,7 +78,19 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) {
 
 type Error = Box<dyn std::error::Error>;
 
-fn fill_file(path: &Path, seed: u64) -> Result<usize, Error> {
+/// Pieces of evidence text, combined at random.
+const SENTENCES: [&str; 8] = [
+    "Led the incident review for the storage outage and wrote the follow-up actions.",
+    "Mentored two new engineers through their first on-call rotations.",
+    "Shipped the capacity planning dashboard that the team now uses every week.",
+    "Could take more ownership of cross-team dependencies before they become blockers.",
+    "Explains trade-offs clearly in design reviews; the migration plan was adopted as written.",
+    "Automated the certificate renewals, removing a recurring manual task.",
+    "Asked for feedback after the quarterly review and acted on it.",
+    "Needs support when priorities change mid-sprint.",
+];
+
+fn fill_file(path: &Path, seed: u64, evidence: bool) -> Result<usize, Error> {
     let bytes = std::fs::read(path)?;
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..]))?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(&bytes[..]))?;
@@ -102,6 +118,15 @@ fn fill_file(path: &Path, seed: u64) -> Result<usize, Error> {
                 xml = set_inline_string(&xml, &cell, &options[pick])
                     .ok_or_else(|| format!("cell {cell} not found in {part}"))?;
                 filled += 1;
+                if evidence {
+                    let (r, c) = cell_ref(&cell).ok_or("bad cell")?;
+                    let next = format!("{}{}", col_name(c + 1), r + 1);
+                    let text: Vec<&str> = (0..=rng.below(3))
+                        .map(|_| SENTENCES[rng.below(SENTENCES.len())])
+                        .collect();
+                    xml = set_inline_string(&xml, &next, &text.join(" "))
+                        .ok_or_else(|| format!("cell {next} not found in {part}"))?;
+                }
             }
         }
         changed.insert(part.clone(), xml);

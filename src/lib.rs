@@ -7,11 +7,12 @@
 //! |---|---|
 //! | [`model`] | the ladder model every backend reads (its JSON is the layouts' data) |
 //! | [`ladder`] | reading a ladder: parse the Markdown, fold it into the model, lint, diff levels |
-//! | `pdf` | printing the ladder with the Typst built into rungs |
+//! | `pdf` | PDFs with the Typst built into rungs: the ladder's documents, and any other (the packet) |
 //! | `table` | the ladder as a spreadsheet: `rungs import` (matrix or long table → Markdown), `rungs export xlsx`/`csv` |
 //! | [`workbook`] | the review-workbook format: layout, provenance, manifest, writer, reader |
 //! | [`sheets`] | `rungs sheets`: roster, file names, planning, writing the batch |
-//! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs |
+//! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs; `tally.json` read back |
+//! | `packet` | `rungs packet`: choosing people and documents, the packet's data for `layouts/packet.typ` |
 //! | [`diag`] | the one error type: diagnostics as data |
 //! | [`cli`] | the command line, and the one place diagnostics become text (`cli::report`) |
 //! | `util` | atomic writes (files and sets), the output-folder lock, stray files (conflict copies, Office locks), the creation date, text rules, parallel work, test hooks |
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod diag;
 pub mod ladder;
 pub mod model;
+mod packet;
 mod pdf;
 pub mod sheets;
 mod table;

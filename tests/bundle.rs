@@ -333,7 +333,8 @@ fn two_filled_one_edited(s: &Sent, returned: &str, label: &str) {
     assert_code(&o, 0);
     let summary = stdout(&o);
     assert!(
-        summary.contains("tallied 2 reviews of 2 people"),
+        // With the manifest, the tally lists everyone sent a review, returned or not.
+        summary.contains("tallied 2 reviews of 6 people"),
         "{label}: {summary}"
     );
     assert!(
@@ -450,7 +451,7 @@ fn a_bundle_returned_twice_or_partly_filled_counts_as_separate_reviews_would() {
     assert_code(&o, 0);
     let out = stdout(&o);
     assert!(
-        out.contains("tallied 3 reviews of 3 people (0 complete, 3 incomplete)"),
+        out.contains("tallied 3 reviews of 6 people (0 complete, 3 incomplete)"),
         "{out}"
     );
     assert!(out.contains("1 duplicate file counted once"), "{out}");

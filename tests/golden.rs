@@ -264,9 +264,10 @@ fn tally_of_filled_example_workbooks() {
             std::fs::write(to, bytes).expect("copy a workbook");
         }
     }
-    // openpyxl answers every dropdown from a fixed seed. The bytes it saves are not pinned:
-    // the tally records paths and answers, no hash of a returned file.
-    prove::fill(&dir.join("returned"), 2026);
+    // openpyxl answers every dropdown and types evidence beside it, from a fixed seed. The
+    // bytes it saves are not pinned: the tally records paths and answers, no hash of a
+    // returned file.
+    prove::fill_with_evidence(&dir.join("returned"), 2026);
 
     let o = rungs(
         dir,
@@ -295,6 +296,36 @@ fn tally_of_filled_example_workbooks() {
         .expect("tally.xlsx has custom properties");
     let text = String::from_utf8(custom.2).expect("XML is UTF-8");
     insta::assert_snapshot!("tally_xlsx_custom_xml", xml_lines(&text));
+
+    // The calibration packet of this tally, as poppler reads its text (page by page).
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "packet",
+            "tally",
+            "-o",
+            "packet",
+        ],
+    );
+    common::assert_code(&o, 0);
+    // The summary's time is the one thing that varies.
+    let run: Vec<String> = transcript(&o)
+        .lines()
+        .map(|l| match l.find("(a4, ") {
+            Some(at) => format!("{}(a4, … ms):", &l[..at]),
+            None => l.to_owned(),
+        })
+        .collect();
+    insta::assert_snapshot!("packet_run", run.join("\n"));
+    let text = common::tool(
+        std::process::Command::new("pdftotext")
+            .arg("-layout")
+            .arg(dir.join("packet/packet.pdf"))
+            .arg("-"),
+    );
+    insta::assert_snapshot!("packet_text", String::from_utf8_lossy(&text.stdout));
 }
 
 /// `rungs --ladder LADDER check ARGS` on a staged copy of `ladder`.

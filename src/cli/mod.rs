@@ -6,6 +6,7 @@ mod check;
 mod export;
 mod import;
 mod layouts;
+mod packet;
 mod pdf;
 pub mod report;
 mod sheets;
@@ -42,7 +43,7 @@ pub const EXIT_FAILURE: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, max_term_width = 100)]
 #[command(
-    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n\nOther ladders: rungs --ladder my-ladder.md check\nFrom a sheet:  rungs import ladder.xlsx -o ladder/ladder.md   (rungs export xlsx writes one)\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nOne run writes into a folder at a time: a second waits for the first (--no-wait: exit 3).\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
+    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n  rungs packet --group-by level                     print the calibration packet, one per level\n\nOther ladders: rungs --ladder my-ladder.md check\nFrom a sheet:  rungs import ladder.xlsx -o ladder/ladder.md   (rungs export xlsx writes one)\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nOne run writes into a folder at a time: a second waits for the first (--no-wait: exit 3).\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
 )]
 pub struct Cli {
     /// Ladder to read: a `.md` file, or a folder holding exactly one.
@@ -80,6 +81,9 @@ pub enum Command {
     Sheets(sheets::Args),
     /// Import the returned review workbooks, verify each, and write the tally for calibration.
     Tally(tally::Args),
+    /// Print the calibration packet from a tally: grid, distribution, people side by side, a
+    /// page per person with ratings, evidence and what the next level asks.
+    Packet(packet::Args),
 }
 
 /// How this command line spells the settings the library's hints point to.
@@ -136,6 +140,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Layouts(action) => layouts::run(ladder, cli.quiet, &action),
         Command::Sheets(args) => sheets::run(ladder, cli.quiet, &args),
         Command::Tally(args) => tally::run(ladder, cli.quiet, &args),
+        Command::Packet(args) => packet::run(ladder, cli.quiet, &args),
     }
 }
 
@@ -175,6 +180,22 @@ fn print_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// A progress bar for a batch of `total` items (`what`: "workbooks", "PDFs"), shown only on a
+/// terminal, not with `--quiet`, and only for batches of at least `from`.
+fn progress(total: usize, from: usize, quiet: bool, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    (!quiet && total >= from && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(total as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{pos}}/{{len}} {what}, {{eta}} left"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    })
 }
 
 /// Writes one output file atomically. `replace`: an existing file may be replaced (`--force`);

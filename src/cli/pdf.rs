@@ -23,10 +23,6 @@ pub struct Args {
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     pub output: PathBuf,
 
-    /// Paper size: a4, a3, a5, letter, legal, tabloid or any Typst paper name.
-    #[arg(long, value_name = "NAME", default_value = "a4")]
-    pub paper: Paper,
-
     /// Print only the document of this level (repeatable). Without --level or --matrix, all are printed.
     #[arg(long = "level", value_name = "CODE")]
     pub levels: Vec<String>,
@@ -43,7 +39,18 @@ pub struct Args {
     #[arg(long = "levels", value_name = "FROM..TO")]
     pub window: Option<String>,
 
-    /// Folder of layout files that replace the built-in ones of the same name (matrix.typ, level.typ, lib.typ, …).
+    #[command(flatten)]
+    pub print: PrintArgs,
+}
+
+/// How PDFs are made: the options `rungs pdf` and `rungs packet` share.
+#[derive(Debug, clap::Args)]
+pub struct PrintArgs {
+    /// Paper size: a4, a3, a5, letter, legal, tabloid or any Typst paper name.
+    #[arg(long, value_name = "NAME", default_value = "a4")]
+    pub paper: Paper,
+
+    /// Folder of layout files that replace the built-in ones of the same name (matrix.typ, level.typ, packet.typ, lib.typ, labels.typ, …).
     #[arg(long, value_name = "DIR")]
     pub layouts: Option<PathBuf>,
 
@@ -54,6 +61,20 @@ pub struct Args {
     /// Conform to a PDF standard (repeatable): a-1b, a-2b, a-2u, a-3b, a-4, ua-1, … or a PDF version (1.7, 2.0).
     #[arg(long = "pdf-standard", value_name = "STANDARD")]
     pub standards: Vec<Standard>,
+}
+
+impl PrintArgs {
+    /// The setup every document of the run is made with.
+    pub fn setup(&self, timestamp: i64) -> pdf::Setup {
+        pdf::Setup {
+            layouts: self.layouts.clone(),
+            font_paths: self.font_paths.clone(),
+            paper: self.paper.clone(),
+            standards: self.standards.clone(),
+            timestamp,
+            flags: super::FLAGS,
+        }
+    }
 }
 
 /// How the matrix is split into several documents.
@@ -73,12 +94,9 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         None => None,
     };
     let options = pdf::Options {
+        setup: args.print.setup(timestamp),
         matrix_by_area: args.matrix_by == Some(MatrixBy::Area),
         window,
-        layouts: args.layouts.clone(),
-        font_paths: args.font_paths.clone(),
-        paper: args.paper.clone(),
-        standards: args.standards.clone(),
         matrix: all || args.matrix,
         levels: if all {
             let (from, to) = window.unwrap_or((0, l.levels.len().saturating_sub(1)));
@@ -86,8 +104,6 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         } else {
             args.levels.clone()
         },
-        timestamp,
-        flags: super::FLAGS,
     };
     let _lock = super::lock_output(&args.output)?;
     super::warn_strays(
@@ -97,25 +113,53 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         &[],
     );
     let started = std::time::Instant::now();
-    // Each PDF is written as soon as it is made, while the others are still being typeset.
-    let write = |doc: &pdf::Document| {
-        let path = args.output.join(&doc.file_name);
+    let write = write_into(&args.output, &|_| {});
+    let rendered = pdf::render(l, &options, &write)?;
+    let elapsed = started.elapsed();
+    finish(rendered, quiet, |documents| {
+        summary(
+            documents,
+            &args.output,
+            &args.print.paper,
+            elapsed,
+            usize::MAX,
+        )
+    })
+}
+
+/// Writes each PDF into `dir` as soon as it is made, while the others are still being typeset,
+/// and tells `done` (a progress bar).
+pub(super) fn write_into<'a>(
+    dir: &'a Path,
+    done: &'a (dyn Fn(&pdf::Document) + Sync),
+) -> impl Fn(&pdf::Document) -> Result<(), Diagnostic> + Sync + 'a {
+    move |doc: &pdf::Document| {
+        let path = dir.join(&doc.file_name);
         atomic::write(&path, &doc.bytes, Overwrite::Replace).map_err(|e| {
             super::cannot_write(
                 &path,
                 &e,
                 "check that the folder is writable, or pick another with -o DIR",
             )
-        })
-    };
-    let rendered = pdf::render(l, &options, &write)?;
-    let elapsed = started.elapsed();
+        })?;
+        done(doc);
+        Ok(())
+    }
+}
+
+/// Prints what a run made (warnings, then the summary), and its exit status: 1 when a layout
+/// error kept a document from being made, 3 when one could not be written.
+pub(super) fn finish(
+    rendered: pdf::Rendered,
+    quiet: bool,
+    summary: impl FnOnce(&[(String, usize)]) -> String,
+) -> Result<ExitCode, Error> {
     eprint_all(&rendered.diagnostics);
     if !rendered.undelivered.is_empty() {
         return Err(Error::failed(rendered.undelivered));
     }
     if !quiet && !rendered.documents.is_empty() {
-        super::print_stdout(&summary(&rendered.documents, args, elapsed));
+        super::print_stdout(&summary(&rendered.documents));
     }
     if rendered.failed.is_empty() {
         Ok(ExitCode::SUCCESS)
@@ -130,23 +174,32 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     }
 }
 
-/// What was written: each file and its pages.
-fn summary(written: &[(String, usize)], args: &Args, elapsed: std::time::Duration) -> String {
+/// What was written: each file and its pages (the first `shown`, then how many more).
+pub(super) fn summary(
+    written: &[(String, usize)],
+    dir: &Path,
+    paper: &Paper,
+    elapsed: std::time::Duration,
+    shown: usize,
+) -> String {
     use std::fmt::Write as _;
     let width = written
         .iter()
+        .take(shown)
         .map(|(name, _)| name.len())
         .max()
         .unwrap_or(0);
     let mut out = format!(
-        "wrote {} to {} ({}, {:.0} ms):\n",
+        "wrote {} to {} ({paper}, {:.0} ms):\n",
         count(written.len(), "PDF", "PDFs"),
-        args.output.display(),
-        args.paper,
+        dir.display(),
         elapsed.as_secs_f64() * 1000.0
     );
-    for (name, pages) in written {
+    for (name, pages) in written.iter().take(shown) {
         let _ = writeln!(out, "  {name:width$}  {}", count(*pages, "page", "pages"));
+    }
+    if written.len() > shown {
+        let _ = writeln!(out, "  … and {} more", written.len() - shown);
     }
     out
 }

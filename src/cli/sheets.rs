@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -148,14 +147,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let plan = plan::plan(ladder, roster.reviews, &opts)?;
     eprint_all(&plan.warnings);
     let total = plan.len();
-    let bar = (!quiet && total >= 50 && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(total as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} workbooks, {eta} left")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = super::progress(total, 50, quiet, "workbooks");
     let tick = || {
         if let Some(b) = &bar {
             b.inc(1);

@@ -108,7 +108,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     eprint_all(&import.warnings);
     refuse(&import, &found, args)?;
 
-    let t = consensus::compute(ladder, &import.reviews, expected.as_ref());
+    let t = consensus::compute(ladder, &import, expected.as_ref());
     let written = write_outputs(&args.out, ladder, &import, &t, epoch, &digest)?;
     if !quiet {
         super::print_stdout(&summary(&found, &import, &t, &written));
@@ -306,6 +306,7 @@ fn summary(found: &Found, import: &Import, t: &consensus::Tally, written: &[Path
     for p in t.people.iter().take(SHOWN) {
         let sugg = match (&p.suggested_level, p.gap) {
             (Some(l), Some(g)) => format!("suggested {l} ({g:+})"),
+            _ if p.reviews.is_empty() => "no reviews returned".to_owned(),
             _ => "no suggestion".to_owned(),
         };
         let _ = writeln!(out, "  {:<24} {:<4} → {sugg}", p.name, p.current_level);

@@ -1,6 +1,7 @@
 //! Characters that no available font can draw. Typst would print them as empty boxes without a
-//! word (it only fails under PDF/A), so rungs checks the ladder's text before typesetting, and
-//! each laid-out document for text the layouts themselves wrote (e.g. translated labels).
+//! word (it only fails under PDF/A), so rungs checks the data's text (the ladder; the tally's
+//! names and evidence for a packet) before typesetting, and each laid-out document for text the
+//! layouts themselves wrote (e.g. translated labels).
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,96 +17,146 @@ use crate::util::text::count;
 /// Places named per character before the rest are summarised as "and N more".
 const MAX_PLACES: usize = 3;
 
-/// One warning listing every character of the ladder the fonts lack and where each occurs (or
-/// none), and the set of those characters.
-pub fn check(ladder: &Ladder, fonts: &Fonts, flags: &Flags) -> (Option<Diagnostic>, HashSet<char>) {
-    // char → places, in order of first appearance.
-    let mut missing: Vec<(char, Vec<String>)> = Vec::new();
-    let mut seen: HashMap<char, usize> = HashMap::new();
-    // A ladder has a few hundred distinct characters but tens of thousands in all: ask the
-    // fonts once per character.
-    let mut drawable: HashMap<char, bool> = HashMap::new();
-    let mut scan = |text: &str, place: &dyn Fn() -> String| {
+/// Where the text being checked comes from, for the warning: what it is ("the ladder", "the
+/// ladder and the tally") and the file it is located at.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub what: String,
+    pub file: String,
+}
+
+/// Collects the characters no font can draw, and where each occurs.
+pub struct Scan<'f> {
+    fonts: &'f Fonts,
+    /// char → places, in order of first appearance.
+    missing: Vec<(char, Vec<String>)>,
+    seen: HashMap<char, usize>,
+    /// A text has a few hundred distinct characters but tens of thousands in all: the fonts
+    /// are asked once per character.
+    drawable: HashMap<char, bool>,
+}
+
+impl Scan<'_> {
+    /// Checks `text`; `place` names where it is ("level L3", "E1001 Amara Okafor: name"),
+    /// built only when a character is missing.
+    pub fn text(&mut self, text: &str, place: &dyn Fn() -> String) {
         for c in text.chars() {
-            if *drawable
+            let fonts = self.fonts;
+            if *self
+                .drawable
                 .entry(c)
                 .or_insert_with(|| is_invisible(c) || fonts.covers(c))
             {
                 continue;
             }
-            let i = *seen.entry(c).or_insert_with(|| {
-                missing.push((c, Vec::new()));
-                missing.len() - 1
+            let i = *self.seen.entry(c).or_insert_with(|| {
+                self.missing.push((c, Vec::new()));
+                self.missing.len() - 1
             });
-            let places = &mut missing[i].1;
+            let places = &mut self.missing[i].1;
             let here = place();
             if !places.contains(&here) {
                 places.push(here);
             }
         }
+    }
+}
+
+/// One warning listing every character the fonts lack in the texts `source` hands to the scan,
+/// and where each occurs (or none), and the set of those characters.
+pub fn check(
+    subject: &Subject,
+    source: &dyn Fn(&mut Scan),
+    fonts: &Fonts,
+    flags: &Flags,
+) -> (Option<Diagnostic>, HashSet<char>) {
+    let mut scan = Scan {
+        fonts,
+        missing: Vec::new(),
+        seen: HashMap::new(),
+        drawable: HashMap::new(),
     };
-    let m = &ladder.meta;
-    scan(&m.title, &|| "the ladder title".into());
-    if let Some(org) = &m.organisation {
-        scan(org, &|| "the organisation".into());
-    }
-    if let Some(d) = &m.description {
-        scan(d, &|| "the ladder description".into());
-    }
-    scan(&m.version, &|| "the version".into());
-    for level in &ladder.levels {
-        scan(&level.code, &|| format!("level {}", level.code));
-        scan(&level.title, &|| format!("level {}", level.code));
-        if let Some(s) = &level.summary {
-            scan(s, &|| format!("level {} summary", level.code));
-        }
-    }
-    for area in &ladder.areas {
-        scan(&area.title, &|| format!("area {}", area.title));
-        for comp in &area.competencies {
-            scan(&comp.title, &|| format!("competency {}", comp.title));
-            for cell in &comp.cells {
-                for item in &cell.items {
-                    scan(&item.text, &|| format!("{} at {}", comp.title, cell.level));
-                }
-            }
-        }
-    }
+    source(&mut scan);
+    let missing = scan.missing;
     let chars_missing: HashSet<char> = missing.iter().map(|(c, _)| *c).collect();
     if missing.is_empty() {
         return (None, chars_missing);
     }
-    let chars: Vec<String> = missing
+    // Characters found in the same places (the letters of one name or text) share a line.
+    let mut lines: Vec<(Vec<char>, &[String])> = Vec::new();
+    for (c, places) in &missing {
+        match lines.iter_mut().find(|(_, p)| *p == places.as_slice()) {
+            Some((chars, _)) => chars.push(*c),
+            None => lines.push((vec![*c], places)),
+        }
+    }
+    let chars: Vec<String> = lines
         .iter()
-        .map(|(c, places)| {
+        .map(|(chars, places)| {
             let mut shown: Vec<&str> = places.iter().take(MAX_PLACES).map(String::as_str).collect();
             let more = places.len().saturating_sub(MAX_PLACES);
             let more = (more > 0).then(|| format!("and {more} more"));
             shown.extend(more.as_deref());
-            format!("{c} (U+{:04X}) in {}", u32::from(*c), shown.join(", "))
+            let chars: Vec<String> = chars
+                .iter()
+                .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+                .collect();
+            format!("{} in {}", chars.join(", "), shown.join(", "))
         })
         .collect();
     let n = missing.len();
     let message = format!(
-        "the fonts cannot draw {} of the ladder; they would print as empty boxes:\n    {}",
+        "the fonts cannot draw {} of {}; they would print as empty boxes:\n    {}",
         count(n, "character", "characters"),
+        subject.what,
         chars.join("\n    ")
     );
     let diag = Diagnostic::warning(
         "missing-glyphs",
         message,
         Location::File {
-            file: m.source.clone(),
+            file: subject.file.clone(),
         },
     )
     .with_hint(font_hint(flags));
     (Some(diag), chars_missing)
 }
 
+/// Hands every text of the ladder to the scan, with its place.
+pub fn ladder_texts(ladder: &Ladder, scan: &mut Scan) {
+    let m = &ladder.meta;
+    scan.text(&m.title, &|| "the ladder title".into());
+    if let Some(org) = &m.organisation {
+        scan.text(org, &|| "the organisation".into());
+    }
+    if let Some(d) = &m.description {
+        scan.text(d, &|| "the ladder description".into());
+    }
+    scan.text(&m.version, &|| "the version".into());
+    for level in &ladder.levels {
+        scan.text(&level.code, &|| format!("level {}", level.code));
+        scan.text(&level.title, &|| format!("level {}", level.code));
+        if let Some(s) = &level.summary {
+            scan.text(s, &|| format!("level {} summary", level.code));
+        }
+    }
+    for area in &ladder.areas {
+        scan.text(&area.title, &|| format!("area {}", area.title));
+        for comp in &area.competencies {
+            scan.text(&comp.title, &|| format!("competency {}", comp.title));
+            for cell in &comp.cells {
+                for item in &cell.items {
+                    scan.text(&item.text, &|| format!("{} at {}", comp.title, cell.level));
+                }
+            }
+        }
+    }
+}
+
 /// How to fix missing glyphs.
 pub(super) fn font_hint(flags: &Flags) -> String {
     format!(
-        "add a folder of fonts that have them: `rungs pdf {} DIR` (e.g. Noto Sans CJK for Chinese, Japanese and Korean, Noto Emoji for emoji)",
+        "add a folder of fonts that have them with {} DIR (the bundled Inter covers Latin, Greek and Cyrillic; e.g. Noto Sans CJK for Chinese, Japanese and Korean names, Noto Sans Arabic or Hebrew for right-to-left scripts, Noto Emoji for emoji)",
         flags.font_path
     )
 }

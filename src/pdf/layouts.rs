@@ -19,8 +19,16 @@ pub const BUILT_IN: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/layou
 pub const MATRIX: &str = "matrix.typ";
 /// Entry point of the per-level document.
 pub const LEVEL: &str = "level.typ";
+/// Entry point of the calibration packet (`rungs packet`).
+pub const PACKET: &str = "packet.typ";
 /// Name under which the ladder's JSON is served (and where `typst watch` users export it).
 pub const DATA: &str = "data.json";
+/// Name under which a packet's data is served (and where `rungs packet --data-json` writes it
+/// for `typst watch`).
+pub const PACKET_DATA: &str = "packet.json";
+/// The files rungs serves from memory: one of these names in a layouts folder is never read,
+/// and never built in.
+pub const SERVED: [&str; 2] = [DATA, PACKET_DATA];
 
 /// Where layout files come from: the built-in set, plus an optional override folder.
 #[derive(Debug)]
@@ -208,7 +216,7 @@ mod tests {
             assert!(!found.bytes.is_empty());
             assert_eq!(found.shown, format!("layouts/{name}"));
         }
-        assert!(BUILT_IN.iter().all(|(n, _)| *n != DATA));
+        assert!(BUILT_IN.iter().all(|(n, _)| !SERVED.contains(n)));
     }
 
     #[test]

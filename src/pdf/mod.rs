@@ -1,37 +1,39 @@
-//! Printable PDFs of a ladder, typeset by Typst built into rungs: the competency × level matrix
-//! and one document per level, compiled in one process on all cores with shared fonts.
+//! Printable PDFs typeset by Typst built into rungs: the ladder's competency × level matrix and
+//! one document per level (`rungs pdf`), and the calibration packet (`rungs packet`, whose data
+//! `crate::packet` prepares). Every kind of document goes through one machinery: a world per
+//! document over shared fonts, layouts and caches, compiled in one process on all cores, with
+//! the same diagnostics, missing-glyph checks, PDF options and delivery.
 //!
-//! The ladder reaches the layouts only as data (`/data.json`, the `rungs export json` output, and
-//! `sys.inputs`), never as markup, so nothing in a ladder can run as Typst code.
+//! Data reaches the layouts only as JSON files served from memory (`/data.json`, the ladder;
+//! `/packet.json`, a packet) and `sys.inputs`, never as markup, so nothing in a ladder or a
+//! tally can run as Typst code.
 
+mod compile;
 mod coverage;
 mod diagnostics;
 mod fonts;
+mod join;
 pub mod layouts;
 mod options;
 mod world;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::{Mutex, PoisonError};
 
-use typst::foundations::Smart;
-use typst::text::{Lang, Locale, Region};
-use typst_layout::PagedDocument;
-use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
+use typst::foundations::Bytes;
+use typst_pdf::Timestamp;
 
 use crate::diag::{Diagnostic, Error, Flags};
 use crate::model::Ladder;
-use crate::util::parallel;
 use crate::util::text::io_reason;
-use diagnostics::Stage;
+use compile::{Context, Outcome};
+pub(crate) use coverage::{Scan, Subject, ladder_texts};
 pub use options::{Paper, Standard};
-use world::{DocWorld, Shared};
+use world::Shared;
 
-/// What to print and how.
+/// How every document of a run is made: layouts, fonts, paper, standards, date.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct Setup {
     /// Folder whose files override the built-in layouts.
     pub layouts: Option<PathBuf>,
     /// Folders of extra fonts.
@@ -39,6 +41,15 @@ pub struct Options {
     pub paper: Paper,
     /// PDF standards to conform to (PDF/A-2b, PDF/UA-1, …); empty for plain PDF 1.7.
     pub standards: Vec<Standard>,
+    /// Creation date written into every PDF (seconds since 1970, UTC).
+    pub timestamp: i64,
+    pub flags: Flags,
+}
+
+/// What `rungs pdf` prints, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub setup: Setup,
     /// Print the matrix.
     pub matrix: bool,
     /// Print the matrix as one document per area.
@@ -47,9 +58,47 @@ pub struct Options {
     pub window: Option<(usize, usize)>,
     /// Level codes to print a document for.
     pub levels: Vec<String>,
-    /// Creation date written into every PDF (seconds since 1970, UTC).
-    pub timestamp: i64,
-    pub flags: Flags,
+}
+
+/// One document to make: its file name and what it is compiled from.
+pub(crate) struct Doc<'a> {
+    /// File name of the PDF, e.g. `L3-senior-sre.pdf`; also what messages call it.
+    pub file_name: String,
+    /// PDF title when the layout sets none.
+    pub title: String,
+    /// What is compiled: one source is the whole document; several are parts, each compiled
+    /// and exported on its own (so memory holds one part at a time) and joined in order.
+    pub parts: Vec<Source>,
+    /// For a document of parts: the source of a part's footers, compiled once every part is
+    /// made (the page count known) and drawn over the part's pages.
+    pub footers: Option<Footers<'a>>,
+}
+
+/// Makes the source of the footers of pages `page`… (1-based; `pages` of them) of a document
+/// of `total` pages, or says why it cannot.
+pub(crate) type Footers<'a> =
+    Box<dyn Fn(usize, usize, usize) -> Result<Source, String> + Send + Sync + 'a>;
+
+/// A Typst compile: a layout file and its data.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// The layout file (`matrix.typ`, `level.typ`, `packet.typ`).
+    pub main: &'static str,
+    /// The data, served to the layouts at `served_at`.
+    pub data: Bytes,
+    /// Where the data is served: [`layouts::DATA`] or [`layouts::PACKET_DATA`].
+    pub served_at: &'static str,
+    /// The level of a level document: with a `--layouts` folder it is also given as
+    /// `sys.inputs.level`, which layouts made before `/data.json` had `job` expect.
+    pub level: Option<String>,
+    /// Its top-level outline entries continue the section of the part before it.
+    pub continues_outline: bool,
+}
+
+/// The texts a run's documents print from their data, handed to the missing-glyph check.
+pub(crate) struct Texts<'a> {
+    pub subject: Subject,
+    pub source: &'a dyn Fn(&mut Scan),
 }
 
 /// One finished PDF.
@@ -86,72 +135,138 @@ enum Job {
     Level(usize),
 }
 
-/// Typesets the selected documents and hands each to `deliver`. `Err` is a setup problem (fonts,
-/// layouts folder, options); problems inside layouts come back in [`Rendered::diagnostics`].
+/// Typesets the selected ladder documents and hands each to `deliver`. `Err` is a setup problem
+/// (fonts, layouts folder, options); problems inside layouts come back in
+/// [`Rendered::diagnostics`].
 pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rendered, Error> {
     let jobs = select(ladder, opts)?;
-    let standards = options::standards(&opts.standards, &opts.flags)?;
+    let json = ladder.to_compact_json();
+    let names = file_names(ladder, &jobs, opts.window);
+    let docs: Vec<Doc> = jobs
+        .iter()
+        .zip(names)
+        .map(|(job, file_name)| {
+            let meta = &ladder.meta;
+            let (main, level, title, data) = match job {
+                Job::Matrix(area) => {
+                    let mut data = serde_json::json!({ "document": "matrix" });
+                    if let Some(a) = area {
+                        data["area"] = ladder.areas[*a].id.clone().into();
+                    }
+                    if let Some((from, to)) = opts.window {
+                        let codes: Vec<&str> = ladder.levels[from..=to]
+                            .iter()
+                            .map(|l| l.code.as_str())
+                            .collect();
+                        data["levels"] = codes.into();
+                    }
+                    (layouts::MATRIX, None, meta.title.clone(), data)
+                }
+                Job::Level(i) => {
+                    let l = &ladder.levels[*i];
+                    let title = format!("{} — {} ({})", meta.title, l.title, l.code);
+                    let data = serde_json::json!({ "document": "level", "level": l.code });
+                    (layouts::LEVEL, Some(l.code.clone()), title, data)
+                }
+            };
+            Doc {
+                file_name,
+                title,
+                parts: vec![Source {
+                    main,
+                    data: with_job(&json, &data),
+                    served_at: layouts::DATA,
+                    level,
+                    continues_outline: false,
+                }],
+                footers: None,
+            }
+        })
+        .collect();
+    let texts = Texts {
+        subject: Subject {
+            what: "the ladder".into(),
+            file: ladder.meta.source.clone(),
+        },
+        source: &|scan| coverage::ladder_texts(ladder, scan),
+    };
+    typeset(ladder, &opts.setup, &docs, &texts, deliver)
+}
+
+/// The `/data.json` of one ladder document: the ladder's JSON with `job` (which document is
+/// being made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
+/// ladder; `{"document": "level", "level": "L3"}`) added first.
+fn with_job(json: &str, job: &serde_json::Value) -> Bytes {
+    // The ladder's JSON is an object with fields: `{"format":…`.
+    match json.strip_prefix('{') {
+        Some(rest) => Bytes::from_string(format!("{{\"job\":{job},{rest}")),
+        None => Bytes::from_string(json.to_owned()),
+    }
+}
+
+/// Typesets `docs` (of one ladder) on all cores and hands each finished PDF to `deliver`.
+/// `texts` are the data's texts, checked for characters the fonts lack before anything is
+/// typeset. `Err` is a setup problem (fonts, layouts folder, options); problems inside layouts
+/// come back in [`Rendered::diagnostics`].
+pub(crate) fn typeset(
+    ladder: &Ladder,
+    setup: &Setup,
+    docs: &[Doc],
+    texts: &Texts,
+    deliver: &Deliver,
+) -> Result<Rendered, Error> {
+    let standards = options::standards(&setup.standards, &setup.flags)?;
     // The fonts are parsed while the ladder becomes JSON: both come before any typesetting.
     let (fonts, json) = rayon::join(
-        || fonts::Fonts::load(&opts.font_paths, &opts.flags),
+        || fonts::Fonts::load(&setup.font_paths, &setup.flags),
         || ladder.to_compact_json(),
     );
     let fonts = fonts?;
-    let layouts = match &opts.layouts {
-        None => layouts::Layouts::built_in(),
-        Some(dir) => layouts::Layouts::with_dir(dir).map_err(|e| {
-            Diagnostic::failure(
-                "layouts-folder",
-                format!(
-                    "cannot use {} as the layouts folder: {}",
-                    dir.display(),
-                    io_reason(&e)
-                ),
-            )
-            .with_hint("give a folder holding matrix.typ and/or level.typ; `rungs layouts init DIR` makes one")
-        })?,
-    };
-    let (warning, missing_glyphs) = coverage::check(ladder, &fonts, &opts.flags);
+    let layouts = load_layouts(setup)?;
+    let (warning, missing_glyphs) =
+        coverage::check(&texts.subject, texts.source, &fonts, &setup.flags);
     let mut diagnostics: Vec<Diagnostic> = warning.into_iter().collect();
-    let date = options::datetime(opts.timestamp)?;
+    let date = options::datetime(setup.timestamp)?;
     // Glyph composition is skipped only where it provably has nothing to do: the bundled font,
-    // the built-in layouts, and ladder text without combining marks (see `coverage`).
-    let marks = if opts.layouts.is_none()
-        && opts.font_paths.is_empty()
+    // the built-in layouts, and data without combining marks (see `coverage`).
+    let marks = if setup.layouts.is_none()
+        && setup.font_paths.is_empty()
         && !coverage::may_need_composition(&json)
-    {
+        && !docs.iter().flat_map(|d| &d.parts).any(|s| {
+            s.served_at != layouts::DATA
+                && coverage::may_need_composition(s.data.as_str().unwrap_or("\u{301}"))
+        }) {
         "none"
     } else {
         "maybe"
     };
-    let inputs = [("paper", opts.paper.name()), ("marks", marks)];
+    let inputs = [("paper", setup.paper.name()), ("marks", marks)];
     let shared = Shared::new(fonts, layouts, json, date, &inputs);
-    let names = file_names(ladder, &jobs, opts.window);
 
     let context = Context {
         ladder,
         shared: &shared,
         inputs,
-        own_library: opts.layouts.is_some(),
+        own_library: setup.layouts.is_some(),
         standards: &standards,
         timestamp: Timestamp::new_utc(date),
         missing_glyphs: &missing_glyphs,
         deliver,
-        flags: &opts.flags,
-        window: opts.window,
+        flags: &setup.flags,
     };
-    let results = context.compile_all(&jobs, &names);
+    let results = context.compile_all(docs);
 
     let mut documents = Vec::new();
     let mut failed = Vec::new();
     let mut undelivered = Vec::new();
     let mut seen = HashSet::new();
-    for (compiled, name) in results.into_iter().zip(names) {
+    for (compiled, doc) in results.into_iter().zip(docs) {
         for d in compiled.diagnostics {
             if seen.insert(d.clone()) {
                 diagnostics.push(d);
             }
         }
+        let name = doc.file_name.clone();
         match compiled.outcome {
             Outcome::Delivered(pages) => documents.push((name, pages)),
             Outcome::Undelivered(why) => undelivered.push(why),
@@ -163,6 +278,24 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
         failed,
         undelivered,
         diagnostics,
+    })
+}
+
+/// The built-in layouts, or those overridden by the `--layouts` folder.
+fn load_layouts(setup: &Setup) -> Result<layouts::Layouts, Diagnostic> {
+    let Some(dir) = &setup.layouts else {
+        return Ok(layouts::Layouts::built_in());
+    };
+    layouts::Layouts::with_dir(dir).map_err(|e| {
+        Diagnostic::failure(
+            "layouts-folder",
+            format!(
+                "cannot use {} as the layouts folder: {}",
+                dir.display(),
+                io_reason(&e)
+            ),
+        )
+        .with_hint("give a folder holding layout files such as matrix.typ, level.typ or packet.typ; `rungs layouts init DIR` makes one")
     })
 }
 
@@ -303,242 +436,6 @@ fn find_level(ladder: &Ladder, code: &str) -> Option<usize> {
     exact.or_else(loose)
 }
 
-/// What every compile reads; shared by the worker threads.
-struct Context<'a> {
-    ladder: &'a Ladder,
-    shared: &'a Shared,
-    /// The `sys.inputs` every document gets: `paper`, and `marks` (`none` when glyph
-    /// composition has nothing to do, else `maybe`).
-    inputs: [(&'static str, &'a str); 2],
-    /// Whether each document gets a library of its own with the level code in `sys.inputs`,
-    /// as layouts made before `/data.json` had `job` expect. The built-in layouts read the
-    /// level from `job`, so all their documents share one library.
-    own_library: bool,
-    standards: &'a PdfStandards,
-    timestamp: Timestamp,
-    /// Characters of the ladder no font has (reported once, before typesetting).
-    missing_glyphs: &'a HashSet<char>,
-    deliver: &'a Deliver<'a>,
-    flags: &'a Flags,
-    /// The levels the matrix shows, when not all.
-    window: Option<(usize, usize)>,
-}
-
-/// One document's outcome, and its warnings and errors.
-struct Compiled {
-    outcome: Outcome,
-    diagnostics: Vec<Diagnostic>,
-}
-
-enum Outcome {
-    /// Made, not yet handed to `deliver`.
-    Made(Document),
-    /// Made and delivered: its page count.
-    Delivered(usize),
-    /// Made, but `deliver` said why it could not take it.
-    Undelivered(Diagnostic),
-    /// Not made: an error is among the diagnostics.
-    Failed,
-}
-
-impl Compiled {
-    fn crashed(file_name: &str) -> Self {
-        Self {
-            outcome: Outcome::Failed,
-            diagnostics: vec![
-                Diagnostic::error(
-                    "typst-crash",
-                    format!("typst stopped with an internal error while making {file_name}"),
-                    crate::diag::Location::File {
-                        file: file_name.to_owned(),
-                    },
-                )
-                .with_hint(
-                    "this is a bug: please report it with the ladder and layouts that cause it",
-                ),
-            ],
-        }
-    }
-}
-
-impl Context<'_> {
-    /// Compiles every job on all cores, each thread taking the next job in order when it is
-    /// done (so the long matrix runs beside the level documents), and hands each finished PDF
-    /// to `deliver` at once. Results are in job order.
-    fn compile_all(&self, jobs: &[Job], names: &[String]) -> Vec<Compiled> {
-        let slots: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-        parallel::queue(jobs.len(), |i| {
-            let compiled = self.make(&jobs[i], &names[i]);
-            *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(compiled);
-            // Drop cached results unused since the previous document finished. Not 0: the
-            // cache is global, and a document still compiling on another thread reuses its
-            // own results between layout passes.
-            typst::comemo::evict(1);
-        });
-        typst::comemo::evict(0);
-        slots
-            .into_iter()
-            .zip(names)
-            .map(|(slot, name)| {
-                slot.into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    // Every job fills its slot before the scope ends.
-                    .unwrap_or_else(|| Compiled::crashed(name))
-            })
-            .collect()
-    }
-
-    /// Compiles one document and delivers it. A panic in typst or in `deliver` is caught: a bug
-    /// must not take the other documents down with it.
-    fn make(&self, job: &Job, name: &str) -> Compiled {
-        let mut compiled =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.compile(job, name)))
-                .unwrap_or_else(|_| Compiled::crashed(name));
-        if let Outcome::Made(doc) = compiled.outcome {
-            let delivered =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.deliver)(&doc)));
-            compiled.outcome = match delivered {
-                Ok(Ok(())) => Outcome::Delivered(doc.pages),
-                Ok(Err(why)) => Outcome::Undelivered(why),
-                // `deliver` panicked: the file may not have been written.
-                Err(_) => Outcome::Undelivered(Diagnostic::failure(
-                    "write-failed",
-                    format!("{name} was made but could not be written"),
-                )),
-            };
-        }
-        compiled
-    }
-
-    fn compile(&self, job: &Job, file_name: &str) -> Compiled {
-        let (main, level, data) = match job {
-            Job::Matrix(area) => {
-                let mut data = serde_json::json!({ "document": "matrix" });
-                if let Some(a) = area {
-                    data["area"] = self.ladder.areas[*a].id.clone().into();
-                }
-                if let Some((from, to)) = self.window {
-                    let codes: Vec<&str> = self.ladder.levels[from..=to]
-                        .iter()
-                        .map(|l| l.code.as_str())
-                        .collect();
-                    data["levels"] = codes.into();
-                }
-                (layouts::MATRIX, None, data)
-            }
-            Job::Level(i) => {
-                let code = self.ladder.levels[*i].code.as_str();
-                (
-                    layouts::LEVEL,
-                    Some(code),
-                    serde_json::json!({ "document": "level", "level": code }),
-                )
-            }
-        };
-        let id = Shared::id(main).expect("a valid built-in path");
-        // A library of its own only where the level must be in `sys.inputs` (see `own_library`).
-        let own_inputs = self.own_library.then(|| {
-            self.inputs
-                .iter()
-                .copied()
-                .chain(level.map(|code| ("level", code)))
-                .collect::<Vec<_>>()
-        });
-        let world = DocWorld::new(
-            self.shared,
-            id,
-            self.shared.data_for(&data),
-            own_inputs.as_deref(),
-        );
-        let warned = typst::compile::<PagedDocument>(&world);
-        let mut diagnostics = diagnostics::convert(&world, Stage::Layout, &warned.warnings);
-        let mut doc = match warned.output {
-            Ok(doc) => doc,
-            Err(errors) => {
-                diagnostics.extend(diagnostics::convert(&world, Stage::Layout, &errors));
-                return Compiled {
-                    outcome: Outcome::Failed,
-                    diagnostics,
-                };
-            }
-        };
-        self.fill_metadata(&mut doc, level);
-        for (span, chars) in coverage::in_document(&doc, self.missing_glyphs) {
-            diagnostics.push(diagnostics::missing_glyphs(
-                &world, span, &chars, file_name, self.flags,
-            ));
-        }
-        let pdf_options = PdfOptions {
-            ident: Smart::Custom(format!(
-                "rungs/{}/{file_name}",
-                self.ladder.meta.fingerprint
-            )),
-            creator: Smart::Custom(Some(format!(
-                "rungs {} (Typst 0.15)",
-                env!("CARGO_PKG_VERSION")
-            ))),
-            timestamp: Some(self.timestamp),
-            standards: self.standards.clone(),
-            ..PdfOptions::default()
-        };
-        match typst_pdf::pdf(&doc, &pdf_options) {
-            Ok(bytes) => {
-                let pages = doc.pages().len();
-                // The laid-out document is not needed any more: free it before writing.
-                drop(doc);
-                Compiled {
-                    outcome: Outcome::Made(Document {
-                        file_name: file_name.to_owned(),
-                        pages,
-                        bytes,
-                    }),
-                    diagnostics,
-                }
-            }
-            Err(errors) => {
-                diagnostics.extend(diagnostics::convert(&world, Stage::Export, &errors));
-                Compiled {
-                    outcome: Outcome::Failed,
-                    diagnostics,
-                }
-            }
-        }
-    }
-
-    /// Title, author and language from the ladder where the layout did not set them.
-    fn fill_metadata(&self, doc: &mut PagedDocument, level: Option<&str>) {
-        let meta = &self.ladder.meta;
-        let info = doc.info_mut();
-        if info.title.is_none() {
-            let title = match level.and_then(|code| self.ladder.level(code)) {
-                Some(l) => format!("{} — {} ({})", meta.title, l.title, l.code),
-                None => meta.title.clone(),
-            };
-            info.title = Some(title.into());
-        }
-        if info.author.is_empty() {
-            let author = meta.organisation.as_ref().unwrap_or(&meta.title);
-            info.author.push(author.as_str().into());
-        }
-        if info.locale.is_auto()
-            && let Some(locale) = locale(&meta.language)
-        {
-            info.locale = Smart::Custom(locale);
-        }
-    }
-}
-
-/// A Typst locale from a BCP 47 tag (`en`, `pt-BR`, `zh-Hant-TW`); `None` if typst has no such
-/// language code.
-fn locale(tag: &str) -> Option<Locale> {
-    let mut parts = tag.split(['-', '_']);
-    let lang = Lang::from_str(&parts.next()?.to_ascii_lowercase()).ok()?;
-    let region = parts
-        .find(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_alphabetic()))
-        .and_then(|p| Region::from_str(p).ok());
-    Some(Locale::new(lang, region))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,16 +488,18 @@ mod tests {
             "# T\n\n## One (L1)\n\n### A\n\n#### C\n\n- a\n\n## Two (L2)\n\n### A\n\n#### C\n\n- b\n",
         );
         let opts = |levels: &[&str]| Options {
-            layouts: None,
-            font_paths: Vec::new(),
-            paper: Paper::default(),
-            standards: Vec::new(),
+            setup: Setup {
+                layouts: None,
+                font_paths: Vec::new(),
+                paper: Paper::default(),
+                standards: Vec::new(),
+                timestamp: crate::util::epoch::DEFAULT,
+                flags: crate::cli::FLAGS,
+            },
             matrix: false,
             matrix_by_area: false,
             window: None,
             levels: levels.iter().map(|s| (*s).to_owned()).collect(),
-            timestamp: crate::util::epoch::DEFAULT,
-            flags: crate::cli::FLAGS,
         };
         let jobs = select(&l, &opts(&["l2", "L2", "L1"])).expect("known levels");
         assert!(
@@ -613,7 +512,29 @@ mod tests {
     }
 
     #[test]
+    fn each_ladder_document_gets_the_data_with_its_job_first() {
+        let level: serde_json::Value = serde_json::from_slice(
+            with_job(
+                "{\"x\":1}",
+                &serde_json::json!({"document": "level", "level": "L\"3"}),
+            )
+            .as_slice(),
+        )
+        .expect("json");
+        assert_eq!(
+            level,
+            serde_json::json!({"job": {"document": "level", "level": "L\"3"}, "x": 1})
+        );
+        let matrix = with_job("{\"x\":1}", &serde_json::json!({ "document": "matrix" }));
+        assert_eq!(
+            matrix.as_str().expect("utf-8"),
+            "{\"job\":{\"document\":\"matrix\"},\"x\":1}"
+        );
+    }
+
+    #[test]
     fn locales_from_bcp47_tags() {
+        use super::compile::locale;
         assert!(locale("en").is_some());
         let pt = locale("pt-BR").expect("pt-BR");
         assert_eq!(pt.rfc_3066().as_str(), "pt-BR");

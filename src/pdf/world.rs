@@ -1,5 +1,6 @@
-//! Our Typst `World`: the layouts folder as the only file system, the ladder JSON as the virtual
-//! file `/data.json`, the bundled fonts, a fixed date, and no packages or network.
+//! Our Typst `World`: the layouts folder as the only file system, the data served from memory
+//! (the ladder's JSON as `/data.json`, a packet's as `/packet.json`), the bundled fonts, a fixed
+//! date, and no packages or network.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -58,17 +59,6 @@ impl Shared {
         Some(RootedPath::new(VirtualRoot::Project, vpath).intern())
     }
 
-    /// The `/data.json` of one document: the ladder's JSON with `job` (which document is being
-    /// made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
-    /// ladder; `{"document": "level", "level": "L3"}`) added first.
-    pub fn data_for(&self, job: &serde_json::Value) -> Bytes {
-        // The ladder's JSON is an object with fields: `{"format":…`.
-        match self.data.strip_prefix('{') {
-            Some(rest) => Bytes::from_string(format!("{{\"job\":{job},{rest}")),
-            None => Bytes::from_string(self.data.clone()),
-        }
-    }
-
     /// How a file is named in messages, never a host path: where it was actually read from
     /// (`mine/matrix.typ` from the `--layouts` folder, `layouts/lib.typ` built in).
     pub fn shown(&self, id: FileId) -> String {
@@ -91,7 +81,7 @@ impl Shared {
     }
 
     fn read_uncached(&self, id: FileId) -> FileResult<Found> {
-        if is_data(id) {
+        if served(id) == Some(layouts::DATA) {
             return Ok(Found {
                 bytes: Bytes::from_string(self.data.clone()),
                 shown: "data.json (the ladder's data)".into(),
@@ -128,14 +118,19 @@ impl Shared {
     }
 }
 
-/// Whether `id` is `/data.json`, the ladder's data, which rungs serves: a file of that name in
-/// the layouts folder is never read.
-fn is_data(id: FileId) -> bool {
-    id.root() == &VirtualRoot::Project && id.vpath().get_without_slash() == layouts::DATA
+/// Which of the files rungs serves from memory `id` is, if any (`data.json`, `packet.json`): a
+/// file of that name in the layouts folder is never read.
+fn served(id: FileId) -> Option<&'static str> {
+    if id.root() != &VirtualRoot::Project {
+        return None;
+    }
+    let path = id.vpath().get_without_slash();
+    layouts::SERVED.iter().copied().find(|s| *s == path)
 }
 
-/// A poisoned lock only means another document's thread panicked; the cache is still sound.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// A poisoned lock only means another document's thread panicked; what it guards (a cache,
+/// the parts made so far) is still sound.
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -148,13 +143,15 @@ fn library(inputs: &[(&str, &str)]) -> LazyHash<Library> {
     LazyHash::new(Library::builder().with_inputs(dict).build())
 }
 
-/// One document to compile: a main layout file, its `/data.json`, and the shared library or
-/// one of its own.
+/// One document to compile: a main layout file, its data, and the shared library or one of its
+/// own.
 pub struct DocWorld<'a> {
     shared: &'a Shared,
     /// `None`: the shared library.
     library: Option<LazyHash<Library>>,
-    data: Bytes,
+    /// Where this document's data is served ([`layouts::DATA`], [`layouts::PACKET_DATA`]), and
+    /// the data.
+    data: (&'static str, Bytes),
     main: FileId,
 }
 
@@ -164,7 +161,7 @@ impl<'a> DocWorld<'a> {
     pub fn new(
         shared: &'a Shared,
         main: FileId,
-        data: Bytes,
+        data: (&'static str, Bytes),
         inputs: Option<&[(&str, &str)]>,
     ) -> Self {
         Self {
@@ -198,11 +195,13 @@ impl World for DocWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        // This document's own data, with its job (`Shared::data_for`).
-        if is_data(id) {
-            return Ok(self.data.clone());
+        // This document's own data (a ladder document's with its job); the other files served
+        // from memory come from the shared set (the ladder's data), or are missing.
+        match served(id) {
+            Some(path) if path == self.data.0 => Ok(self.data.1.clone()),
+            Some(path) if path != layouts::DATA => Err(FileError::NotFound(path.into())),
+            _ => self.shared.read(id),
         }
-        self.shared.read(id)
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -234,27 +233,6 @@ mod tests {
         let s = shared(Some(tmp.path()));
         let id = Shared::id("/data.json").expect("id");
         assert_eq!(s.read(id).expect("data").as_slice(), b"{\"x\": 1}");
-    }
-
-    #[test]
-    fn each_document_gets_the_data_with_its_job_first() {
-        let s = shared(None);
-        let level: serde_json::Value = serde_json::from_slice(
-            s.data_for(&serde_json::json!({"document": "level", "level": "L\"3"}))
-                .as_slice(),
-        )
-        .expect("json");
-        assert_eq!(
-            level,
-            serde_json::json!({"job": {"document": "level", "level": "L\"3"}, "x": 1})
-        );
-        let matrix = s.data_for(&serde_json::json!({ "document": "matrix" }));
-        assert!(
-            matrix
-                .as_str()
-                .expect("utf-8")
-                .starts_with("{\"job\":{\"document\":\"matrix\"},")
-        );
     }
 
     #[test]

@@ -301,6 +301,11 @@ fn manifest_entry(ladder: &Ladder, review: Review<'_>, opts: &Options, d: Done) 
         locked_text_sha256: hex(&d.locked),
         file_sha256: hex(&d.sha256),
         competencies: d.competencies as usize,
+        team: review
+            .team
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
     }
 }
 

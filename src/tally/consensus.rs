@@ -5,35 +5,45 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::import::Kept;
+use super::evidence::{Evidence, Text};
+use super::import::{Import, Kept};
 use super::views::{self, Flagged, Leniency};
 use crate::model::{Ladder, ScaleKind};
 use crate::util::to_i32;
 use crate::workbook::read::{Rating, Returned};
-use crate::workbook::{Manifest, ReviewerRole};
+use crate::workbook::{Manifest, ManifestEntry, ReviewerRole};
 
-/// Reviews sent per person, from the manifest: (employee id, cycle) → count. Small (one entry a
-/// person), so the manifest itself can be dropped before the tally is built.
+/// What the manifest says of each person: (employee id, cycle) → reviews sent and the team.
+/// Small (one entry a person), so the manifest itself can be dropped before the tally is built.
 #[derive(Debug, Clone, Default)]
-pub struct Expected(HashMap<(String, String), usize>);
+pub struct Expected(HashMap<(String, String), Sent>);
+
+/// Reviews sent to one person in one cycle, and their team.
+#[derive(Debug, Clone, Default)]
+struct Sent {
+    reviews: usize,
+    /// The first team the manifest names for the person.
+    team: Option<String>,
+}
 
 impl Expected {
-    /// Counts the reviews the manifest lists, per person and cycle.
+    /// Counts the reviews the manifest lists, per person and cycle, and notes each one's team.
     pub fn from_manifest(manifest: &Manifest) -> Self {
-        let mut counts: HashMap<(String, String), usize> = HashMap::new();
+        let mut sent: HashMap<(String, String), Sent> = HashMap::new();
         for e in &manifest.reviews {
             let key = (e.provenance.employee_id.clone(), e.provenance.cycle.clone());
-            *counts.entry(key).or_default() += 1;
+            let s = sent.entry(key).or_default();
+            s.reviews += 1;
+            if s.team.is_none() {
+                s.team.clone_from(&e.team);
+            }
         }
-        Self(counts)
+        Self(sent)
     }
 
-    fn get(&self, employee_id: &str, cycle: &str) -> usize {
+    fn get(&self, employee_id: &str, cycle: &str) -> Option<&Sent> {
         // Keyed by owned pairs; a lookup builds one pair a person, not one a review.
-        self.0
-            .get(&(employee_id.to_owned(), cycle.to_owned()))
-            .copied()
-            .unwrap_or(0)
+        self.0.get(&(employee_id.to_owned(), cycle.to_owned()))
     }
 }
 
@@ -55,6 +65,9 @@ pub struct Given<'a> {
     pub label: &'a str,
     /// Option value (level index, or offset on a relative scale) when rated.
     pub value: Option<i32>,
+    /// What the reviewer wrote as evidence (empty when nothing), read from the store only when
+    /// serialised.
+    pub evidence: Text<'a>,
 }
 
 /// One competency of one person, as the outputs show it (built when shown).
@@ -70,6 +83,18 @@ pub struct CompetencyTally<'a> {
     pub consensus_label: Option<&'a str>,
     /// The consensus rests on the self-rating alone.
     pub self_only: bool,
+    /// Highest minus lowest rating, in steps of the scale, when anyone rated it; two or more
+    /// is a disagreement ([`DISAGREEMENT_SPREAD`](super::views::DISAGREEMENT_SPREAD)).
+    pub spread: Option<i32>,
+    /// Self-rating minus the manager's, in steps, when both rated it.
+    pub self_minus_manager: Option<i32>,
+}
+
+/// A review sent to a person (listed in the manifest) that no accepted file answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Missing<'a> {
+    pub reviewer: &'a str,
+    pub role: ReviewerRole,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +129,8 @@ pub struct Consensus {
 pub struct Person<'a> {
     pub employee_id: &'a str,
     pub name: &'a str,
+    /// From the manifest, when given and the roster had a team column.
+    pub team: Option<&'a str>,
     pub current_level: &'a str,
     pub current_index: usize,
     pub reviews: Vec<ReviewSummary<'a>>,
@@ -111,11 +138,14 @@ pub struct Person<'a> {
     pub reviews_expected: Option<usize>,
     /// Reviews with every competency answered (a rating or "not observed").
     pub reviews_complete: usize,
+    /// Reviews sent (in the manifest) that were not returned.
+    pub not_returned: Vec<Missing<'a>>,
     /// One per competency in ladder order ([`Ladder::competencies_by_area`]).
     pub consensus: Vec<Consensus>,
     /// The returns in the order of `reviews`: the ratings are read from them when shown.
-    sources: Vec<&'a Returned>,
+    sources: Vec<&'a Kept>,
     ladder: &'a Ladder,
+    evidence: &'a Evidence,
     pub suggested_level: Option<&'a str>,
     pub suggested_index: Option<usize>,
     /// Why there is no suggestion.
@@ -156,15 +186,21 @@ impl<'a> Person<'a> {
                     .value
                     .and_then(|v| label_of(self.ladder, v)),
                 self_only: self.consensus[k].self_only,
+                spread: views::spread(self, k),
+                self_minus_manager: views::self_and_manager(self, k).map(|(s, m)| s.1 - m.1),
             })
     }
 
     /// Every reviewer's rating of competency `k` (ladder order), in the order of the reviews.
     pub fn ratings(&self, k: usize) -> impl Iterator<Item = Given<'a>> + '_ {
         let scale = &self.ladder.rating;
-        self.sources.iter().filter_map(move |r| {
-            let a = r.answers.iter().find(|a| a.competency as usize == k)?;
-            let (label, value) = match a.rating {
+        self.sources.iter().filter_map(move |kept| {
+            let ret = &kept.returned;
+            let at = ret
+                .answers
+                .iter()
+                .position(|a| a.competency as usize == k)?;
+            let (label, value) = match ret.answers[at].rating {
                 Rating::Blank => ("", None),
                 Rating::NotObserved => (scale.not_observed.as_str(), None),
                 Rating::Option(i) => {
@@ -173,10 +209,14 @@ impl<'a> Person<'a> {
                 }
             };
             Some(Given {
-                reviewer: &r.prov.reviewer,
-                role: r.prov.reviewer_role,
+                reviewer: &ret.prov.reviewer,
+                role: ret.prov.reviewer_role,
                 label,
                 value,
+                evidence: Text::new(
+                    self.evidence,
+                    kept.evidence.get(at).copied().unwrap_or_default(),
+                ),
             })
         })
     }
@@ -184,6 +224,13 @@ impl<'a> Person<'a> {
     /// Competencies with a consensus.
     pub fn with_consensus(&self) -> usize {
         self.consensus.iter().filter(|c| c.value.is_some()).count()
+    }
+
+    pub(super) fn competency_id(&self, k: usize) -> &'a str {
+        self.ladder
+            .competencies_by_area()
+            .nth(k)
+            .map_or("", |(_, c)| c.id.as_str())
     }
 
     pub(super) fn competency_title(&self, k: usize) -> &'a str {
@@ -211,14 +258,16 @@ where
 impl Serialize for Person<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Person", 12)?;
+        let mut st = s.serialize_struct("Person", 14)?;
         st.serialize_field("employee_id", self.employee_id)?;
         st.serialize_field("name", self.name)?;
+        st.serialize_field("team", &self.team)?;
         st.serialize_field("current_level", self.current_level)?;
         st.serialize_field("current_index", &self.current_index)?;
         st.serialize_field("reviews", &self.reviews)?;
         st.serialize_field("reviews_expected", &self.reviews_expected)?;
         st.serialize_field("reviews_complete", &self.reviews_complete)?;
+        st.serialize_field("not_returned", &self.not_returned)?;
         st.serialize_field("competencies", &Seq(|| self.competencies()))?;
         st.serialize_field("suggested_level", &self.suggested_level)?;
         st.serialize_field("suggested_index", &self.suggested_index)?;
@@ -261,88 +310,49 @@ fn median(values: &mut [i32]) -> Option<i32> {
     Some(values[(values.len() - 1) / 2])
 }
 
-/// Computes the tally from the accepted reviews (sorted by person, then reviewer). Text is
-/// borrowed from the ladder and the reviews; per person and competency only the consensus is kept.
+/// Everyone the tally covers, by (name, employee id): the reviews returned and the reviews sent
+/// but not returned.
+#[derive(Default)]
+struct Group<'a> {
+    kept: Vec<&'a Kept>,
+    missing: Vec<&'a ManifestEntry>,
+}
+
+/// Computes the tally from the accepted reviews (sorted by person, then reviewer) and, with a
+/// manifest, the people of the tally's cycle whose reviews did not all come back (so a person
+/// with none returned is listed too). Text is borrowed from the ladder and the import; per
+/// person and competency only the consensus is kept.
 pub fn compute<'a>(
     ladder: &'a Ladder,
-    reviews: &'a [Kept],
-    expected: Option<&Expected>,
+    import: &'a Import,
+    expected: Option<&'a Expected>,
 ) -> Tally<'a> {
-    let mut by_person: BTreeMap<(&str, &str), Vec<&Returned>> = BTreeMap::new();
-    for k in reviews {
-        let r = &k.returned;
-        by_person
-            .entry((&r.prov.person_name, &r.prov.employee_id))
+    let cycles = import.cycles();
+    let mut groups: BTreeMap<(&str, &str), Group<'a>> = BTreeMap::new();
+    for k in &import.reviews {
+        let p = &k.returned.prov;
+        groups
+            .entry((&p.person_name, &p.employee_id))
             .or_default()
-            .push(r);
+            .kept
+            .push(k);
     }
-    let n_competencies = ladder.competencies().count();
-    let mut people = Vec::with_capacity(by_person.len());
-    for ((name, employee_id), rs) in by_person {
-        let current_level = rs[0].prov.current_level.as_str();
-        let current_index = ladder.level(current_level).map_or(0, |l| l.index);
-        let reviews: Vec<ReviewSummary> = rs
-            .iter()
-            .map(|r| {
-                let count =
-                    |f: fn(&Rating) -> bool| r.answers.iter().filter(|a| f(&a.rating)).count();
-                let blank = count(|x| *x == Rating::Blank);
-                ReviewSummary {
-                    form_id: &r.prov.form_id,
-                    reviewer: &r.prov.reviewer,
-                    role: r.prov.reviewer_role,
-                    file: &r.file,
-                    sheet: r.sheet.as_deref(),
-                    rated: count(|x| matches!(x, Rating::Option(_))),
-                    not_observed: count(|x| *x == Rating::NotObserved),
-                    blank,
-                    complete: blank == 0,
-                }
-            })
-            .collect();
-        let reviews_expected = expected.map(|e| e.get(employee_id, &rs[0].prov.cycle));
-        let mut person = Person {
-            employee_id,
-            name,
-            current_level,
-            current_index,
-            reviews_complete: reviews.iter().filter(|r| r.complete).count(),
-            reviews,
-            reviews_expected,
-            consensus: Vec::with_capacity(n_competencies),
-            sources: rs,
-            ladder,
-            suggested_level: None,
-            suggested_index: None,
-            no_suggestion: None,
-            gap: None,
-        };
-        for k in 0..n_competencies {
-            let mut others = Vec::new();
-            let mut selfs = Vec::new();
-            for g in person.ratings(k) {
-                if let Some(v) = g.value {
-                    if g.role == ReviewerRole::SelfReview {
-                        selfs.push(v);
-                    } else {
-                        others.push(v);
-                    }
-                }
-            }
-            let (value, self_only) = match median(&mut others) {
-                Some(m) => (Some(m), false),
-                None => (median(&mut selfs), !selfs.is_empty()),
-            };
-            person.consensus.push(Consensus { value, self_only });
+    for e in &import.not_returned {
+        let p = &e.provenance;
+        if cycles.contains(&p.cycle) {
+            groups
+                .entry((&p.person_name, &p.employee_id))
+                .or_default()
+                .missing
+                .push(e);
         }
-        let (suggested_index, no_suggestion) = suggest(ladder, current_index, &person.consensus);
-        person.suggested_level = suggested_index.map(|i| ladder.levels[i].code.as_str());
-        person.suggested_index = suggested_index;
-        person.no_suggestion = no_suggestion;
-        person.gap = suggested_index.map(|s| to_i32(s) - to_i32(current_index));
-        people.push(person);
     }
-
+    let people: Vec<Person<'a>> = groups
+        .into_iter()
+        .map(|((name, employee_id), group)| {
+            person(ladder, &import.evidence, expected, name, employee_id, group)
+        })
+        .collect();
     Tally {
         scale: match ladder.rating.kind {
             ScaleKind::Levels => "levels",
@@ -353,6 +363,107 @@ pub fn compute<'a>(
         self_gaps: views::self_gaps(&people),
         leniency: views::leniency(&people),
         people,
+    }
+}
+
+/// One person of the tally: their reviews, the consensus per competency, the suggestion.
+fn person<'a>(
+    ladder: &'a Ladder,
+    evidence: &'a Evidence,
+    expected: Option<&'a Expected>,
+    name: &'a str,
+    employee_id: &'a str,
+    group: Group<'a>,
+) -> Person<'a> {
+    let first = group
+        .kept
+        .first()
+        .map(|k| &k.returned.prov)
+        .or_else(|| group.missing.first().map(|e| &e.provenance))
+        .expect("a group holds a review returned or missing");
+    let current_level = first.current_level.as_str();
+    let current_index = ladder.level(current_level).map_or(0, |l| l.index);
+    let sent = expected.and_then(|e| e.get(employee_id, &first.cycle));
+    let reviews: Vec<ReviewSummary> = group.kept.iter().map(|k| summary(&k.returned)).collect();
+    let n_competencies = ladder.competencies().count();
+    let mut person = Person {
+        employee_id,
+        name,
+        team: sent.and_then(|s| s.team.as_deref()),
+        current_level,
+        current_index,
+        reviews_complete: reviews.iter().filter(|r| r.complete).count(),
+        reviews,
+        reviews_expected: expected.map(|_| sent.map_or(0, |s| s.reviews)),
+        not_returned: group
+            .missing
+            .iter()
+            .map(|e| Missing {
+                reviewer: &e.provenance.reviewer,
+                role: e.provenance.reviewer_role,
+            })
+            .collect(),
+        consensus: Vec::with_capacity(n_competencies),
+        sources: group.kept,
+        ladder,
+        evidence,
+        suggested_level: None,
+        suggested_index: None,
+        no_suggestion: None,
+        gap: None,
+    };
+    for k in 0..n_competencies {
+        let consensus = person.consensus_of(k);
+        person.consensus.push(consensus);
+    }
+    let (suggested_index, no_suggestion) = if person.sources.is_empty() {
+        (None, Some("no reviews returned".to_owned()))
+    } else {
+        suggest(ladder, current_index, &person.consensus)
+    };
+    person.suggested_level = suggested_index.map(|i| ladder.levels[i].code.as_str());
+    person.suggested_index = suggested_index;
+    person.no_suggestion = no_suggestion;
+    person.gap = suggested_index.map(|s| to_i32(s) - to_i32(current_index));
+    person
+}
+
+/// What one return holds: ratings, "not observed" and blanks counted.
+fn summary(r: &Returned) -> ReviewSummary<'_> {
+    let count = |f: fn(&Rating) -> bool| r.answers.iter().filter(|a| f(&a.rating)).count();
+    let blank = count(|x| *x == Rating::Blank);
+    ReviewSummary {
+        form_id: &r.prov.form_id,
+        reviewer: &r.prov.reviewer,
+        role: r.prov.reviewer_role,
+        file: &r.file,
+        sheet: r.sheet.as_deref(),
+        rated: count(|x| matches!(x, Rating::Option(_))),
+        not_observed: count(|x| *x == Rating::NotObserved),
+        blank,
+        complete: blank == 0,
+    }
+}
+
+impl Person<'_> {
+    /// The consensus of competency `k` by [`RULE`].
+    fn consensus_of(&self, k: usize) -> Consensus {
+        let mut others = Vec::new();
+        let mut selfs = Vec::new();
+        for g in self.ratings(k) {
+            if let Some(v) = g.value {
+                if g.role == ReviewerRole::SelfReview {
+                    selfs.push(v);
+                } else {
+                    others.push(v);
+                }
+            }
+        }
+        let (value, self_only) = match median(&mut others) {
+            Some(m) => (Some(m), false),
+            None => (median(&mut selfs), !selfs.is_empty()),
+        };
+        Consensus { value, self_only }
     }
 }
 

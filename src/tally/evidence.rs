@@ -1,6 +1,6 @@
 //! Evidence texts of the kept reviews, set aside in an unnamed temporary file until `tally.csv`
-//! copies them: evidence is the bulk of what reviewers write and nothing else needs its text, so
-//! memory holds 12 bytes per answer however much was written.
+//! and `tally.json` copy them: evidence is the bulk of what reviewers write and nothing else
+//! needs its text, so memory holds 12 bytes per answer however much was written.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -65,6 +65,27 @@ impl Evidence {
         // Later texts are appended through the same cursor.
         f.seek(SeekFrom::End(0))?;
         String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+}
+
+/// A stored text, read from the store only when serialised (into `tally.json`), so the views
+/// that pass ratings around never touch the disk.
+#[derive(Debug, Clone, Copy)]
+pub struct Text<'a> {
+    store: &'a Evidence,
+    at: Stored,
+}
+
+impl<'a> Text<'a> {
+    pub fn new(store: &'a Evidence, at: Stored) -> Self {
+        Self { store, at }
+    }
+}
+
+impl serde::Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = self.store.get(self.at).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
     }
 }
 

@@ -5,13 +5,14 @@
 //! pre-check and reader, files in parallel, each in bounded memory, nothing kept but its
 //! answers, and settle duplicates and conflicts ([`import`]); compute the consensus and the
 //! suggested levels ([`consensus`]) and the calibration views ([`views`]); write it
-//! ([`output`]).
+//! ([`output`]). [`read`] reads `tally.json` back, for `rungs packet`.
 
 pub mod consensus;
 pub mod discover;
 pub mod evidence;
 pub mod import;
 pub mod output;
+pub mod read;
 pub mod views;
 
 use std::path::PathBuf;

@@ -28,6 +28,7 @@ pub struct Flagged {
 pub struct Disagreement<'a> {
     pub employee_id: &'a str,
     pub person: &'a str,
+    pub competency_id: &'a str,
     pub competency: &'a str,
     pub spread: i32,
     pub ratings: String,
@@ -37,6 +38,7 @@ pub struct Disagreement<'a> {
 pub struct SelfGap<'a> {
     pub employee_id: &'a str,
     pub person: &'a str,
+    pub competency_id: &'a str,
     pub competency: &'a str,
     pub self_label: &'a str,
     pub manager_label: &'a str,
@@ -47,6 +49,8 @@ pub struct SelfGap<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Leniency<'a> {
     pub reviewer: &'a str,
+    /// The roles in which they rated others (`manager`, `peer`), in that order.
+    pub roles: Vec<ReviewerRole>,
     pub ratings: usize,
     /// Mean of (rating − consensus) over the competencies they rated that have a consensus.
     pub mean_offset: f64,
@@ -61,6 +65,7 @@ impl<'a> Tally<'a> {
             Disagreement {
                 employee_id: p.employee_id,
                 person: p.name,
+                competency_id: p.competency_id(k),
                 competency: p.competency_title(k),
                 spread: spread(p, k).unwrap_or(0),
                 ratings: p
@@ -82,6 +87,7 @@ impl<'a> Tally<'a> {
             SelfGap {
                 employee_id: p.employee_id,
                 person: p.name,
+                competency_id: p.competency_id(k),
                 competency: p.competency_title(k),
                 self_label: s.0,
                 manager_label: m.0,
@@ -92,7 +98,7 @@ impl<'a> Tally<'a> {
 }
 
 /// Highest minus lowest rating of competency `k`, when anyone rated it.
-fn spread(p: &Person<'_>, k: usize) -> Option<i32> {
+pub(super) fn spread(p: &Person<'_>, k: usize) -> Option<i32> {
     let (lo, hi) = p
         .ratings(k)
         .filter_map(|g| g.value)
@@ -104,7 +110,7 @@ fn spread(p: &Person<'_>, k: usize) -> Option<i32> {
 type Rated<'a> = (&'a str, i32);
 
 /// The first self-rating and the first manager rating of competency `k`, when both rated it.
-fn self_and_manager<'a>(p: &Person<'a>, k: usize) -> Option<(Rated<'a>, Rated<'a>)> {
+pub(super) fn self_and_manager<'a>(p: &Person<'a>, k: usize) -> Option<(Rated<'a>, Rated<'a>)> {
     let find = |role: ReviewerRole| {
         p.ratings(k)
             .find(|g| g.role == role && g.value.is_some())
@@ -185,7 +191,8 @@ pub(super) fn self_gaps(people: &[Person<'_>]) -> Vec<Flagged> {
 }
 
 pub(super) fn leniency<'a>(people: &[Person<'a>]) -> Vec<Leniency<'a>> {
-    let mut sums: BTreeMap<&'a str, (i64, usize)> = BTreeMap::new();
+    // reviewer → (sum of offsets, ratings, roles)
+    let mut sums: BTreeMap<&'a str, (i64, usize, Vec<ReviewerRole>)> = BTreeMap::new();
     for p in people {
         for (k, c) in p.consensus.iter().enumerate() {
             let Some(consensus) = c.value else {
@@ -199,13 +206,18 @@ pub(super) fn leniency<'a>(people: &[Person<'a>]) -> Vec<Leniency<'a>> {
                     let e = sums.entry(g.reviewer).or_default();
                     e.0 += i64::from(v - consensus);
                     e.1 += 1;
+                    if !e.2.contains(&g.role) {
+                        e.2.push(g.role);
+                        e.2.sort();
+                    }
                 }
             }
         }
     }
     sums.into_iter()
-        .map(|(reviewer, (sum, n))| Leniency {
+        .map(|(reviewer, (sum, n, roles))| Leniency {
             reviewer,
+            roles,
             ratings: n,
             mean_offset: (sum as f64 / n as f64 * 100.0).round() / 100.0,
         })

@@ -46,6 +46,10 @@ pub struct ManifestEntry {
     pub file_sha256: String,
     /// Number of competency rows.
     pub competencies: usize,
+    /// The person's team as the roster gave it (`None` when the roster has no team column or
+    /// the cell is empty; also for manifests written before rungs recorded it).
+    #[serde(default)]
+    pub team: Option<String>,
 }
 
 impl Manifest {

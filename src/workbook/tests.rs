@@ -89,6 +89,7 @@ fn streamed_manifest_has_the_bytes_of_the_manifest() {
         locked_text_sha256: hex(&[i as u8; 32]),
         file_sha256: hex(&[7; 32]),
         competencies: i,
+        team: (i == 1).then(|| "Ops “core”".into()),
     };
     for n in [0, 1, 3] {
         let entries: Vec<ManifestEntry> = (0..n).map(entry).collect();
@@ -242,6 +243,7 @@ fn locked_text_is_compared_and_hashed_by_one_rule() {
         locked_text_sha256: hex(&built.locked_digest),
         file_sha256: String::new(),
         competencies: built.competencies,
+        team: None,
     }]);
     // An application that leaves a carriage return as the literal text `_x000D_` (escaped
     // in the file as `_x005F_x000D_`) changed nothing a reviewer typed: the cell comparison
@@ -342,6 +344,7 @@ fn a_bundle_reads_back_review_by_review() {
                 locked_text_sha256: hex(&s.locked_digest),
                 file_sha256: String::new(),
                 competencies: s.competencies,
+                team: None,
             })
             .collect(),
     );

@@ -1,7 +1,10 @@
 """Fills rungs review workbooks the way a reviewer's spreadsheet app would: openpyxl opens each,
-answers every dropdown (list validation) with a value from its own list, and saves it.
+answers every dropdown (list validation) with a value from its own list, and saves it. With
+--evidence it also types evidence into the cell right of each dropdown: numbered texts
+(`ev<file>.<row>`) drawn from a pool of awkward ones (Typst and Markdown specials, text that
+looks like a formula, several lines, right-to-left script, a long paragraph), some left empty.
 
-usage: fill.py SEED FILE_OR_DIR...  (files are rewritten in place)
+usage: fill.py [--evidence] SEED FILE_OR_DIR...  (files are rewritten in place)
 """
 
 import random
@@ -10,6 +13,18 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
+
+# Each is formatted with the evidence's number; None leaves the cell empty.
+EVIDENCE = [
+    "{n}: led the incident review and wrote the follow-ups.",
+    "{n}: =SUM(A1:A3) is how the report starts, as plain text",
+    '{n}: used #read("/etc/passwd") and $x^2$ and *stars* and [a link](https://x.test) in the doc <b>',
+    "{n}: mentors two engineers\nsecond line of evidence\n- a dash line",
+    "{n}: قاد مراجعة الحادث بنجاح",
+    None,
+    "{n}: " + " ".join(["consistently ships reliable changes across the platform;"] * 14)
+    + " end of the long text.",
+]
 
 
 def options(wb, formula):
@@ -27,7 +42,7 @@ def options(wb, formula):
     return vals
 
 
-def fill(path, rnd):
+def fill(path, rnd, evidence, number):
     wb = openpyxl.load_workbook(path)
     n = 0
     for ws in wb.worksheets:
@@ -41,20 +56,29 @@ def fill(path, rnd):
                     for c in range(c1, c2 + 1):
                         ws.cell(row=r, column=c).value = rnd.choice(opts)
                         n += 1
+                        if evidence:
+                            text = rnd.choice(EVIDENCE)
+                            if text is not None:
+                                text = text.format(n=f"ev{number}.{r}")
+                            ws.cell(row=r, column=c + 1).value = text
     if n == 0:
         sys.exit(f"fill.py: {path}: no dropdown found")
     wb.save(path)
 
 
 def main():
-    rnd = random.Random(int(sys.argv[1]))
+    args = sys.argv[1:]
+    evidence = args[:1] == ["--evidence"]
+    if evidence:
+        args = args[1:]
+    rnd = random.Random(int(args[0]))
     files = []
-    for a in sys.argv[2:]:
+    for a in args[1:]:
         p = Path(a)
         files += sorted(p.rglob("*.xlsx")) if p.is_dir() else [p]
-    for f in files:
+    for i, f in enumerate(files):
         if not f.name.startswith((".", "~")):
-            fill(f, rnd)
+            fill(f, rnd, evidence, i + 1)
 
 
 main()

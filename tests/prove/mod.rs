@@ -75,13 +75,23 @@ pub fn output(cmd: &mut Command) -> Output {
 /// Fills every rating dropdown of the workbooks under `target` with openpyxl (a real client),
 /// choosing answers with `seed`.
 pub fn fill(target: &Path, seed: u64) {
+    run_fill(target, seed, false);
+}
+
+/// Like [`fill`], and types evidence beside each rating: numbered texts `ev<file>.<row>: …`
+/// drawn from a pool of awkward ones (see `tests/prove/fill.py`), some left empty.
+pub fn fill_with_evidence(target: &Path, seed: u64) {
+    run_fill(target, seed, true);
+}
+
+fn run_fill(target: &Path, seed: u64, evidence: bool) {
     let script = common::repo().join("tests/prove/fill.py");
-    common::tool(
-        Command::new(common::python())
-            .arg(script)
-            .arg(seed.to_string())
-            .arg(target),
-    );
+    let mut cmd = Command::new(common::python());
+    cmd.arg(script);
+    if evidence {
+        cmd.arg("--evidence");
+    }
+    common::tool(cmd.arg(seed.to_string()).arg(target));
 }
 
 /// Every file under `dir` (relative path → bytes).

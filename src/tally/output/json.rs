@@ -13,7 +13,7 @@ use crate::tally::consensus::{RULE, Tally};
 
 /// `tally.json`'s format name and version.
 pub const JSON_FORMAT: &str = "rungs-tally";
-pub const JSON_FORMAT_VERSION: u32 = 1;
+pub const JSON_FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct JsonLadder<'a> {

@@ -12,7 +12,7 @@ mod xlsx;
 use serde::Serialize;
 
 pub use self::csv::csv;
-pub use json::json;
+pub use json::{JSON_FORMAT, JSON_FORMAT_VERSION, json};
 pub use xlsx::xlsx;
 
 use super::Import;

@@ -9,7 +9,9 @@
 use std::io::Write;
 
 use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+    Chart, ChartDataLabel, ChartFormat, ChartLegendPosition, ChartLine, ChartPatternFill,
+    ChartPatternFillType, ChartSolidFill, DocProperties, ExcelDateTime, Format, FormatAlign,
+    Workbook, Worksheet, XlsxError,
 };
 
 use super::problems;
@@ -83,11 +85,12 @@ fn people_sheet(
         format!("Review tally — {}", ladder.meta.title),
         &f.title,
     )?;
-    ws.merge_range(1, 0, 1, 9, RULE, &f.wrap)?;
+    ws.merge_range(1, 0, 1, 10, RULE, &f.wrap)?;
     ws.set_row_height(1, 75)?;
     let cols = [
         "Person",
         "Employee id",
+        "Team",
         "Current level",
         "Reviews received",
         "Reviews expected",
@@ -100,7 +103,7 @@ fn people_sheet(
     header(ws, 3, &cols, &f.head)?;
     // Before the rows: in constant-memory mode a row is final once the next one starts.
     let centre = Format::new().set_align(FormatAlign::Center);
-    for col in 3..=8 {
+    for col in 4..=9 {
         ws.set_column_format(col, &centre)?;
     }
     let signed = Format::new()
@@ -110,24 +113,27 @@ fn people_sheet(
         let with_consensus = p.with_consensus();
         ws.write_string(r, 0, p.name)?;
         ws.write_string(r, 1, p.employee_id)?;
-        ws.write_string(r, 2, p.current_level)?;
-        ws.write_number(r, 3, p.reviews.len() as f64)?;
+        ws.write_string(r, 2, p.team.unwrap_or(""))?;
+        ws.write_string(r, 3, p.current_level)?;
+        ws.write_number(r, 4, p.reviews.len() as f64)?;
         match p.reviews_expected {
-            Some(n) => ws.write_number(r, 4, n as f64)?,
-            None => ws.write_string(r, 4, "")?,
+            Some(n) => ws.write_number(r, 5, n as f64)?,
+            None => ws.write_string(r, 5, "")?,
         };
-        ws.write_number(r, 5, p.reviews_complete as f64)?;
-        ws.write_string(r, 6, format!("{with_consensus} of {}", p.consensus.len()))?;
-        ws.write_string(r, 7, p.suggested_level.unwrap_or(""))?;
+        ws.write_number(r, 6, p.reviews_complete as f64)?;
+        ws.write_string(r, 7, format!("{with_consensus} of {}", p.consensus.len()))?;
+        ws.write_string(r, 8, p.suggested_level.unwrap_or(""))?;
         match p.gap {
-            Some(g) => ws.write_number_with_format(r, 8, f64::from(g), &signed)?,
-            None => ws.write_string(r, 8, "")?,
+            Some(g) => ws.write_number_with_format(r, 9, f64::from(g), &signed)?,
+            None => ws.write_string(r, 9, "")?,
         };
-        ws.write_string(r, 9, p.no_suggestion.as_deref().unwrap_or(""))?;
+        ws.write_string(r, 10, p.no_suggestion.as_deref().unwrap_or(""))?;
     }
     widths(
         ws,
-        &[24.0, 12.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0],
+        &[
+            24.0, 12.0, 14.0, 10.0, 10.0, 10.0, 10.0, 14.0, 10.0, 8.0, 50.0,
+        ],
     )?;
     ws.set_freeze_panes(4, 1)?;
     Ok(())
@@ -204,7 +210,7 @@ fn ratings_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), Xl
     Ok(())
 }
 
-/// *Distribution* of suggested levels per current level.
+/// *Distribution* of suggested levels per current level, with a column chart of it.
 fn distribution_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name("Distribution")?;
     ws.write_string_with_format(
@@ -226,7 +232,67 @@ fn distribution_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(
         }
     }
     ws.set_column_width(0, 20)?;
+    let levels = tally.distribution.len() as u32;
+    let most = tally
+        .distribution
+        .iter()
+        .flat_map(|(_, row)| row.iter().map(|(_, n)| *n))
+        .max()
+        .unwrap_or(0);
+    if levels > 0 {
+        let chart = distribution_chart(levels, cols.len() as u16 - 1, most);
+        ws.insert_chart(4 + levels, 0, &chart)?;
+    }
     Ok(())
+}
+
+/// Fills that tell the series apart in black-and-white print too.
+const PATTERNS: [ChartPatternFillType; 6] = [
+    ChartPatternFillType::DiagonalStripesWideUpwards,
+    ChartPatternFillType::Dotted50Percent,
+    ChartPatternFillType::HorizontalStripesDark,
+    ChartPatternFillType::SmallCheckerboard,
+    ChartPatternFillType::DiagonalStripesWideDownwards,
+    ChartPatternFillType::VerticalStripesDark,
+];
+
+/// Columns of people per current level, one series per suggested level (the table's columns
+/// B… on rows 4…), each with its counts on the bars and a pattern of its own; whole people on
+/// the axis (`most` is the largest count).
+fn distribution_chart(levels: u32, series: u16, most: usize) -> Chart {
+    let mut chart = Chart::new_column();
+    chart.title().set_name("Suggested levels per current level");
+    chart.x_axis().set_name("Current level");
+    chart
+        .y_axis()
+        .set_name("People")
+        .set_min(0)
+        .set_major_unit(most.div_ceil(8).max(1) as f64)
+        .set_major_gridlines(true);
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.set_width(640).set_height(360);
+    let (first, last) = (3, 2 + levels);
+    for s in 0..series {
+        let col = s + 1;
+        let mut pattern = ChartPatternFill::new();
+        pattern
+            .set_pattern(PATTERNS[usize::from(s) % PATTERNS.len()])
+            .set_foreground_color(0x001A_1A1A)
+            .set_background_color(0x00FF_FFFF);
+        chart
+            .add_series()
+            .set_name(("Distribution", 2, col))
+            .set_categories(("Distribution", first, 0, last, 0))
+            .set_values(("Distribution", first, col, last, col))
+            .set_format(
+                ChartFormat::new()
+                    .set_pattern_fill(&pattern)
+                    .set_border(ChartLine::new().set_color(0x001A_1A1A)),
+            )
+            // The count on each bar; none on empty ones.
+            .set_data_label(ChartDataLabel::new().show_value().set_num_format("0;-0;;@"));
+    }
+    chart
 }
 
 /// *Disagreement*: ratings two or more steps apart.
@@ -289,11 +355,11 @@ fn self_vs_manager_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Resul
     Ok(())
 }
 
-/// *Leniency*: each reviewer's mean offset from the consensus.
+/// *Leniency*: each reviewer's mean offset from the consensus, with a bar chart of it. Not in
+/// constant-memory mode (one row per reviewer, not per review): the chart's cached values are
+/// then written with it, for applications that do not recalculate.
 fn leniency_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), XlsxError> {
-    let ws = wb
-        .add_worksheet_with_constant_memory()?
-        .set_name("Leniency")?;
+    let ws = wb.add_worksheet().set_name("Leniency")?;
     header(
         ws,
         0,
@@ -311,7 +377,47 @@ fn leniency_sheet(wb: &mut Workbook, f: &Formats, tally: &Tally) -> Result<(), X
         ws.write_number(rr, 2, l.mean_offset)?;
     }
     widths(ws, &[26.0, 14.0, 18.0])?;
+    let n = tally.leniency.len() as u32;
+    if n > 0 {
+        ws.insert_chart(1, 4, &leniency_chart(n))?;
+    }
     Ok(())
+}
+
+/// Horizontal bars of each reviewer's mean offset (rows 2…), the value at each bar's end; as
+/// tall as the reviewers need.
+fn leniency_chart(reviewers: u32) -> Chart {
+    let mut chart = Chart::new_bar();
+    chart
+        .title()
+        .set_name("Mean offset from the consensus (steps): left stricter, right more lenient");
+    // In a bar chart the x axis is the horizontal one: the values; the reviewers run down the
+    // y axis, first at the top.
+    chart
+        .x_axis()
+        .set_name("Mean offset (steps)")
+        .set_num_format("+0.0;-0.0;0");
+    chart.y_axis().set_name("Reviewer").set_reverse();
+    chart.legend().set_hidden();
+    chart
+        .set_width(560)
+        .set_height((120 + 18 * reviewers).clamp(300, 20_000));
+    chart
+        .add_series()
+        .set_name("Mean offset")
+        .set_categories(("Leniency", 1, 0, reviewers, 0))
+        .set_values(("Leniency", 1, 2, reviewers, 2))
+        .set_format(
+            ChartFormat::new()
+                .set_solid_fill(ChartSolidFill::new().set_color(0x0080_8080))
+                .set_border(ChartLine::new().set_color(0x001A_1A1A)),
+        )
+        .set_data_label(
+            ChartDataLabel::new()
+                .show_value()
+                .set_num_format("+0.00;-0.00;0"),
+        );
+    chart
 }
 
 /// *Problems*: every error, warning and note of the import.
