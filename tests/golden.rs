@@ -297,6 +297,30 @@ fn tally_of_filled_example_workbooks() {
         .expect("tally.xlsx has custom properties");
     let text = String::from_utf8(custom.2).expect("XML is UTF-8");
     insta::assert_snapshot!("tally_xlsx_custom_xml", xml_lines(&text));
+    // The native charts of tally.xlsx: each chart's XML (its series and the cells they plot),
+    // and the drawing that places it on its sheet.
+    let entries = unzip(&dir.join("tally/tally.xlsx"));
+    let charts: Vec<String> = entries
+        .iter()
+        .filter(|(name, _, _)| {
+            name.starts_with("xl/charts/")
+                || name.starts_with("xl/worksheets/_rels/")
+                || name.starts_with("xl/drawings/_rels/")
+        })
+        .map(|(name, _, bytes)| {
+            let text = String::from_utf8(bytes.clone()).expect("XML is UTF-8");
+            format!("== {name}\n{}", xml_lines(&text))
+        })
+        .collect();
+    assert!(
+        charts
+            .iter()
+            .filter(|c| c.starts_with("== xl/charts/chart"))
+            .count()
+            >= 2,
+        "tally.xlsx has a chart on the Distribution and the Leniency sheet"
+    );
+    insta::assert_snapshot!("tally_xlsx_charts", charts.join("\n"));
 
     // The calibration packet of this tally, as poppler reads its text (page by page).
     let o = rungs(
