@@ -11,10 +11,14 @@ Times, on the same data in the same run, each step of a review cycle at several 
   people  rungs sheets on a people roster (one row per person: self, manager and two peer
           reviews each), one workbook per review  vs  the same with --bundle reviewer
   fill    examples/fill (answers every rating; a stand-in for the reviewers, not compared)
-  tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them
+  tally   rungs tally on the filled workbooks vs  openpyxl and python-calamine reading them;
+          also with --previous (last cycle: the same tally), against the plain tally
   packet  rungs packet on a tally of N people    vs  the Typst compiler from PyPI compiling the
           (three reviews each, with evidence)        same packet.typ with the same data (the
                                                      files `rungs packet --export-data` writes)
+  decisions, outcomes  rungs decisions on a generated tally.json of --people people, and rungs
+          outcomes of the workbook filled by openpyxl (not timed)
+                                             vs  openpyxl reading the same filled workbook
 Every measured command runs in its own process; wall time is taken around it and peak RSS comes
 from the kernel's rusage for that child (os.wait4, as GNU time's %M).
 
@@ -75,6 +79,28 @@ def run_measured(cmd, env=None, cwd=None):
         raise SystemExit(f"bench: {' '.join(map(str, cmd))} failed with {p.returncode}")
     cpu = ru.ru_utime + ru.ru_stime
     return wall, ru.ru_maxrss, cpu, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def alternating(scale, rounds, env, runs) -> list:
+    """Runs each (step, cmd, prepare) of `runs` once per round, in turn; one Result each."""
+    walls = {step: [] for step, _, _ in runs}
+    cpus = {step: [] for step, _, _ in runs}
+    rss = dict.fromkeys(walls, 0)
+    for _ in range(rounds):
+        for step, cmd, prepare in runs:
+            prepare()
+            wall, kb, cpu, _, _ = run_measured(cmd, env=env)
+            walls[step].append(wall)
+            cpus[step].append(cpu)
+            rss[step] = max(rss[step], kb)
+    out = []
+    for step in walls:
+        r = Result(step, "rungs", scale, scale, walls[step], rss[step],
+                   note=f"in turn, {rounds} rounds", cpus=cpus[step])
+        print(f"  {step:16} {scale:>6} in turn: wall={r.wall*1000:9.1f} ms  "
+              f"cpu={r.cpu*1000:9.1f} ms  rss={r.rss_mb:6.1f} MB", flush=True)
+        out.append(r)
+    return out
 
 
 def measure(step, tool, scale, items, make_cmd, repeat, prepare=None, env=None, note=""):
@@ -237,7 +263,8 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "peer":
         name, rest = sys.argv[2], sys.argv[3:]
         {"typst": peer_typst, "typst-packet": peer_typst_packet, "openpyxl": peer_openpyxl,
-         "calamine": peer_calamine}[name](*rest)
+         "calamine": peer_calamine, "fill-decisions": peer_fill_decisions,
+         "write-tally": peer_write_tally}[name](*rest)
         return
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -256,6 +283,8 @@ def main():
     ap.add_argument("--long-ladder", default=str(REPO / "tests" / "fixtures" / "long-ladder.md"))
     ap.add_argument("--import-rounds", type=int, default=5,
                     help="runs of each import (0: skip the import step)")
+    ap.add_argument("--people", default="10000",
+                    help="sizes of the generated tallies for decisions and outcomes ('' skips)")
     ap.add_argument("--packet-scales", default="100,1000",
                     help="people in the tallies `rungs packet` prints (empty: skip the step)")
     ap.add_argument("--packet-only", action="store_true", help="run only the packet step")
@@ -308,6 +337,14 @@ def main():
             tally_cmd += ["--manifest", str(manifest)]
         results.append(measure("tally", "rungs", scale, scale, lambda: tally_cmd,
                                rep, prepare=fresh(tally_out), env=env))
+        # Last cycle: the tally just written, so every person and competency matches. Run in
+        # turn with the plain tally, so that both see the same drift of the host.
+        previous = work / f"previous-{scale}.json"
+        shutil.copy(tally_out / "tally.json", previous)
+        results += alternating(scale, max(rep, 3), env, [
+            ("tally", tally_cmd, fresh(tally_out)),
+            ("tally --previous", tally_cmd + ["--previous", str(previous)], fresh(tally_out)),
+        ])
         if not a.no_peers:
             px = work / f"xlsxwriter-{scale}"
             results.append(measure("sheets", "XlsxWriter", scale, scale,
@@ -325,6 +362,9 @@ def main():
                                    lambda: [py, me, "peer", "calamine", str(out)], rep, env=env))
         shutil.rmtree(out, ignore_errors=True)
 
+    for people in [int(s) for s in a.people.split(",") if s.strip()]:
+        results += decisions_step(people, rungs, a, work, env)
+
     finish(results, work)
 
 
@@ -335,6 +375,95 @@ def finish(results: list, work: Path):
     print(table)
     print(f"(also in {work / 'results.md'})")
 
+
+def write_tally(path: Path, ladder: dict, people: int):
+    """A tally.json as `rungs tally` writes it (format 3), for `people` people each reviewed by
+    themself, a manager and a peer, every competency rated with a line of evidence."""
+    codes = [lv["code"] for lv in ladder["levels"]]
+    comps = [c["id"] for a in ladder["areas"] for c in a["competencies"]]
+    roles = [("self", "Person {}"), ("manager", "Manager {}"), ("peer", "Peer {}")]
+    persons = []
+    for i in range(people):
+        cur = i % len(codes)
+        reviews = [{"form_id": f"rv-{i:06x}{k}", "reviewer": who.format(i % 97), "role": role,
+                    "file": f"r/{i}-{k}.xlsx", "rated": len(comps), "not_observed": 0,
+                    "blank": 0, "complete": True} for k, (role, who) in enumerate(roles)]
+        competencies = []
+        for j, cid in enumerate(comps):
+            vals = [(cur + (i + j + k) % 3 - 1) % len(codes) for k in range(3)]
+            cons = sorted(vals[1:])[0]
+            competencies.append({
+                "id": cid, "ratings": [{"reviewer": r["reviewer"], "role": r["role"],
+                                        "label": codes[v], "value": v,
+                                        "evidence": f"ev {i}.{j}: shipped the change"}
+                                       for r, v in zip(reviews, vals)],
+                "consensus": cons, "consensus_label": codes[cons], "self_only": False,
+                "spread": max(vals) - min(vals), "self_minus_manager": vals[0] - vals[1]})
+        sugg = min(cur + (i % 3) - 1, len(codes) - 1) if i % 3 else cur
+        sugg = max(sugg, 0)
+        persons.append({
+            "employee_id": f"E{i:06d}", "name": f"Person {i} Ñandú", "team": f"team-{i % 12}",
+            "current_level": codes[cur], "current_index": cur, "reviews": reviews,
+            "reviews_expected": 3, "reviews_complete": 3, "not_returned": [],
+            "competencies": competencies, "suggested_level": codes[sugg],
+            "suggested_index": sugg, "no_suggestion": None, "gap": sugg - cur, "previous": None})
+    doc = {"format": "rungs-tally", "format_version": 3, "run_digest": "0" * 16,
+           "ladder": {k: ladder["meta"][k] for k in ("id", "title", "version", "fingerprint")},
+           "cycles": ["2026-H2"], "rule": "generated",
+           "tally": {"scale": "levels", "people": persons, "distribution": [],
+                     "disagreements": [], "self_gaps": [], "leniency": [], "history": None},
+           "problems": []}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def peer_fill_decisions(src: str, dst: str):
+    """Fills a decisions workbook as a meeting would (not timed): agreed = suggested, a reason
+    and who decided on every row."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Decisions"]
+    for row in ws.iter_rows(min_row=11):
+        if row[0].value is None:
+            continue
+        row[9].value = row[4].value or row[3].value
+        row[10].value = "calibrated in the meeting"
+        row[11].value = "Panel A"
+    wb.save(dst)
+
+
+def peer_write_tally(ladder_json: str, out: str, people: str):
+    write_tally(Path(out), json.loads(Path(ladder_json).read_text(encoding="utf-8")), int(people))
+
+
+def decisions_step(people: int, rungs: list, a, work: Path, env) -> list:
+    """rungs decisions on a generated tally of `people` people, then rungs outcomes of the
+    workbook filled by openpyxl; openpyxl reading the filled workbook is the peer."""
+    py, me = sys.executable, str(Path(__file__).resolve())
+    tally = work / f"decisions-tally-{people}"
+    # In a child process: this one stays small, so the children it measures do not inherit a
+    # large peak RSS from it.
+    subprocess.run([py, me, "peer", "write-tally", str(work / "ladder.json"),
+                    str(tally / "tally.json"), str(people)], check=True, env=env)
+    dec = work / f"decisions-{people}"
+    out = []
+    out.append(measure("decisions", "rungs", people, people,
+                       lambda: rungs + ["decisions", str(tally), "-o", str(dec), "--force"],
+                       a.repeat, env=env))
+    filled = work / f"decisions-filled-{people}"
+    filled.mkdir(exist_ok=True)
+    subprocess.run([py, me, "peer", "fill-decisions", str(dec / "decisions.xlsx"),
+                    str(filled / "filled.xlsx")], check=True, env=env)
+    res = work / f"outcomes-{people}"
+    out.append(measure("outcomes", "rungs", people, people,
+                       lambda: rungs + ["outcomes", str(filled / "filled.xlsx"), "--tally",
+                                        str(tally), "-o", str(res)],
+                       a.repeat, prepare=fresh(res), env=env))
+    if not a.no_peers:
+        out.append(measure("outcomes", "openpyxl", people, people,
+                           lambda: [py, me, "peer", "openpyxl", str(filled)], 1, env=env))
+    return out
 
 def packet_step(people: int, codes: list[str], a, work: Path, env) -> list:
     """A tally of `people` people (self, manager and peer reviews, every rating with evidence,

@@ -12,6 +12,7 @@
 //! | [`workbook`] | the review-workbook format: layout, provenance, manifest, writer, reader |
 //! | [`sheets`] | `rungs sheets`: roster, file names, planning, writing the batch |
 //! | `tally` | `rungs tally`: finding and importing returns, consensus, views, outputs; `tally.json` read back |
+//! | `decisions` | `rungs decisions` and `rungs outcomes`: the decisions workbook (layout, writer, reader), merging the returned copies, outcomes and audit |
 //! | `packet` | `rungs packet`: choosing people and documents, the packet's data for `layouts/packet.typ` |
 //! | [`diag`] | the one error type: diagnostics as data |
 //! | [`cli`] | the command line, and the one place diagnostics become text (`cli::report`) |
@@ -23,6 +24,7 @@
 //! file-name sanitising, and the diagnostics.
 
 pub mod cli;
+mod decisions;
 pub mod diag;
 pub mod ladder;
 pub mod model;

@@ -3,9 +3,10 @@
 //! Covered: every XML part of one review workbook and the manifest (bundled ladder and
 //! `tests/fixtures/seven-levels.md`), of one reviewer's bundle (`--bundle reviewer`) and its
 //! manifest, `tally.json`, `tally.csv` and the custom properties of `tally.xlsx` (the run
-//! digest) of workbooks filled by openpyxl, and the messages and exit codes of `rungs check`.
-//! Snapshots live in `tests/snapshots/` (insta). After an intended change in output, update
-//! them with the one switch, then review the diff before committing:
+//! digest) of workbooks filled by openpyxl, the packet of that tally, the decisions workbook made
+//! from it and the outcomes of it filled by openpyxl, and the messages and exit codes of
+//! `rungs check`. Snapshots live in `tests/snapshots/` (insta). After an intended change in
+//! output, update them with the one switch, then review the diff before committing:
 //!
 //! ```sh
 //! INSTA_UPDATE=always cargo test --test golden && git diff tests/snapshots
@@ -350,6 +351,62 @@ fn tally_of_filled_example_workbooks() {
             .arg("-"),
     );
     insta::assert_snapshot!("packet_text", String::from_utf8_lossy(&text.stdout));
+    decisions_and_outcomes(dir);
+}
+
+/// The decisions workbook made from the tally in `dir/tally`, filled by openpyxl, and the
+/// outcomes read back from it.
+fn decisions_and_outcomes(dir: &Path) {
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "decisions",
+            "tally",
+            "-o",
+            "decisions",
+        ],
+    );
+    common::assert_code(&o, 0);
+    insta::assert_snapshot!("decisions_run", transcript(&o));
+    snapshot_workbook("decisions", &dir.join("decisions/decisions.xlsx"));
+
+    // A change with a reason, a level typed in lower case, a number, one left undecided.
+    let jobs = serde_json::json!([{
+        "in": "decisions/decisions.xlsx", "out": "filled.xlsx", "formula_as_text": true,
+        "by_id": {
+            "E1001": {"I": "L4", "J": "L4", "K": "=led the platform migration", "L": "Panel A"},
+            "E1002": {"J": " l2 ", "K": "as suggested", "L": "Panel A"},
+            "E1003": {"I": "L3", "J": 3, "L": "Panel B"},
+        }
+    }]);
+    std::fs::write(dir.join("edit.json"), jobs.to_string()).expect("write the edit jobs");
+    common::tool(
+        std::process::Command::new(common::python())
+            .arg(common::repo().join("tests/xlsx_edit.py"))
+            .arg("edit.json")
+            .current_dir(dir),
+    );
+    let o = rungs(
+        dir,
+        &[
+            "--ladder",
+            BUNDLED_LADDER,
+            "outcomes",
+            "filled.xlsx",
+            "--tally",
+            "tally",
+            "-o",
+            "outcomes",
+        ],
+    );
+    common::assert_code(&o, 0);
+    insta::assert_snapshot!("outcomes_run", transcript(&o));
+    for name in ["outcomes.csv", "outcomes.json", "audit.csv"] {
+        let text = std::fs::read_to_string(dir.join("outcomes").join(name)).expect("read");
+        insta::assert_snapshot!(name.replace('.', "_"), text);
+    }
 }
 
 /// `rungs --ladder LADDER check ARGS` on a staged copy of `ladder`.

@@ -692,8 +692,8 @@ fn malformed_tallies_are_refused_and_nothing_is_written() {
             "tally-version",
         ),
         (
-            "version-3",
-            edit(&|v| v["format_version"] = 3.into()),
+            "version-4",
+            edit(&|v| v["format_version"] = 4.into()),
             "tally-version",
         ),
         (

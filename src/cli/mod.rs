@@ -3,9 +3,11 @@
 //! place where diagnostics become text. Nothing below this layer prints or names a flag.
 
 mod check;
+mod decisions;
 mod export;
 mod import;
 mod layouts;
+mod outcomes;
 mod packet;
 mod pdf;
 pub mod report;
@@ -43,7 +45,7 @@ pub const EXIT_FAILURE: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, max_term_width = 100)]
 #[command(
-    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n  rungs packet --group-by level                     print the calibration packet, one per level\n\nOther ladders: rungs --ladder my-ladder.md check\nFrom a sheet:  rungs import ladder.xlsx -o ladder/ladder.md   (rungs export xlsx writes one)\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nOne run writes into a folder at a time: a second waits for the first (--no-wait: exit 3).\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
+    after_help = "A review cycle, start to finish:\n  rungs check                                       validate the ladder, see its summary\n  rungs pdf                                         out/matrix.pdf and one PDF per level\n  rungs sheets --roster team.csv --cycle 2026-H2    one review workbook per person and reviewer\n  rungs tally out/reviews --manifest out/reviews/manifest.json\n                                                    check the returned workbooks, write the tally\n  rungs packet --group-by level                     print the calibration packet, one per level\n  rungs decisions                                   the workbook the calibration meeting fills in\n  rungs outcomes out/decisions/decisions.xlsx       check it and write the record of the decisions\n\nOther ladders: rungs --ladder my-ladder.md check\nFrom a sheet:  rungs import ladder.xlsx -o ladder/ladder.md   (rungs export xlsx writes one)\nLayout work:   rungs layouts init my-layouts; rungs pdf --layouts my-layouts\n\nOne run writes into a folder at a time: a second waits for the first (--no-wait: exit 3).\n\nExit status: 0 ok, 1 problems in the input, 2 wrong command line, 3 could not write output."
 )]
 pub struct Cli {
     /// Ladder to read: a `.md` file, or a folder holding exactly one.
@@ -84,6 +86,12 @@ pub enum Command {
     /// Print the calibration packet from a tally: grid, distribution, people side by side, a
     /// page per person with ratings, evidence and what the next level asks.
     Packet(packet::Args),
+    /// Write the workbook the calibration meeting fills in: one row per person, the tally's
+    /// facts locked, the proposed and agreed levels, reason and who decided to fill in.
+    Decisions(decisions::Args),
+    /// Import the returned decisions workbooks, verify each, and write outcomes.csv,
+    /// outcomes.json and audit.csv.
+    Outcomes(outcomes::Args),
 }
 
 /// How this command line spells the settings the library's hints point to.
@@ -141,6 +149,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Sheets(args) => sheets::run(ladder, cli.quiet, &args),
         Command::Tally(args) => tally::run(ladder, cli.quiet, &args),
         Command::Packet(args) => packet::run(ladder, cli.quiet, &args),
+        Command::Decisions(args) => decisions::run(ladder, cli.quiet, &args),
+        Command::Outcomes(args) => outcomes::run(ladder, cli.quiet, &args),
     }
 }
 

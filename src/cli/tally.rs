@@ -11,13 +11,13 @@ use crate::diag::{Diagnostic, Error};
 use crate::model::Ladder;
 use crate::tally::discover::{Found, discover};
 use crate::tally::output::set::{Set, run_digest};
-use crate::tally::{self, Import, consensus, import, output};
+use crate::tally::{self, Import, consensus, history, import, output};
 use crate::util::atomic::{self, Fill};
 use crate::util::epoch;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\nAll three carry one run digest and replace the earlier three only once all are written;\n`rungs tally --check-outputs -o DIR` checks that the three in DIR come from one run.\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written, or another run writes into the folder (--no-wait).\nWith --check-outputs: 0 the three files come from one run, 1 they do not or are missing."
+    after_help = "Examples:\n  rungs tally returned/\n      tally every workbook under returned/ into out/tally/\n  rungs tally returned/ --manifest out/reviews/manifest.json\n      also list the reviews not returned; check locked text against what was sent\n  rungs tally a.xlsx b.xlsx --prefer b.xlsx\n      b.xlsx wins where both files answer the same review differently\n  rungs tally returned/ --skip-invalid\n      tally what is valid and list what was left out\n  rungs tally returned/ --previous 2026-H1/outcomes/outcomes.json\n      add last cycle's levels and consensus, and the change (a History sheet)\n\nEvery file is checked before it is parsed (format, size, zip bombs, crafted XML), then\nidentified by its form id, checked against the ladder (fingerprint, locked text, rows found\nby their hidden competency id) and its ratings read as typed values (never formula results).\nBlank ratings make a review incomplete; they never count as zero.\n\nThe suggested level follows a fixed rule, printed at the top of tally.xlsx:\n  consensus per competency = median of the ratings by others (manager, peers), the lower\n  middle value for an even count; the self-rating only when nobody else rated it;\n  suggested level = the highest level that at least 80 % of the competencies with a consensus\n  reach (at least half of them need one).\n\nOutputs (byte-identical for the same inputs in any order):\n  tally.xlsx  people, ratings, distribution, disagreement, self vs manager, leniency, problems\n  tally.csv   one row per rating, safe to open in any spreadsheet\n  tally.json  the same data for other tools\nAll three carry one run digest and replace the earlier three only once all are written;\n`rungs tally --check-outputs -o DIR` checks that the three in DIR come from one run.\n\nExit status: 0 tally written (with --skip-invalid, also when files were left out; they are\nlisted); 1 a file was rejected or two returns of one review conflict, and nothing was\nwritten; 3 output could not be written, or another run writes into the folder (--no-wait).\nWith --check-outputs: 0 the three files come from one run, 1 they do not or are missing."
 )]
 pub struct Args {
     /// Returned workbooks, or folders holding them (searched recursively; lock files such as
@@ -46,9 +46,15 @@ pub struct Args {
     #[arg(long)]
     pub cycle: Option<String>,
 
+    /// Last cycle's tally.json or outcomes.json (or the folder holding it): adds last cycle's
+    /// consensus per competency and level per person, and the change, matched by employee id
+    /// and competency id (tally.xlsx gets a History sheet).
+    #[arg(long, value_name = "PATH")]
+    pub previous: Option<PathBuf>,
+
     /// Read nothing else and write nothing: check that tally.xlsx, tally.csv and tally.json in
     /// the output folder (-o) come from one run (exit 0), or say which do not (exit 1).
-    #[arg(long, conflicts_with_all = ["inputs", "manifest", "prefer", "skip_invalid", "cycle"])]
+    #[arg(long, conflicts_with_all = ["inputs", "manifest", "prefer", "skip_invalid", "cycle", "previous"])]
     pub check_outputs: bool,
 }
 
@@ -66,6 +72,10 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     };
     let manifest = match &args.manifest {
         Some(p) => Some(import::load_manifest(p, &opts)?),
+        None => None,
+    };
+    let previous = match &args.previous {
+        Some(p) => Some(history::load(p)?),
         None => None,
     };
     let found = discover(&args.inputs, Some(&args.out));
@@ -97,7 +107,14 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     // The import took what it needs from the manifest (locked-text hashes, reviews not
     // returned); the tally needs only a count per person, and the rest can be large.
     let expected = manifest.as_ref().map(consensus::Expected::from_manifest);
-    let digest = run_digest(ladder, manifest.as_ref(), &import, epoch, &FLAGS);
+    let digest = run_digest(
+        ladder,
+        manifest.as_ref(),
+        &import,
+        epoch,
+        &FLAGS,
+        previous.as_ref(),
+    );
     drop(manifest);
 
     // Problems first, all of them.
@@ -108,7 +125,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     eprint_all(&import.warnings);
     refuse(&import, &found, args)?;
 
-    let t = consensus::compute(ladder, &import, expected.as_ref());
+    let t = consensus::compute(ladder, &import, expected.as_ref(), previous.as_ref());
     let written = write_outputs(&args.out, ladder, &import, &t, epoch, &digest)?;
     if !quiet {
         super::print_stdout(&summary(&found, &import, &t, &written));

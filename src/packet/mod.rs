@@ -198,7 +198,7 @@ fn select(tally: &TallyFile, ladder: &Ladder, opts: &Options) -> Result<Vec<usiz
 }
 
 /// The ladder's code for `code`: exactly, or ignoring case when that finds one level.
-fn level_code<'l>(ladder: &'l Ladder, code: &str) -> Option<&'l str> {
+pub(crate) fn level_code<'l>(ladder: &'l Ladder, code: &str) -> Option<&'l str> {
     let code = code.trim();
     if let Some(l) = ladder.level(code) {
         return Some(&l.code);
@@ -213,14 +213,14 @@ fn level_code<'l>(ladder: &'l Ladder, code: &str) -> Option<&'l str> {
     }
 }
 
-fn same_team(p: &Person, team: &str) -> bool {
+pub(crate) fn same_team(p: &Person, team: &str) -> bool {
     p.team
         .as_deref()
         .is_some_and(|t| t.trim().to_lowercase() == team.trim().to_lowercase())
 }
 
 /// Why `--team` cannot match: the tally has no teams, or not this one.
-fn unknown_team(people: &[Person], team: &str, flags: &Flags) -> Option<Diagnostic> {
+pub(crate) fn unknown_team(people: &[Person], team: &str, flags: &Flags) -> Option<Diagnostic> {
     if people.iter().any(|p| same_team(p, team)) {
         return None;
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::evidence::{Evidence, Text};
+use super::history::{self, PrevPerson, Previous, Summary};
 use super::import::{Import, Kept};
 use super::views::{self, Flagged, Leniency};
 use crate::model::{Ladder, ScaleKind};
@@ -88,6 +89,11 @@ pub struct CompetencyTally<'a> {
     pub spread: Option<i32>,
     /// Self-rating minus the manager's, in steps, when both rated it.
     pub self_minus_manager: Option<i32>,
+    /// Last cycle's consensus (with `--previous`), matched by competency id.
+    pub previous_consensus: Option<i32>,
+    pub previous_consensus_label: Option<&'a str>,
+    /// Consensus minus last cycle's, in steps of the scale, when both exist.
+    pub consensus_change: Option<i32>,
 }
 
 /// A review sent to a person (listed in the manifest) that no accepted file answers.
@@ -152,6 +158,8 @@ pub struct Person<'a> {
     pub no_suggestion: Option<String>,
     /// Suggested minus current, in levels.
     pub gap: Option<i32>,
+    /// The person last cycle (with `--previous`), matched by employee id.
+    pub previous: Option<&'a PrevPerson>,
 }
 
 /// The tally. Serialised by hand so that the long lists are built one entry at a time.
@@ -166,6 +174,8 @@ pub struct Tally<'a> {
     /// Competencies where self and manager differ; see [`Tally::self_gaps`].
     pub(super) self_gaps: Vec<Flagged>,
     pub leniency: Vec<Leniency<'a>>,
+    /// What changed since last cycle (with `--previous`).
+    pub history: Option<Summary>,
 }
 
 impl<'a> Person<'a> {
@@ -176,19 +186,42 @@ impl<'a> Person<'a> {
             .competencies_by_area()
             .take(n)
             .enumerate()
-            .map(|(k, (area, comp))| CompetencyTally {
-                id: &comp.id,
-                area: &area.title,
-                title: &comp.title,
-                ratings: self.ratings(k).collect(),
-                consensus: self.consensus[k].value,
-                consensus_label: self.consensus[k]
-                    .value
-                    .and_then(|v| label_of(self.ladder, v)),
-                self_only: self.consensus[k].self_only,
-                spread: views::spread(self, k),
-                self_minus_manager: views::self_and_manager(self, k).map(|(s, m)| s.1 - m.1),
+            .map(|(k, (area, comp))| {
+                let (previous_consensus, previous_consensus_label) = self
+                    .previous
+                    .map_or((None, None), |p| p.consensus_of(&comp.id));
+                self.competency(k, area, comp, previous_consensus, previous_consensus_label)
             })
+    }
+
+    /// Competency `k` (ladder order) with every reviewer's rating and last cycle's consensus.
+    fn competency(
+        &self,
+        k: usize,
+        area: &'a crate::model::Area,
+        comp: &'a crate::model::Competency,
+        previous_consensus: Option<i32>,
+        previous_consensus_label: Option<&'a str>,
+    ) -> CompetencyTally<'a> {
+        let consensus = self.consensus[k].value;
+        CompetencyTally {
+            id: &comp.id,
+            area: &area.title,
+            title: &comp.title,
+            ratings: self.ratings(k).collect(),
+            consensus: self.consensus[k].value,
+            consensus_label: self.consensus[k]
+                .value
+                .and_then(|v| label_of(self.ladder, v)),
+            self_only: self.consensus[k].self_only,
+            spread: views::spread(self, k),
+            self_minus_manager: views::self_and_manager(self, k).map(|(s, m)| s.1 - m.1),
+            previous_consensus,
+            previous_consensus_label,
+            consensus_change: consensus
+                .zip(previous_consensus)
+                .map(|(now, then)| now - then),
+        }
     }
 
     /// Every reviewer's rating of competency `k` (ladder order), in the order of the reviews.
@@ -258,7 +291,7 @@ where
 impl Serialize for Person<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Person", 14)?;
+        let mut st = s.serialize_struct("Person", 15)?;
         st.serialize_field("employee_id", self.employee_id)?;
         st.serialize_field("name", self.name)?;
         st.serialize_field("team", &self.team)?;
@@ -273,6 +306,12 @@ impl Serialize for Person<'_> {
         st.serialize_field("suggested_index", &self.suggested_index)?;
         st.serialize_field("no_suggestion", &self.no_suggestion)?;
         st.serialize_field("gap", &self.gap)?;
+        st.serialize_field(
+            "previous",
+            &self
+                .previous
+                .map(|p| p.level_on(self.ladder, self.suggested_level)),
+        )?;
         st.end()
     }
 }
@@ -280,19 +319,20 @@ impl Serialize for Person<'_> {
 impl Serialize for Tally<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Tally", 6)?;
+        let mut st = s.serialize_struct("Tally", 7)?;
         st.serialize_field("scale", self.scale)?;
         st.serialize_field("people", &self.people)?;
         st.serialize_field("distribution", &self.distribution)?;
         st.serialize_field("disagreements", &Seq(|| self.disagreements()))?;
         st.serialize_field("self_gaps", &Seq(|| self.self_gaps()))?;
         st.serialize_field("leniency", &self.leniency)?;
+        st.serialize_field("history", &self.history)?;
         st.end()
     }
 }
 
 /// The label of a scale value.
-fn label_of(ladder: &Ladder, v: i32) -> Option<&str> {
+pub(crate) fn label_of(ladder: &Ladder, v: i32) -> Option<&str> {
     ladder
         .rating
         .options
@@ -326,6 +366,7 @@ pub fn compute<'a>(
     ladder: &'a Ladder,
     import: &'a Import,
     expected: Option<&'a Expected>,
+    previous: Option<&'a Previous>,
 ) -> Tally<'a> {
     let cycles = import.cycles();
     let mut groups: BTreeMap<(&str, &str), Group<'a>> = BTreeMap::new();
@@ -350,9 +391,13 @@ pub fn compute<'a>(
     let people: Vec<Person<'a>> = groups
         .into_iter()
         .map(|((name, employee_id), group)| {
-            person(ladder, &import.evidence, expected, name, employee_id, group)
+            let mut p = person(ladder, &import.evidence, expected, name, employee_id, group);
+            p.previous = previous.and_then(|prev| prev.people.get(employee_id));
+            p
         })
         .collect();
+    let history =
+        previous.map(|prev| history::summary(prev, ladder, people.iter().map(|p| p.employee_id)));
     Tally {
         scale: match ladder.rating.kind {
             ScaleKind::Levels => "levels",
@@ -363,6 +408,7 @@ pub fn compute<'a>(
         self_gaps: views::self_gaps(&people),
         leniency: views::leniency(&people),
         people,
+        history,
     }
 }
 
@@ -411,6 +457,7 @@ fn person<'a>(
         suggested_index: None,
         no_suggestion: None,
         gap: None,
+        previous: None,
     };
     for k in 0..n_competencies {
         let consensus = person.consensus_of(k);

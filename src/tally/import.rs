@@ -285,7 +285,7 @@ fn not_returned(reviews: &[Kept], m: &Manifest, opts: &Options) -> Vec<ManifestE
 
 /// Whether `f` (a path as listed) is the file `p` names, literally or after resolving links
 /// and `..`.
-fn same_path(p: &Path, f: &str) -> bool {
+pub(crate) fn same_path(p: &Path, f: &str) -> bool {
     p.display().to_string() == f
         || matches!(
             (std::fs::canonicalize(p), std::fs::canonicalize(f)),

@@ -10,6 +10,7 @@
 pub mod consensus;
 pub mod discover;
 pub mod evidence;
+pub mod history;
 pub mod import;
 pub mod output;
 pub mod read;

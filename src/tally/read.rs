@@ -11,7 +11,9 @@ use serde::Deserialize;
 use super::output::{JSON_FORMAT, JSON_FORMAT_VERSION};
 use crate::diag::{Diagnostic, Error, Flags, Location};
 use crate::model::Ladder;
-use crate::util::text::{count, io_reason, shorten};
+use sha2::{Digest, Sha256};
+
+use crate::util::text::{count, hex, io_reason, shorten};
 use crate::workbook::ReviewerRole;
 
 /// The file a tally folder holds.
@@ -122,6 +124,25 @@ pub fn path_of(path: &Path) -> PathBuf {
 /// Reads and checks the tally at `path` (a `tally.json`, or a folder holding one) against
 /// `ladder`. Every problem found is returned at once.
 pub fn read(path: &Path, ladder: &Ladder, flags: &Flags) -> Result<TallyFile, Error> {
+    read_with_digest(path, ladder, flags).map(|(tally, _)| tally)
+}
+
+/// Like [`read`], also returning the SHA-256 (hex) of the file's bytes: what identifies the
+/// tally a decisions workbook was made from.
+pub fn read_with_digest(
+    path: &Path,
+    ladder: &Ladder,
+    flags: &Flags,
+) -> Result<(TallyFile, String), Error> {
+    let (tally, digest, shown) = read_unchecked(path, &[JSON_FORMAT_VERSION])?;
+    check_ladder(&shown, &tally, ladder, flags)?;
+    Ok((tally, digest))
+}
+
+/// Reads a tally of one of the format `versions` without checking it against a ladder (a
+/// previous cycle's tally may come from another ladder): the tally, its SHA-256 (hex) and the
+/// path as shown in messages.
+pub fn read_unchecked(path: &Path, versions: &[u32]) -> Result<(TallyFile, String, String), Error> {
     let file = path_of(path);
     let shown = file.display().to_string();
     let bytes = std::fs::read(&file).map_err(|e| {
@@ -141,11 +162,11 @@ pub fn read(path: &Path, ladder: &Ladder, flags: &Flags) -> Result<TallyFile, Er
     })?;
     let header: Header =
         serde_json::from_slice(&bytes).map_err(|e| syntax(&shown, &bytes, &e, false))?;
-    check_header(&shown, &header)?;
+    check_header(&shown, &header, versions)?;
     let tally: TallyFile =
         serde_json::from_slice(&bytes).map_err(|e| syntax(&shown, &bytes, &e, true))?;
-    check_ladder(&shown, &tally, ladder, flags)?;
-    Ok(tally)
+    let digest = hex(&Sha256::digest(&bytes));
+    Ok((tally, digest, shown))
 }
 
 /// A JSON syntax or shape error, at its line and column.
@@ -201,7 +222,7 @@ fn at_line_col(file: &str, text: &str, line: usize, col: usize) -> Location {
     }
 }
 
-fn check_header(file: &str, header: &Header) -> Result<(), Diagnostic> {
+fn check_header(file: &str, header: &Header, versions: &[u32]) -> Result<(), Diagnostic> {
     let loc = || Location::File {
         file: file.to_owned(),
     };
@@ -224,7 +245,7 @@ fn check_header(file: &str, header: &Header) -> Result<(), Diagnostic> {
         .format_version
         .as_ref()
         .and_then(serde_json::Value::as_u64);
-    if version == Some(u64::from(JSON_FORMAT_VERSION)) {
+    if version.is_some_and(|v| versions.iter().any(|&ok| u64::from(ok) == v)) {
         return Ok(());
     }
     let hint = match version {

@@ -70,26 +70,26 @@ const W_LEVEL: f64 = 34.0;
 const FONT_SIZE: f64 = 10.0;
 const LINE_PT: f64 = 13.5;
 /// Excel's tallest row, in points.
-const MAX_ROW_PT: f64 = 409.0;
+pub(crate) const MAX_ROW_PT: f64 = 409.0;
 
-const INK: u32 = 0x1F_2933;
-const MUTED: u32 = 0x61_6E7C;
-const HEAD_FILL: u32 = 0x2F_3E4E;
+pub(crate) const INK: u32 = 0x1F_2933;
+pub(crate) const MUTED: u32 = 0x61_6E7C;
+pub(crate) const HEAD_FILL: u32 = 0x2F_3E4E;
 const CURRENT_HEAD_FILL: u32 = 0x1D_6FA5;
 const CURRENT_FILL: u32 = 0xE8_F1F8;
-const INPUT_FILL: u32 = 0xFF_FBEA;
-const MISSING_FILL: u32 = 0xFB_E3E1;
-const CHOSEN_FILL: u32 = 0xD8_F0D2;
-const GRID: u32 = 0xC9_D1D9;
+pub(crate) const INPUT_FILL: u32 = 0xFF_FBEA;
+pub(crate) const MISSING_FILL: u32 = 0xFB_E3E1;
+pub(crate) const CHOSEN_FILL: u32 = 0xD8_F0D2;
+pub(crate) const GRID: u32 = 0xC9_D1D9;
 
 /// A format and the same with a quote prefix, for text that looks like a formula.
-struct TextFormat {
+pub(crate) struct TextFormat {
     plain: Format,
     quoted: Format,
 }
 
 impl TextFormat {
-    fn new(f: Format) -> Self {
+    pub(crate) fn new(f: Format) -> Self {
         Self {
             quoted: f.clone().set_quote_prefix(),
             plain: f,
@@ -106,25 +106,33 @@ impl TextFormat {
 }
 
 /// Writes text as a string cell (never a formula), quote-prefixed when it looks like one.
-fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str, f: &TextFormat) -> Result<(), XlsxError> {
+pub(crate) fn text(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    s: &str,
+    f: &TextFormat,
+) -> Result<(), XlsxError> {
     ws.write_string_with_format(row, col, s, f.for_text(s))?;
     Ok(())
 }
 
-fn base() -> Format {
+/// The body text format every rungs workbook starts from.
+pub(crate) fn base() -> Format {
     Format::new()
         .set_font_size(FONT_SIZE)
         .set_font_color(Color::RGB(INK))
         .set_align(FormatAlign::Top)
 }
 
-fn cell_border(f: Format) -> Format {
+/// `f` with the thin grid border of table cells.
+pub(crate) fn cell_border(f: Format) -> Format {
     f.set_border(FormatBorder::Thin)
         .set_border_color(Color::RGB(GRID))
 }
 
 /// A column-title format on `fill`.
-fn heading(fill: u32) -> TextFormat {
+pub(crate) fn heading(fill: u32) -> TextFormat {
     TextFormat::new(
         cell_border(base().set_bold().set_text_wrap())
             .set_font_color(Color::White)
@@ -150,20 +158,15 @@ pub fn build(input: &SheetInput<'_>) -> Result<Built, XlsxError> {
     let ladder = input.ladder;
     let prov = input.prov;
     let mut wb = new_workbook();
-    let mut props = DocProperties::new()
+    let props = DocProperties::new()
         .set_title(format!("Review: {} ({})", prov.person_name, prov.cycle))
         .set_subject("rungs review sheet")
         .set_creation_datetime(input.created);
-    for (k, v) in prov.to_pairs() {
-        if !v.is_empty() {
-            props = props.set_custom_property(c::property_name(k), v.as_str());
-        }
-    }
-    wb.set_properties(&props);
+    wb.set_properties(&with_provenance(props, &prov.to_pairs()));
 
     let rows = review_sheet(wb.add_worksheet(), ladder, prov, c::REVIEW_SHEET, true)?;
     instructions_sheet(wb.add_worksheet(), input.instructions)?;
-    provenance_sheet(wb.add_worksheet(), prov)?;
+    provenance_sheet(wb.add_worksheet(), &prov.to_pairs())?;
     ratings_sheet(wb.add_worksheet(), ladder)?;
 
     define_ratings(&mut wb, ladder)?;
@@ -223,7 +226,8 @@ pub fn build_bundle(input: &BundleInput<'_>) -> Result<BuiltBundle, XlsxError> {
     Ok(BuiltBundle { bytes, sheets })
 }
 
-fn new_workbook() -> Workbook {
+/// A workbook with the compression every rungs workbook uses.
+pub(crate) fn new_workbook() -> Workbook {
     let mut wb = Workbook::new();
     // Fastest deflate: less CPU per workbook for somewhat larger files (about 23 KB).
     wb.set_zip_compression_level(1);
@@ -616,14 +620,31 @@ fn instructions_sheet(ws: &mut Worksheet, body: &str) -> Result<(), XlsxError> {
     Ok(())
 }
 
-fn provenance_sheet(ws: &mut Worksheet, prov: &Provenance) -> Result<(), XlsxError> {
+/// The custom document properties' copy of the provenance: `rungs_<key>` per non-empty value.
+pub(crate) fn with_provenance(
+    mut props: DocProperties,
+    pairs: &[(&'static str, String)],
+) -> DocProperties {
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            props = props.set_custom_property(c::property_name(k), v.as_str());
+        }
+    }
+    props
+}
+
+/// The very hidden key/value copy of the provenance.
+pub(crate) fn provenance_sheet(
+    ws: &mut Worksheet,
+    pairs: &[(&'static str, String)],
+) -> Result<(), XlsxError> {
     ws.set_name(c::PROVENANCE_SHEET)?;
     let f = TextFormat::new(Format::new());
     text(ws, 0, 0, "key", &f)?;
     text(ws, 0, 1, "value", &f)?;
-    for (row, (k, v)) in (c::PROVENANCE_FIRST_ROW..).zip(prov.to_pairs()) {
+    for (row, (k, v)) in (c::PROVENANCE_FIRST_ROW..).zip(pairs) {
         text(ws, row, 0, k, &f)?;
-        text(ws, row, 1, &v, &f)?;
+        text(ws, row, 1, v, &f)?;
     }
     ws.set_column_width(0, 20)?;
     ws.set_column_width(1, 40)?;

@@ -13,14 +13,26 @@ use crate::tally::consensus::{RULE, Tally};
 
 /// `tally.json`'s format name and version.
 pub const JSON_FORMAT: &str = "rungs-tally";
-pub const JSON_FORMAT_VERSION: u32 = 2;
+pub const JSON_FORMAT_VERSION: u32 = 3;
 
+/// Which ladder a JSON output was made with: `{id, title, version, fingerprint}`.
 #[derive(Serialize)]
-struct JsonLadder<'a> {
+pub(crate) struct JsonLadder<'a> {
     id: &'a str,
     title: &'a str,
     version: &'a str,
     fingerprint: &'a str,
+}
+
+impl<'a> JsonLadder<'a> {
+    pub(crate) fn of(ladder: &'a Ladder) -> Self {
+        Self {
+            id: &ladder.meta.id,
+            title: &ladder.meta.title,
+            version: &ladder.meta.version,
+            fingerprint: &ladder.meta.fingerprint,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -50,12 +62,7 @@ pub fn json<W: Write>(
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
         run_digest: digest,
-        ladder: JsonLadder {
-            id: &ladder.meta.id,
-            title: &ladder.meta.title,
-            version: &ladder.meta.version,
-            fingerprint: &ladder.meta.fingerprint,
-        },
+        ladder: JsonLadder::of(ladder),
         cycles,
         rule: RULE,
         tally,

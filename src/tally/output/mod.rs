@@ -11,7 +11,8 @@ mod xlsx;
 
 use serde::Serialize;
 
-pub use self::csv::csv;
+pub use self::csv::{csv, csv_safe};
+pub(crate) use json::JsonLadder;
 pub use json::{JSON_FORMAT, JSON_FORMAT_VERSION, json};
 pub use xlsx::xlsx;
 

@@ -20,6 +20,7 @@ use super::{OUTPUT_FILES, json::JSON_FORMAT, problems};
 use crate::diag::{Diagnostic, Flags, Location};
 use crate::model::Ladder;
 use crate::tally::Import;
+use crate::tally::history::Previous;
 use crate::util::text::hex;
 use crate::workbook::Manifest;
 use crate::workbook::read::Rating;
@@ -37,6 +38,7 @@ pub fn run_digest(
     import: &Import,
     epoch: i64,
     flags: &Flags,
+    previous: Option<&Previous>,
 ) -> String {
     let mut hasher = Sha256::new();
     let mut record = Vec::with_capacity(1024);
@@ -61,6 +63,13 @@ pub fn run_digest(
     .chain(ladder.areas.iter().map(|a| a.title.as_str()))
     {
         field(&mut record, text.as_bytes());
+    }
+    // Last cycle (`--previous`), by its name (the outputs show it) and its bytes' digest; a run
+    // without one hashes as before.
+    if let Some(p) = previous {
+        for text in ["previous", &p.file, &p.sha256] {
+            field(&mut record, text.as_bytes());
+        }
     }
     // The manifest counts through the reviews it expects per person and cycle (the reviews not
     // returned are among the problems).

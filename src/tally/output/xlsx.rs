@@ -19,7 +19,8 @@ use super::set::DIGEST_PROPERTY;
 use crate::diag::Flags;
 use crate::model::Ladder;
 use crate::tally::Import;
-use crate::tally::consensus::{RULE, Tally};
+use crate::tally::consensus::{RULE, Tally, label_of};
+use crate::tally::history::Summary;
 use crate::workbook::ReviewerRole;
 
 /// The formats every sheet shares.
@@ -65,6 +66,9 @@ pub fn xlsx<W: Write + Send>(
     disagreement_sheet(&mut wb, &f, tally)?;
     self_vs_manager_sheet(&mut wb, &f, tally)?;
     leniency_sheet(&mut wb, &f, tally)?;
+    if let Some(summary) = &tally.history {
+        history_sheet(&mut wb, &f, ladder, tally, summary)?;
+    }
     problems_sheet(&mut wb, &f, import, flags)?;
     wb.save_to_writer(out)
 }
@@ -418,6 +422,123 @@ fn leniency_chart(reviewers: u32) -> Chart {
                 .set_num_format("+0.00;-0.00;0"),
         );
     chart
+}
+
+/// *History* (with `--previous`): per person and competency, last cycle's consensus and level
+/// beside this cycle's, matched by employee id and competency id; what could not be matched
+/// (competencies added or removed, people new or gone) in words above and below the table.
+fn history_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    ladder: &Ladder,
+    tally: &Tally,
+    h: &Summary,
+) -> Result<(), XlsxError> {
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name("History")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "Since last cycle ({}, from {})",
+            h.cycles.join(", "),
+            h.source
+        ),
+        &f.title,
+    )?;
+    ws.merge_range(1, 0, 1, 11, &history_note(h), &f.wrap)?;
+    ws.set_row_height(1, 60)?;
+    let cols = [
+        "Person",
+        "Employee id",
+        "Current level",
+        "Level last cycle",
+        "From",
+        "Suggested level",
+        "Change (levels)",
+        "Competency id",
+        "Competency",
+        "Consensus last cycle",
+        "Consensus now",
+        "Change (steps)",
+    ];
+    header(ws, 3, &cols, &f.head)?;
+    let signed = Format::new()
+        .set_num_format("+0;-0;0")
+        .set_align(FormatAlign::Center);
+    let mut r = 4;
+    let comps: Vec<_> = ladder.competencies_by_area().collect();
+    for p in &tally.people {
+        let Some(prev) = p.previous else { continue };
+        let level = prev.level_on(ladder, p.suggested_level);
+        for (k, (_, comp)) in comps.iter().enumerate() {
+            ws.write_string(r, 0, p.name)?;
+            ws.write_string(r, 1, p.employee_id)?;
+            ws.write_string(r, 2, p.current_level)?;
+            ws.write_string(r, 3, level.level.unwrap_or(""))?;
+            ws.write_string(
+                r,
+                4,
+                if level.source == crate::tally::history::LevelSource::Agreed {
+                    "agreed"
+                } else {
+                    "suggested"
+                },
+            )?;
+            ws.write_string(r, 5, p.suggested_level.unwrap_or(""))?;
+            if let Some(c) = level.change {
+                ws.write_number_with_format(r, 6, f64::from(c), &signed)?;
+            }
+            ws.write_string(r, 7, &comp.id)?;
+            ws.write_string(r, 8, &comp.title)?;
+            let (then, then_label) = prev.consensus_of(&comp.id);
+            let now = p.consensus.get(k).and_then(|c| c.value);
+            ws.write_string(r, 9, then_label.unwrap_or(""))?;
+            ws.write_string(r, 10, now.and_then(|v| label_of(ladder, v)).unwrap_or(""))?;
+            if let Some(d) = now.zip(then).map(|(a, b)| a - b) {
+                ws.write_number_with_format(r, 11, f64::from(d), &signed)?;
+            }
+            r += 1;
+        }
+    }
+    let table_end = r.saturating_sub(1).max(4);
+    if !h.people_left.is_empty() {
+        r += 1;
+        ws.write_string_with_format(r, 0, "People of last cycle not in this tally", &f.bold)?;
+        for left in &h.people_left {
+            r += 1;
+            ws.write_string(r, 0, &left.name)?;
+            ws.write_string(r, 1, &left.employee_id)?;
+        }
+    }
+    ws.autofilter(3, 0, table_end, 11)?;
+    widths(
+        ws,
+        &[
+            24.0, 12.0, 9.0, 9.0, 9.0, 9.0, 9.0, 26.0, 26.0, 11.0, 11.0, 9.0,
+        ],
+    )?;
+    Ok(())
+}
+
+/// What the History sheet could not match, in words.
+fn history_note(h: &Summary) -> String {
+    let list = |ids: &[String]| -> String {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    format!(
+        "Matched by employee id and competency id, never by position: {} of this tally found last cycle, {} new, {} gone (listed below the table). Competencies this ladder has and last cycle did not (new, or renamed without keeping their id): {}. Competencies of last cycle this ladder lacks: {}.",
+        h.people_matched,
+        h.people_new.len(),
+        h.people_left.len(),
+        list(&h.competencies_added),
+        list(&h.competencies_removed)
+    )
 }
 
 /// *Problems*: every error, warning and note of the import.

@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use calamine::Xlsx;
 
-use super::copies::Hidden;
+use super::copies::{Hidden, REVIEW_COPIES};
 use super::{
     Context, Copies, Outcome, Pairs, Rejected, Report, read_review_sheet, review, visible_header,
 };
@@ -109,7 +109,7 @@ impl Found {
                 }));
                 continue;
             };
-            let visible = visible_header(&cells);
+            let visible = visible_header(&cells, &REVIEW_COPIES);
             let visible_id = visible
                 .iter()
                 .find(|(k, _, _)| k == c::KEY_FORM_ID)
@@ -147,6 +147,7 @@ impl Found {
                 }
             }
             let sheet_copies = Copies {
+                layout: &REVIEW_COPIES,
                 sheet: &name,
                 version: c::BUNDLE_SCHEMA_VERSION,
                 hidden: copies.hidden,

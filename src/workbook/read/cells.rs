@@ -11,12 +11,9 @@ use crate::diag::Diagnostic;
 use crate::util::text::one_line;
 use crate::workbook::rating;
 
-/// Cells (with or without a value) read from one sheet before giving up: bounds the time spent.
-const MAX_CELLS: usize = 200_000;
-
 /// One cell's value in a form that outlives the reader.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
+pub(crate) enum Value {
     Empty,
     Text(String),
     Number(f64),
@@ -28,13 +25,13 @@ pub(super) enum Value {
 
 /// One cell as read: its value, and the formula's text when it holds one.
 #[derive(Debug, Clone)]
-pub(super) struct Cell {
-    pub(super) value: Value,
-    pub(super) formula: Option<String>,
+pub(crate) struct Cell {
+    pub(crate) value: Value,
+    pub(crate) formula: Option<String>,
 }
 
 /// A sheet's cells by (row, column), 0-based.
-pub(super) type Cells = BTreeMap<(u32, u32), Cell>;
+pub(crate) type Cells = BTreeMap<(u32, u32), Cell>;
 
 impl Value {
     fn from_ref(v: &DataRef<'_>) -> Self {
@@ -53,7 +50,7 @@ impl Value {
     }
 
     /// Text as a person would see it (numbers without a needless `.0`).
-    pub(super) fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             Self::Empty => String::new(),
             Self::Text(s) => s.clone(),
@@ -63,7 +60,7 @@ impl Value {
         }
     }
 
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         match self {
             Self::Empty => true,
             Self::Text(s) => s.trim().is_empty(),
@@ -107,7 +104,7 @@ impl Outside {
             let d = Diagnostic::error(
                 "cell-outside-form",
                 format!(
-                    "{} more cells lie outside the review form",
+                    "{} more cells lie outside the form",
                     self.count - Self::SHOWN
                 ),
                 rep.at(&self.sheet, self.bounds.0, self.bounds.1),
@@ -118,12 +115,13 @@ impl Outside {
 }
 
 /// Streams one sheet's cells into a map, rejecting cells outside `max_row`×`max_col` that hold
-/// anything, and bounding the number of cells read. `None` when an error was recorded.
-pub(super) fn read_sheet(
+/// anything, and reading at most `max_cells` cells (bounds the time a crafted sheet costs).
+/// `None` when an error was recorded.
+pub(crate) fn read_sheet(
     xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
     sheet: &str,
-    max_row: u32,
-    max_col: u32,
+    (max_row, max_col): (u32, u32),
+    max_cells: usize,
     rep: &mut Report<'_>,
 ) -> Option<Cells> {
     let mut reader = match xlsx.worksheet_cells_reader(sheet) {
@@ -147,11 +145,11 @@ pub(super) fn read_sheet(
             }
         };
         seen += 1;
-        if seen > MAX_CELLS {
+        if seen > max_cells {
             rep.error(
                 Diagnostic::error(
                     "too-many-cells",
-                    format!("the sheet holds more than {MAX_CELLS} cells; a review form has a few hundred"),
+                    format!("the sheet holds more than {max_cells} cells, far more than the form it should be"),
                     rep.at(sheet, 0, 0),
                 )
                 .with_hint("the file was crafted or is not a review; ask for the original workbook"),
@@ -208,7 +206,7 @@ fn outside_form(
     Diagnostic::error(
         "cell-outside-form",
         format!(
-            "the cell {} holds '{}' but lies outside the review form (it ends at {})",
+            "the cell {} holds '{}' but lies outside the form (it ends at {})",
             cell_ref(row, col),
             one_line(&value.display(), 60),
             cell_ref(max_row, max_col)

@@ -7,17 +7,41 @@ use super::{Context, Report, not_a_review};
 use crate::diag::{Diagnostic, Location};
 use crate::workbook::{self as c, Provenance, ReviewerRole, bundle, form_id, rating};
 
-/// One pair of the hidden `Provenance` sheet, with the cell holding its value.
-#[derive(Debug, Clone)]
-pub(super) struct Hidden {
-    pub(super) key: String,
-    pub(super) value: String,
-    /// The value's cell (0-based).
-    pub(super) at: (u32, u32),
+/// Where a workbook format keeps its provenance copies: the keys (also the custom properties'
+/// names, `rungs_<key>`), the visible header's fields and cells, the key/value sheet, and
+/// whether the format has bundles (whose properties are named per review).
+#[derive(Debug)]
+pub(crate) struct CopyLayout {
+    pub(crate) keys: &'static [&'static str],
+    /// (key, label) of the visible header, one per row from `header_first_row`.
+    pub(crate) header: &'static [(&'static str, &'static str)],
+    pub(crate) header_first_row: u32,
+    pub(crate) header_value_col: u16,
+    pub(crate) provenance_sheet: &'static str,
+    pub(crate) bundles: bool,
 }
 
-/// The pairs of a single review's `Provenance` sheet: key in column A, value in column B.
-pub(super) fn provenance_pairs(cells: &Cells) -> Vec<Hidden> {
+/// The review workbook's copies.
+pub(crate) const REVIEW_COPIES: CopyLayout = CopyLayout {
+    keys: &c::KEYS,
+    header: &c::HEADER_FIELDS,
+    header_first_row: c::HEADER_FIRST_ROW,
+    header_value_col: c::HEADER_VALUE_COL,
+    provenance_sheet: c::PROVENANCE_SHEET,
+    bundles: true,
+};
+
+/// One pair of the hidden `Provenance` sheet, with the cell holding its value.
+#[derive(Debug, Clone)]
+pub(crate) struct Hidden {
+    pub(crate) key: String,
+    pub(crate) value: String,
+    /// The value's cell (0-based).
+    pub(crate) at: (u32, u32),
+}
+
+/// The pairs of a single workbook's `Provenance` sheet: key in column A, value in column B.
+pub(crate) fn provenance_pairs(cells: &Cells) -> Vec<Hidden> {
     let mut pairs = Vec::new();
     for ((row, col), key) in cells {
         if *col != 0 || *row < c::PROVENANCE_FIRST_ROW {
@@ -66,28 +90,30 @@ fn text_at(cells: &Cells, row: u32, col: u32) -> String {
 }
 
 /// The visible header's fields that hold a value: (key, value, row).
-pub(super) fn visible_header(cells: &Cells) -> Vec<(String, String, u32)> {
-    c::HEADER_FIELDS
+pub(crate) fn visible_header(cells: &Cells, layout: &CopyLayout) -> Vec<(String, String, u32)> {
+    layout
+        .header
         .iter()
-        .filter_map(|(k, _)| {
-            let row = c::header_row(k)?;
-            let v = cells.get(&(row, u32::from(c::HEADER_VALUE_COL)))?;
+        .zip(layout.header_first_row..)
+        .filter_map(|((k, _), row)| {
+            let v = cells.get(&(row, u32::from(layout.header_value_col)))?;
             Some(((*k).to_owned(), v.value.display().trim().to_owned(), row))
         })
         .filter(|(_, v, _)| !v.is_empty())
         .collect()
 }
 
-/// The provenance copies of one review sheet that survived.
-pub(super) struct Copies<'a> {
-    /// The review sheet's name.
-    pub(super) sheet: &'a str,
+/// The provenance copies of one sheet that survived.
+pub(crate) struct Copies<'a> {
+    pub(crate) layout: &'a CopyLayout,
+    /// The name of the sheet with the visible header.
+    pub(crate) sheet: &'a str,
     /// The schema version of the workbook's layout (single or bundle).
-    pub(super) version: u32,
-    pub(super) hidden: Option<&'a [Hidden]>,
-    pub(super) props: Option<&'a [(String, String)]>,
+    pub(crate) version: u32,
+    pub(crate) hidden: Option<&'a [Hidden]>,
+    pub(crate) props: Option<&'a [(String, String)]>,
     /// The visible header: (key, value, row).
-    pub(super) visible: Vec<(String, String, u32)>,
+    pub(crate) visible: Vec<(String, String, u32)>,
 }
 
 impl Copies<'_> {
@@ -135,7 +161,7 @@ impl Copies<'_> {
     }
 
     /// Whether every copy agrees, key by key; each disagreement is reported at its cell.
-    fn agree(&self, rep: &mut Report<'_>) -> bool {
+    pub(crate) fn agree(&self, rep: &mut Report<'_>) -> bool {
         // The cell of a key's first pair; its value from the last, should a key repeat.
         fn lookup<'p>(pairs: Option<&'p [Hidden]>, key: &str) -> Option<((u32, u32), &'p str)> {
             let pairs = pairs.unwrap_or_default();
@@ -148,18 +174,19 @@ impl Copies<'_> {
             let last = pairs.iter().rposition(|(k, _)| k == key)?;
             Some(pairs[last].1.trim())
         }
+        let layout = self.layout;
         let mut agree = true;
-        for key in c::KEYS {
+        for &key in layout.keys {
             let mut seen: Vec<(String, String, Location)> = Vec::new();
             if let Some(((row, col), v)) = lookup(self.hidden, key).filter(|(_, v)| !v.is_empty()) {
                 seen.push((
-                    format!("the hidden '{}' sheet", c::PROVENANCE_SHEET),
+                    format!("the hidden '{}' sheet", layout.provenance_sheet),
                     normalise_number(key, v),
-                    rep.at(c::PROVENANCE_SHEET, row, col),
+                    rep.at(layout.provenance_sheet, row, col),
                 ));
             }
             if let Some(v) = prop(self.props, key).filter(|v| !v.is_empty()) {
-                let name = if self.version == c::BUNDLE_SCHEMA_VERSION {
+                let name = if layout.bundles && self.version == c::BUNDLE_SCHEMA_VERSION {
                     let form = prop(self.props, c::KEY_FORM_ID).unwrap_or_default();
                     bundle::property_name(form, key)
                 } else {
@@ -175,7 +202,7 @@ impl Copies<'_> {
                 seen.push((
                     "the visible header".to_owned(),
                     v.clone(),
-                    rep.at(self.sheet, *row, u32::from(c::HEADER_VALUE_COL)),
+                    rep.at(self.sheet, *row, u32::from(layout.header_value_col)),
                 ));
             }
             let Some((first_where, first, _)) = seen.first() else {
@@ -189,7 +216,7 @@ impl Copies<'_> {
                             "provenance-mismatch",
                             format!(
                                 "the {} is '{v}' in {place} but '{first}' in {first_where}: the copies that identify this review disagree",
-                                field_name(key)
+                                field_name(layout, key)
                             ),
                             loc.clone(),
                         )
@@ -258,8 +285,9 @@ impl Copies<'_> {
 }
 
 /// A provenance key as people read it: the header's label (`Person`), else the key.
-fn field_name(key: &str) -> String {
-    c::HEADER_FIELDS
+fn field_name(layout: &CopyLayout, key: &str) -> String {
+    layout
+        .header
         .iter()
         .find(|(k, _)| *k == key)
         .map_or_else(|| key.replace('_', " "), |(_, label)| label.to_lowercase())

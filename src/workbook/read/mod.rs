@@ -6,8 +6,8 @@
 //! have passed [`super::precheck`] first.
 
 mod bundle;
-mod cells;
-mod copies;
+pub(crate) mod cells;
+pub(crate) mod copies;
 mod rows;
 
 use std::collections::HashMap;
@@ -18,8 +18,8 @@ use rust_xlsxwriter::row_col_to_cell;
 
 use cells::{Cells, keep_within, read_sheet};
 use copies::{
-    Copies, Hidden, check_identity, is_bundle_layout, provenance_blocks, provenance_pairs,
-    visible_header,
+    Copies, Hidden, REVIEW_COPIES, check_identity, is_bundle_layout, provenance_blocks,
+    provenance_pairs, visible_header,
 };
 use rows::Rows;
 use sha2::{Digest, Sha256};
@@ -220,14 +220,14 @@ pub fn cell_ref(row: u32, col: u32) -> String {
 }
 
 /// Collects the diagnostics of one file.
-struct Report<'f> {
-    file: &'f str,
-    errors: Vec<Diagnostic>,
-    warnings: Vec<Diagnostic>,
+pub(crate) struct Report<'f> {
+    pub(crate) file: &'f str,
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl<'f> Report<'f> {
-    fn new(file: &'f str) -> Self {
+    pub(crate) fn new(file: &'f str) -> Self {
         Self {
             file,
             errors: Vec::new(),
@@ -235,7 +235,7 @@ impl<'f> Report<'f> {
         }
     }
 
-    fn at(&self, sheet: &str, row: u32, col: u32) -> Location {
+    pub(crate) fn at(&self, sheet: &str, row: u32, col: u32) -> Location {
         Location::Cell {
             file: self.file.to_owned(),
             sheet: Some(sheet.to_owned()),
@@ -243,19 +243,19 @@ impl<'f> Report<'f> {
         }
     }
 
-    fn file_loc(&self) -> Location {
+    pub(crate) fn file_loc(&self) -> Location {
         Location::File {
             file: self.file.to_owned(),
         }
     }
 
-    fn error(&mut self, d: Diagnostic) {
+    pub(crate) fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
     }
 }
 
 /// Key/value pairs of one provenance copy.
-type Pairs = Vec<(String, String)>;
+pub(crate) type Pairs = Vec<(String, String)>;
 
 /// The `Provenance` sheet as found: one review's pairs, or a bundle's blocks by sheet.
 enum HiddenCopy {
@@ -269,6 +269,9 @@ enum PropsCopy {
     Bundle(Vec<(String, Pairs)>),
 }
 
+/// Cells (with or without a value) read from one sheet of a review workbook before giving up:
+/// bounds the time spent.
+const MAX_CELLS: usize = 200_000;
 /// Rows a bundle's `Provenance` sheet may use: one row per key of each review sheet.
 const BUNDLE_PROVENANCE_ROWS: u32 =
     c::PROVENANCE_FIRST_ROW + (c::KEYS.len() * c::bundle::MAX_REVIEWS) as u32;
@@ -300,6 +303,22 @@ pub fn read(file: &str, bytes: Vec<u8>, sha256: [u8; 32], ctx: &Context<'_>) -> 
     };
     // An emptied sheet is no copy.
     let hidden = hidden.filter(|h| !matches!(h, HiddenCopy::Single(p) if p.is_empty()));
+    if let Some(HiddenCopy::Single(pairs)) = &hidden
+        && pairs
+            .iter()
+            .any(|h| h.key == "format" && h.value.trim() == crate::decisions::FORMAT)
+    {
+        return reject(vec![
+            Diagnostic::error(
+                "decisions-not-review",
+                "this is a decisions workbook (from `rungs decisions`), not a review workbook",
+                rep.file_loc(),
+            )
+            .with_hint(
+                "give it to `rungs outcomes`, and move it out of the folder of returned reviews",
+            ),
+        ]);
+    }
     let props = property_copy(&mut xlsx, &mut rep);
     match (hidden, props) {
         (
@@ -370,11 +389,12 @@ fn single(
     };
     drop(xlsx);
     let copies = Copies {
+        layout: &REVIEW_COPIES,
         sheet: &review_sheet,
         version: c::SCHEMA_VERSION,
         hidden: hidden.as_deref(),
         props: props.as_deref(),
-        visible: visible_header(&cells),
+        visible: visible_header(&cells, &REVIEW_COPIES),
     };
     review(&copies, &cells, rep, sha256, ctx).map_err(reject)
 }
@@ -388,7 +408,7 @@ fn read_review_sheet(
 ) -> Option<Cells> {
     let max_row = c::FIRST_DATA_ROW + to_u32(ctx.expected.len()) + ROW_SLACK;
     let max_col = ctx.last_col() + COL_SLACK;
-    read_sheet(xlsx, sheet, max_row, max_col, rep)
+    read_sheet(xlsx, sheet, (max_row, max_col), MAX_CELLS, rep)
 }
 
 /// One review from its sheet's cells and provenance copies: identified, checked, its answers
@@ -429,7 +449,7 @@ fn review(
 /// The `Provenance` sheet's copy, in either layout. `None` when an error was recorded.
 fn hidden_copy(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option<HiddenCopy> {
     let sheet = c::PROVENANCE_SHEET;
-    let mut cells = read_sheet(xlsx, sheet, BUNDLE_PROVENANCE_ROWS, 4, rep)?;
+    let mut cells = read_sheet(xlsx, sheet, (BUNDLE_PROVENANCE_ROWS, 4), MAX_CELLS, rep)?;
     if is_bundle_layout(&cells) {
         return Some(HiddenCopy::Bundle(provenance_blocks(&cells)));
     }
@@ -441,31 +461,44 @@ fn hidden_copy(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option
 
 /// The provenance copy in the custom document properties, in either layout, if any survived.
 fn property_copy(xlsx: &mut Xlsx<Cursor<Vec<u8>>>, rep: &mut Report<'_>) -> Option<PropsCopy> {
-    match xlsx.workbook_properties() {
-        Ok(p) => {
-            let mut by_form: std::collections::BTreeMap<String, Pairs> =
-                std::collections::BTreeMap::new();
-            for (name, value) in &p.custom_properties {
-                if let Some((form, key)) = c::bundle::parse_property_name(name) {
-                    by_form
-                        .entry(form.to_owned())
-                        .or_default()
-                        .push((key.to_owned(), value.clone()));
-                }
+    custom_properties(xlsx, rep).and_then(|p| {
+        let mut by_form: std::collections::BTreeMap<String, Pairs> =
+            std::collections::BTreeMap::new();
+        for (name, value) in &p {
+            if let Some((form, key)) = c::bundle::parse_property_name(name) {
+                by_form
+                    .entry(form.to_owned())
+                    .or_default()
+                    .push((key.to_owned(), value.clone()));
             }
-            if !by_form.is_empty() {
-                return Some(PropsCopy::Bundle(by_form.into_iter().collect()));
-            }
-            let pairs: Pairs = c::KEYS
-                .iter()
-                .filter_map(|k| {
-                    p.custom_properties
-                        .get(&c::property_name(k))
-                        .map(|v| ((*k).to_owned(), v.clone()))
-                })
-                .collect();
-            (!pairs.is_empty()).then_some(PropsCopy::Single(pairs))
         }
+        if !by_form.is_empty() {
+            return Some(PropsCopy::Bundle(by_form.into_iter().collect()));
+        }
+        keyed_properties(&p, &c::KEYS).map(PropsCopy::Single)
+    })
+}
+
+/// The `rungs_<key>` properties of `keys` that survived, if any.
+pub(crate) fn keyed_properties(props: &HashMap<String, String>, keys: &[&str]) -> Option<Pairs> {
+    let pairs: Pairs = keys
+        .iter()
+        .filter_map(|k| {
+            props
+                .get(&c::property_name(k))
+                .map(|v| ((*k).to_owned(), v.clone()))
+        })
+        .collect();
+    (!pairs.is_empty()).then_some(pairs)
+}
+
+/// The workbook's custom document properties; `None`, with a warning, when they cannot be read.
+pub(crate) fn custom_properties(
+    xlsx: &mut Xlsx<Cursor<Vec<u8>>>,
+    rep: &mut Report<'_>,
+) -> Option<HashMap<String, String>> {
+    match xlsx.workbook_properties() {
+        Ok(p) => Some(p.custom_properties),
         Err(e) => {
             rep.warnings.push(
                 Diagnostic::warning(
@@ -542,7 +575,7 @@ fn renamed_review_sheet(xlsx: &Xlsx<Cursor<Vec<u8>>>, sheets: &[String]) -> Opti
     sheets.iter().find(|s| **s == sheet).cloned()
 }
 
-fn quote_list(items: &[impl AsRef<str>]) -> String {
+pub(crate) fn quote_list(items: &[impl AsRef<str>]) -> String {
     items
         .iter()
         .map(|s| format!("'{}'", s.as_ref()))
@@ -551,7 +584,7 @@ fn quote_list(items: &[impl AsRef<str>]) -> String {
 }
 
 /// A calamine error with the part it happened in: calamine's own message names no part.
-fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagnostic {
+pub(crate) fn calamine_error(rep: &Report<'_>, sheet: Option<&str>, e: &XlsxError) -> Diagnostic {
     let place = sheet.map_or_else(
         || "the workbook's structure".to_owned(),
         |s| format!("the sheet '{s}'"),
