@@ -556,6 +556,7 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
     assert_matched_by_ids(d, &t2, ids[1]);
 
     history_sheet_lists_what_is_unmatched(&d.join("t2/tally.xlsx"));
+    packet_shows_the_change_since_last_cycle(d, &run2);
 
     // Last cycle's tally.json instead: the suggested levels stand in.
     let o = run2(&["tally", "sent2", "-o", "t3", "--previous", "out/tally"]);
@@ -578,6 +579,32 @@ fn history_across_two_cycles_matches_by_ids_and_lists_what_it_cannot() {
     ]);
     assert_code(&o, 1);
     assert_problem(&o, "previous-format", "sent2/manifest.json");
+}
+
+/// The packet of cycle 2: every person's page says last cycle's level, where it came from (the
+/// meeting's agreed level, or the suggested one where none was agreed), and the competencies
+/// whose consensus is known from last cycle say it.
+fn packet_shows_the_change_since_last_cycle(d: &Path, run2: &dyn Fn(&[&str]) -> Output) {
+    assert_code(&run2(&["packet", "t2", "-o", "packet2"]), 0);
+    let o = tool(
+        Command::new("pdftotext")
+            .arg(d.join("packet2/packet.pdf"))
+            .arg("-"),
+    );
+    let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+    let count = |s: &str| text.matches(s).count();
+    assert_eq!(count("Last cycle"), 11, "a line on every person's page");
+    assert_eq!(
+        count("L5 Principal SRE (agreed)"),
+        1,
+        "the level agreed for one person"
+    );
+    assert_eq!(
+        count("(suggested)"),
+        1,
+        "the undecided person: last cycle's suggestion"
+    );
+    assert!(count("last cycle L") > 0, "competency notes: {text}");
 }
 
 /// Every person and competency of cycle 2 carries cycle 1's values where the ids match, and

@@ -193,6 +193,23 @@ pub struct PersonPage {
     pub evidence: Vec<EvidenceBlock>,
     /// What the next level asks, where the consensus is below it; `null` at the top level.
     pub next: Option<Next>,
+    /// Last cycle's level, when the tally was made with last cycle's (`rungs tally --previous`).
+    pub last_cycle: LastCycle,
+}
+
+/// A person against last cycle: `none` without a previous cycle in the tally, `new` for a
+/// person not in it, else last cycle's level, where it came from and the change since.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LastCycle {
+    None,
+    New,
+    Known {
+        level: String,
+        title: Option<String>,
+        source: String,
+        change: Option<i32>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,6 +239,9 @@ pub struct Row {
     pub spread: Option<i32>,
     /// Self minus manager, in steps, when both rated and they differ.
     pub self_vs_manager: Option<i32>,
+    /// Last cycle's consensus and the change since, in steps (with a previous cycle).
+    pub last_cycle: Option<String>,
+    pub change: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -295,7 +315,7 @@ pub fn build(tally: &TallyFile, ladder: &Ladder, opts: &Options, scope: Scope) -
     let pages: Vec<PersonPage> = people
         .iter()
         .zip(&shown)
-        .map(|(p, s)| page(p, s, ladder, opts))
+        .map(|(p, s)| page(p, s, ladder, opts, tally.tally.history.is_some()))
         .collect();
     PacketData {
         format: FORMAT,
@@ -392,7 +412,7 @@ fn relation(ladder: &Ladder, current: usize, value: i32) -> &'static str {
 }
 
 /// One person's page: columns of reviewers, a row per competency, evidence, the next level.
-fn page(p: &Person, shown: &str, ladder: &Ladder, opts: &Options) -> PersonPage {
+fn page(p: &Person, shown: &str, ladder: &Ladder, opts: &Options, history: bool) -> PersonPage {
     let current = level_ref(ladder, &p.current_level);
     let (order, columns) = columns(p, opts);
     let rows: Vec<Row> = p
@@ -424,6 +444,8 @@ fn page(p: &Person, shown: &str, ladder: &Ladder, opts: &Options) -> PersonPage 
             disagreement: c.spread.is_some_and(|s| s >= DISAGREEMENT_SPREAD),
             spread: c.spread,
             self_vs_manager: c.self_minus_manager.filter(|d| *d != 0),
+            last_cycle: c.previous_consensus_label.clone(),
+            change: c.consensus_change,
         })
         .collect();
     let evidence = if opts.evidence {
@@ -467,6 +489,16 @@ fn page(p: &Person, shown: &str, ladder: &Ladder, opts: &Options) -> PersonPage 
         rows,
         evidence,
         next,
+        last_cycle: match (&p.previous, history) {
+            (Some(prev), _) => LastCycle::Known {
+                level: prev.level.clone(),
+                title: ladder.level(&prev.level).map(|l| l.title.clone()),
+                source: prev.source.clone(),
+                change: prev.change,
+            },
+            (None, true) => LastCycle::New,
+            (None, false) => LastCycle::None,
+        },
     }
 }
 

@@ -43,6 +43,8 @@ fn person(
             self_only: false,
             spread: Some(rated.iter().max().unwrap_or(&0) - rated.iter().min().unwrap_or(&0)),
             self_minus_manager: Some(rated[0] - rated[1]),
+            previous_consensus_label: None,
+            consensus_change: None,
         })
         .collect();
     let current =
@@ -72,6 +74,7 @@ fn person(
         suggested_level: Some(code(suggested)),
         no_suggestion: None,
         gap: Some(suggested - current),
+        previous: None,
     }
 }
 
@@ -104,6 +107,7 @@ fn tally(ladder: &Ladder) -> TallyFile {
                     mean_offset: -0.5,
                 },
             ],
+            history: None,
         },
     }
 }

@@ -33,6 +33,16 @@ pub struct TallyFile {
     pub tally: Tally,
 }
 
+/// Last cycle's level of a person (format 3, with `rungs tally --previous`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Previous {
+    pub level: String,
+    /// `agreed` (the calibration meeting's) or `suggested`.
+    pub source: String,
+    /// This cycle's suggested level minus last cycle's, in levels.
+    pub change: Option<i32>,
+}
+
 /// Which ladder the tally was made with.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LadderRef {
@@ -44,6 +54,9 @@ pub struct LadderRef {
 pub struct Tally {
     pub people: Vec<Person>,
     pub leniency: Vec<Leniency>,
+    /// What changed since last cycle: present when the tally was made with `--previous`.
+    #[serde(default)]
+    pub history: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +73,9 @@ pub struct Person {
     pub suggested_level: Option<String>,
     pub no_suggestion: Option<String>,
     pub gap: Option<i32>,
+    /// Last cycle's level; absent without `--previous` or for a person new this cycle.
+    #[serde(default)]
+    pub previous: Option<Previous>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +102,11 @@ pub struct CompetencyTally {
     pub self_only: bool,
     pub spread: Option<i32>,
     pub self_minus_manager: Option<i32>,
+    /// Last cycle's consensus of the competency, and the change since (with `--previous`).
+    #[serde(default)]
+    pub previous_consensus_label: Option<String>,
+    #[serde(default)]
+    pub consensus_change: Option<i32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
