@@ -220,6 +220,23 @@ fn openpyxl_fill_round_trips_and_reimports_are_byte_identical() {
     assert_eq!(o1, files_in(&s.path().join("o2")));
     assert_eq!(o1, files_in(&s.path().join("o3")));
 
+    // A sync client's conflict copy in the output folder is reported, as by every command.
+    std::fs::create_dir_all(s.path().join("o4")).expect("mkdir");
+    std::fs::write(
+        s.path()
+            .join("o4/outcomes (Ann's conflicted copy 2026-12-01).csv"),
+        "x",
+    )
+    .expect("write");
+    let o = s.outcomes("o4", &["a.xlsx"]);
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o)
+            .contains("outcomes (Ann's conflicted copy 2026-12-01).csv looks like a sync client's conflict copy of outcomes.csv"),
+        "{}",
+        stderr(&o)
+    );
+
     // decisions.xlsx is not replaced without --force: it may hold decisions.
     let o = s.run(&["decisions", "-o", "dec"]);
     assert_code(&o, 1);

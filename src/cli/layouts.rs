@@ -44,13 +44,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, action: &Action) -> Result<ExitCo
         Action::Init { dir, force } => {
             let loaded = super::load_ladder(ladder)?;
             let failed = |d| Error::failed(vec![d]);
-            let _lock = super::lock_output(dir)?;
-            super::warn_strays(
+            let _lock = super::claim_output(
                 dir,
-                false,
-                &|name| name == layouts::DATA || layouts::BUILT_IN.iter().any(|(n, _)| *n == name),
-                &[],
-            );
+                &super::OwnFiles::files(&|name| {
+                    name == layouts::DATA || layouts::BUILT_IN.iter().any(|(n, _)| *n == name)
+                }),
+            )?;
             let done = layouts::init(dir, *force).map_err(failed)?;
             let data = dir.join(layouts::DATA);
             atomic::write(

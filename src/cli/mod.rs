@@ -213,9 +213,8 @@ fn progress(total: usize, from: usize, quiet: bool, what: &str) -> Option<indica
 fn write_file(path: &std::path::Path, bytes: &[u8], replace: bool) -> Result<(), Error> {
     use crate::util::atomic::{self, Overwrite};
     let dir = atomic::folder_of(path);
-    let _lock = lock_output(&dir)?;
     let name = path.file_name().unwrap_or_default();
-    warn_strays(&dir, false, &|n| std::ffi::OsStr::new(n) == name, &[]);
+    let _lock = claim_output(&dir, &OwnFiles::files(&|n| std::ffi::OsStr::new(n) == name))?;
     let mode = if replace {
         Overwrite::Replace
     } else {
@@ -262,7 +261,8 @@ static NO_WAIT: AtomicBool = AtomicBool::new(false);
 /// replace, and keep the guard to the end of the run (`let _lock = super::lock_output(dir)?;`
 /// — not `let _ =`, which would release it at once). Another run into the same folder waits
 /// for this one, or with `--no-wait` stops with exit 3. Where the file system cannot lock,
-/// warns once and goes on. Every command that writes into a folder calls it.
+/// warns once and goes on. Every command that writes into a folder calls it, most through
+/// [`claim_output`].
 pub(crate) fn lock_output(dir: &Path) -> Result<FolderLock, Error> {
     take_lock(dir).map_err(|d| Error::failed(vec![d]))
 }
@@ -317,15 +317,32 @@ fn take_lock(dir: &Path) -> Result<FolderLock, Diagnostic> {
     Ok(held)
 }
 
-/// Warns about sync-client conflict copies and Office lock files of the run's own files in its
-/// output folder `dir` (and its sub-folders when `tree`). `ours` tells a file name this
-/// command writes; `notes` adds a hint for a copy of a given file (what it may hold).
-pub(crate) fn warn_strays(
-    dir: &Path,
-    tree: bool,
-    ours: &dyn Fn(&str) -> bool,
-    notes: &[(&str, &str)],
-) {
-    let found = strays::find(dir, tree, ours);
-    report::eprint_all(&strays::diagnostics(dir, &found, notes));
+/// What a command writes into its output folder, for [`claim_output`]: `named` tells a file
+/// name it writes, `tree` whether sub-folders hold them too, and `notes` adds a hint for a copy of a
+/// given file (what it may hold).
+pub(crate) struct OwnFiles<'a> {
+    pub tree: bool,
+    pub named: &'a dyn Fn(&str) -> bool,
+    pub notes: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> OwnFiles<'a> {
+    /// Files `named`, in the folder itself, with no notes.
+    pub fn files(named: &'a dyn Fn(&str) -> bool) -> Self {
+        OwnFiles {
+            tree: false,
+            named,
+            notes: &[],
+        }
+    }
+}
+
+/// Takes the output folder `dir` for this run ([`lock_output`]) and, once it holds it, warns
+/// about sync-client conflict copies and Office lock files of the run's own files there: the
+/// one way a command that writes files into a folder starts writing.
+pub(crate) fn claim_output(dir: &Path, what: &OwnFiles<'_>) -> Result<FolderLock, Error> {
+    let lock = lock_output(dir)?;
+    let found = strays::find(dir, what.tree, what.named);
+    report::eprint_all(&strays::diagnostics(dir, &found, what.notes));
+    Ok(lock)
 }

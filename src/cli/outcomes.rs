@@ -63,7 +63,10 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     };
     let out = outcomes::import(&ctx, &files, &opts)?;
     eprint_all(&out.warnings);
-    let _lock = super::lock_output(&args.output)?;
+    let _lock = super::claim_output(
+        &args.output,
+        &super::OwnFiles::files(&|name| OUTPUT_FILES.contains(&name)),
+    )?;
     let [csv_name, json_name, audit_name] = OUTPUT_FILES;
     let files: Vec<(PathBuf, Fill<'_>)> = vec![
         (

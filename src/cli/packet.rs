@@ -114,13 +114,14 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     eprint_all(&plan.warnings);
     let docs = documents(&plan, ladder)?;
     // Everything is read and checked: now the output folders are taken, one run at a time.
-    let _lock = super::lock_output(&args.output)?;
-    super::warn_strays(
+    let _lock = super::claim_output(
         &args.output,
-        args.split,
-        &|name| name.to_ascii_lowercase().ends_with(".pdf"),
-        &[],
-    );
+        &super::OwnFiles {
+            tree: args.split,
+            named: &|name| name.to_ascii_lowercase().ends_with(".pdf"),
+            notes: &[],
+        },
+    )?;
     if let Some(dir) = &args.export_data {
         let _lock = super::lock_output(dir)?;
         export_data(dir, ladder, &plan)?;

@@ -105,13 +105,10 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             args.levels.clone()
         },
     };
-    let _lock = super::lock_output(&args.output)?;
-    super::warn_strays(
+    let _lock = super::claim_output(
         &args.output,
-        false,
-        &|name| name.to_ascii_lowercase().ends_with(".pdf"),
-        &[],
-    );
+        &super::OwnFiles::files(&|name| name.to_ascii_lowercase().ends_with(".pdf")),
+    )?;
     let started = std::time::Instant::now();
     let write = write_into(&args.output, &|_| {});
     let rendered = pdf::render(l, &options, &write)?;

@@ -134,16 +134,17 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
 
     // From here to the end of the run, this is the only run writing into the folder: the plan
     // reads the manifest of earlier runs, and the batch replaces it with the merge.
-    let _lock = super::lock_output(&args.out)?;
-    super::warn_strays(
+    let _lock = super::claim_output(
         &args.out,
-        true,
-        &|name| name == MANIFEST_FILE || name.to_ascii_lowercase().ends_with(".xlsx"),
-        &[(
-            MANIFEST_FILE,
-            "a copy of manifest.json may list reviews that manifest.json lacks (another person's run): compare the two and add what is missing before tallying with it",
-        )],
-    );
+        &super::OwnFiles {
+            tree: true,
+            named: &|name| name == MANIFEST_FILE || name.to_ascii_lowercase().ends_with(".xlsx"),
+            notes: &[(
+                MANIFEST_FILE,
+                "a copy of manifest.json may list reviews that manifest.json lacks (another person's run): compare the two and add what is missing before tallying with it",
+            )],
+        },
+    )?;
     let plan = plan::plan(ladder, roster.reviews, &opts)?;
     eprint_all(&plan.warnings);
     let total = plan.len();

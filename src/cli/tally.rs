@@ -83,13 +83,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         return Err(Error::input(found.missing));
     }
     // From here to the end of the run, this is the only run writing into the folder.
-    let lock = super::lock_output(&args.out)?;
+    let lock = super::claim_output(&args.out, &super::OwnFiles::files(&is_tally_file))?;
     if lock.unlocked().is_none() {
         for name in output::OUTPUT_FILES {
             atomic::clear_stale(&args.out.join(name));
         }
     }
-    warn_strays(&args.out);
     // A set an earlier run left mixed is reported; this run replaces it whole.
     if let Some(d) = Set::read(&args.out).problem(&args.out) {
         eprint_all(&[d]);
@@ -247,14 +246,9 @@ fn write_outputs(
     Ok(paths)
 }
 
-/// Conflict copies and Office lock files of the tally's files in its folder.
-fn warn_strays(dir: &Path) {
-    super::warn_strays(
-        dir,
-        false,
-        &|name| output::OUTPUT_FILES.contains(&name),
-        &[],
-    );
+/// The tally's own files, whose conflict copies and Office lock files its folder may hold.
+fn is_tally_file(name: &str) -> bool {
+    output::OUTPUT_FILES.contains(&name)
 }
 
 /// `--check-outputs`: whether the tally in `dir` is one set. Waits for a run writing into it.
@@ -267,8 +261,7 @@ fn check_outputs(dir: &Path, quiet: bool) -> Result<ExitCode, Error> {
         .with_hint("name the tally's folder with -o DIR")
         .into());
     }
-    let _lock = super::lock_output(dir)?;
-    warn_strays(dir);
+    let _lock = super::claim_output(dir, &super::OwnFiles::files(&is_tally_file))?;
     let set = Set::read(dir);
     if let Some(digest) = set.whole() {
         if !quiet {
