@@ -253,6 +253,34 @@ fn cannot_write(path: &std::path::Path, e: &std::io::Error, hint: &str) -> Diagn
     .with_hint(hint)
 }
 
+/// A set of files that [`atomic::write_set`](crate::util::atomic::write_set) could not write
+/// whole. Before any file was replaced the earlier set stands (`before`: how to fix the
+/// cause); after, the files already replaced are named and `set` (what the files are, and
+/// where) is said to mix two runs (`after`: how to mend it).
+fn set_not_written(
+    e: &crate::util::atomic::SetError,
+    set: &str,
+    before: &str,
+    after: &str,
+) -> Error {
+    let d = if e.replaced.is_empty() {
+        cannot_write(&e.file, &e.error, before)
+    } else {
+        let shown: Vec<String> = e.replaced.iter().map(|p| p.display().to_string()).collect();
+        Diagnostic::failure(
+            "write-failed",
+            format!(
+                "cannot replace {}: {}; {} already replaced, so {set} now mixes two runs",
+                e.file.display(),
+                e.error,
+                shown.join(" and "),
+            ),
+        )
+        .with_hint(after)
+    };
+    Error::failed(vec![d])
+}
+
 /// `--no-wait`, for [`lock_output`]: set once from the command line.
 static NO_WAIT: AtomicBool = AtomicBool::new(false);
 

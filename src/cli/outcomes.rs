@@ -84,12 +84,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     ];
     let written: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
     atomic::write_set(files).map_err(|e| {
-        let hint = if e.replaced.is_empty() {
-            "check that the folder is writable and has space; the earlier outcomes, if any, are as they were"
-        } else {
-            "fix the cause and run `rungs outcomes` again: it writes all three anew"
-        };
-        Error::failed(vec![super::cannot_write(&e.file, &e.error, hint)])
+        super::set_not_written(
+            &e,
+            &format!("the set of outcomes in {}", args.output.display()),
+            "check that the folder is writable and has space; the earlier outcomes, if any, are as they were",
+            "fix the cause and run `rungs outcomes` again: it writes all three anew",
+        )
     })?;
     if !quiet {
         super::print_stdout(&summary(&out, &written));

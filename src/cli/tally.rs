@@ -218,30 +218,15 @@ fn write_outputs(
     ];
     let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
     atomic::write_set(files).map_err(|e| {
-        let d = if e.replaced.is_empty() {
-            super::cannot_write(
-                &e.file,
-                &e.error,
-                &format!(
-                    "check that the folder and the temporary folder ({}, where tally.xlsx's long sheets are staged) are writable and have space; the earlier tally, if any, is as it was",
-                    std::env::temp_dir().display()
-                ),
-            )
-        } else {
-            let shown: Vec<String> = e.replaced.iter().map(|p| p.display().to_string()).collect();
-            Diagnostic::failure(
-                "write-failed",
-                format!(
-                    "cannot replace {}: {}; {} already replaced, so the tally in {} now mixes two runs",
-                    e.file.display(),
-                    e.error,
-                    shown.join(" and "),
-                    out.display()
-                ),
-            )
-            .with_hint("fix the cause and run the tally again: it writes all three anew")
-        };
-        Error::failed(vec![d])
+        super::set_not_written(
+            &e,
+            &format!("the tally in {}", out.display()),
+            &format!(
+                "check that the folder and the temporary folder ({}, where tally.xlsx's long sheets are staged) are writable and have space; the earlier tally, if any, is as it was",
+                std::env::temp_dir().display()
+            ),
+            "fix the cause and run the tally again: it writes all three anew",
+        )
     })?;
     Ok(paths)
 }
