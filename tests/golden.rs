@@ -417,7 +417,7 @@ fn decisions_and_outcomes(dir: &Path) {
     );
     for name in ["outcomes.csv", "outcomes.json", "audit.csv"] {
         let text = std::fs::read_to_string(dir.join("outcomes").join(name)).expect("read");
-        if name.ends_with(".csv") {
+        if name != "outcomes.json" {
             for row in text.lines().skip(1) {
                 assert!(row.ends_with(&format!(",{digest}")), "{name}: {row}");
             }

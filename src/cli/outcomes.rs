@@ -25,10 +25,9 @@ blank agreed level is listed as undecided, never guessed.\n\n\
 Several workbooks that split the people (made with --level or --team) merge. Two versions of \
 the same workbook that differ, or a person decided differently in two workbooks, are a conflict \
 unless --prefer names the file that wins.\n\n\
-Examples:\n  rungs outcomes out/decisions/decisions.xlsx\n  rungs outcomes l3/decisions.xlsx l4/decisions.xlsx      two meetings, one record\n  rungs outcomes a.xlsx b.xlsx --prefer b.xlsx           b.xlsx wins where they differ\n  rungs outcomes decisions.xlsx --tally 2026-H2/tally    the tally the workbook was made from\n\n\
+Examples:\n  rungs outcomes out/decisions/decisions.xlsx\n  rungs outcomes l3/decisions.xlsx l4/decisions.xlsx      two meetings, one record\n  rungs outcomes a.xlsx b.xlsx --prefer b.xlsx           b.xlsx wins where they differ\n  rungs outcomes decisions.xlsx --tally 2026-H2/tally    the tally the workbook was made from\n  rungs outcomes --check-outputs -o out/outcomes         do the three files come from one run?\n\n\
 Outputs (byte-identical for the same files in any order):\n  outcomes.csv   one row per person: levels, change, reason, who decided, the file and cell\n  outcomes.json  the same for other tools, with the ladder, tally and workbooks\n  audit.csv      every person agreed at another level than suggested, every undecided row\n\
-All three carry one run digest and replace the earlier three only once all are written;\n\
-`rungs outcomes --check-outputs -o DIR` checks that the three in DIR come from one run.\n\n\
+All three carry one run digest and replace the earlier three only once all are written.\n\n\
 Exit status: 0 written; 1 a workbook was refused or decisions conflict (nothing written); 3 an \
 output could not be written, or another run writes into the folder (--no-wait).\n\
 With --check-outputs: 0 the three files come from one run, 1 they do not or are missing."

@@ -187,7 +187,7 @@ pub const WORDING: Wording = Wording {
 /// the CSVs' header and first row, the JSON's first fields.
 pub fn read_set(dir: &Path) -> Set {
     Set::named(dir, &OUTPUT_FILES, |path, name| -> Carried {
-        if name.ends_with(".json") {
+        if name == OUTPUT_FILES[2] {
             set::from_json(path, JSON_FORMAT)
         } else {
             set::from_csv(path)

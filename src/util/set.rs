@@ -18,7 +18,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use sha2::{Digest as _, Sha256};
 
 use crate::diag::{Diagnostic, Location};
-use crate::util::text::{count, hex, plural};
+use crate::util::text::{count, hex, list, plural};
 
 /// Where a CSV keeps the digest (a column, the same on every row) and a JSON file (a top-level
 /// field, early in the file).
@@ -359,23 +359,6 @@ impl Set {
     }
 }
 
-/// Names listed in a message before the rest are counted.
-const LISTED: usize = 6;
-
-/// `a`, `a and b`, `a, b and c`; past [`LISTED`] names, `a, b, …, f and 12 more`.
-fn list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        _ if names.len() > LISTED => format!(
-            "{} and {} more",
-            names[..LISTED].join(", "),
-            names.len() - LISTED
-        ),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 /// The digest a CSV of a set carries: the [`DIGEST_FIELD`] column of its first row.
 pub fn from_csv(path: &Path) -> Carried {
     let mut r = match csv::Reader::from_path(path) {
@@ -533,14 +516,6 @@ mod tests {
         let set = Set::named(dir.path(), &names, |p, _| from_csv(p));
         assert_eq!(set.whole(), Some("r1"));
         assert_eq!(set.members(&WORDS), "a.csv, b.csv, c.csv");
-    }
-
-    #[test]
-    fn long_lists_are_cut() {
-        let names: Vec<String> = (1..=9).map(|i| format!("f{i}")).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        assert_eq!(list(&names), "f1, f2, f3, f4, f5, f6 and 3 more");
-        assert_eq!(list(&names[..3]), "f1, f2 and f3");
     }
 
     #[test]
