@@ -688,14 +688,17 @@ fn conflict_copies_and_office_lock_files_are_reported_never_read() {
 
 const OUTCOMES: [&str; 3] = ["outcomes.csv", "audit.csv", "outcomes.json"];
 
+/// The tally of every workbook of `returns`, in `root/tally`: two people.
+fn tallied(root: &Path) {
+    let (sent, _) = returns(root);
+    let o = prove::output(&mut tally(root, &[sent], &root.join("tally")));
+    common::assert_code(&o, 0);
+}
+
 /// The tally of `returns` in `root/tally` and two decisions workbooks made from it: for both
 /// people, and for the one at L1. Blank decisions are valid returns (undecided rows).
 fn decisions(root: &Path) -> (PathBuf, PathBuf) {
-    let (sent, _) = returns(root);
-    common::assert_code(
-        &prove::output(&mut tally(root, &[sent], &root.join("tally"))),
-        0,
-    );
+    tallied(root);
     let made = |out: &str, args: &[&str]| {
         let mut c = prove::rungs(root, &["decisions", "tally", "-o", out]);
         common::assert_code(&prove::output(c.args(args)), 0);
@@ -897,11 +900,7 @@ fn keywords(pdf: &Path) -> (String, String) {
 fn packet_pdfs_carry_one_run_and_replace_nothing_until_all_are_made() {
     let tmp = common::tempdir();
     let root = tmp.path();
-    let (sent, _) = returns(root);
-    common::assert_code(
-        &prove::output(&mut tally(root, &[sent], &root.join("tally"))),
-        0,
-    );
+    tallied(root);
     let out = root.join("packet");
     common::assert_code(&prove::output(&mut packet(root, &out, &[])), 0);
     let whole = pdfs(&out);
@@ -987,11 +986,7 @@ fn packet_pdfs_carry_one_run_and_replace_nothing_until_all_are_made() {
 fn a_packet_killed_at_random_points_leaves_a_whole_set_or_a_reported_one() {
     let tmp = common::tempdir();
     let root = tmp.path();
-    let (sent, _) = returns(root);
-    common::assert_code(
-        &prove::output(&mut tally(root, &[sent], &root.join("tally"))),
-        0,
-    );
+    tallied(root);
     let reference = root.join("ref");
     let earlier = ["--anonymous-peers"];
     common::assert_code(&prove::output(&mut packet(root, &reference, &earlier)), 0);

@@ -86,21 +86,28 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let out = outcomes::import(&ctx, &files, &opts)?;
     eprint_all(&out.warnings);
     let run = outcomes::run_digest(ladder, &digest, &out, &opts);
+    let rec = outcomes::Record {
+        ladder,
+        tally: &tally,
+        tally_sha256: &digest,
+        out: &out,
+        digest: &run,
+    };
     // A set an earlier run left mixed is reported; this run replaces it whole.
     let _lock = sets::claim(&args.output, &own, Some(&KIND))?;
     let [csv_name, audit_name, json_name] = OUTPUT_FILES;
     let files: Vec<(PathBuf, Fill<'_>)> = vec![
         (
             args.output.join(csv_name),
-            Box::new(|f| outcomes::csv(BufWriter::new(f), ladder, &tally, &out, &run)),
+            Box::new(|f| outcomes::csv(BufWriter::new(f), &rec)),
         ),
         (
             args.output.join(audit_name),
-            Box::new(|f| outcomes::audit(BufWriter::new(f), ladder, &tally, &out, &run)),
+            Box::new(|f| outcomes::audit(BufWriter::new(f), &rec)),
         ),
         (
             args.output.join(json_name),
-            Box::new(|f| outcomes::json(BufWriter::new(f), ladder, &tally, &digest, &out, &run)),
+            Box::new(|f| outcomes::json(BufWriter::new(f), &rec)),
         ),
     ];
     let written: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();

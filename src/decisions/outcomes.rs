@@ -486,16 +486,27 @@ fn num(n: Option<i32>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
 
+/// What the three outputs are written from.
+pub struct Record<'a> {
+    pub ladder: &'a Ladder,
+    pub tally: &'a TallyFile,
+    /// SHA-256 (hex) of the tally's file.
+    pub tally_sha256: &'a str,
+    pub out: &'a Outcomes,
+    /// The run's digest ([`run_digest`]).
+    pub digest: &'a str,
+}
+
+impl Record<'_> {
+    fn rows(&self) -> Vec<Row<'_>> {
+        rows(self.ladder, self.tally, self.out)
+    }
+}
+
 /// `outcomes.csv`: one row per person, text fields safe against formula injection.
-pub fn csv<W: Write>(
-    w: W,
-    ladder: &Ladder,
-    tally: &TallyFile,
-    out: &Outcomes,
-    digest: &str,
-) -> io::Result<()> {
+pub fn csv<W: Write>(w: W, rec: &Record) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(w);
-    let cycle = tally.cycles.join(", ");
+    let cycle = rec.tally.cycles.join(", ");
     w.write_record(
         [
             "cycle",
@@ -511,7 +522,7 @@ pub fn csv<W: Write>(
         .into_iter()
         .chain(TAIL_COLUMNS),
     )?;
-    for r in rows(ladder, tally, out) {
+    for r in rec.rows() {
         let head = [
             csv_safe(&cycle),
             csv_safe(r.employee_id),
@@ -523,19 +534,13 @@ pub fn csv<W: Write>(
             opt(r.agreed_level),
             num(r.change),
         ];
-        w.write_record(head.into_iter().chain(r.tail(digest)))?;
+        w.write_record(head.into_iter().chain(r.tail(rec.digest)))?;
     }
     w.flush()
 }
 
 /// `audit.csv`: every person agreed at another level than suggested, and every undecided row.
-pub fn audit<W: Write>(
-    w: W,
-    ladder: &Ladder,
-    tally: &TallyFile,
-    out: &Outcomes,
-    digest: &str,
-) -> io::Result<()> {
+pub fn audit<W: Write>(w: W, rec: &Record) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(w);
     w.write_record(
         [
@@ -551,7 +556,7 @@ pub fn audit<W: Write>(
         .into_iter()
         .chain(TAIL_COLUMNS),
     )?;
-    for r in rows(ladder, tally, out) {
+    for r in rec.rows() {
         let issue = match (r.agreed_level, r.suggested_level, r.versus_suggested) {
             (None, _, _) => "undecided",
             (Some(_), None, _) => "no suggestion to compare",
@@ -568,7 +573,7 @@ pub fn audit<W: Write>(
             num(r.versus_suggested),
             issue.to_owned(),
         ];
-        w.write_record(head.into_iter().chain(r.tail(digest)))?;
+        w.write_record(head.into_iter().chain(r.tail(rec.digest)))?;
     }
     w.flush()
 }
@@ -599,22 +604,16 @@ struct JsonOut<'a> {
 }
 
 /// `outcomes.json`: the same rows, with the ladder, the tally and the workbooks they came from.
-pub fn json<W: Write>(
-    mut w: W,
-    ladder: &Ladder,
-    tally: &TallyFile,
-    tally_sha256: &str,
-    out: &Outcomes,
-    digest: &str,
-) -> io::Result<()> {
+pub fn json<W: Write>(mut w: W, rec: &Record) -> io::Result<()> {
+    let out = rec.out;
     let decided = out.people.iter().filter(|o| o.decision.decided()).count();
     let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
-        run_digest: digest,
-        ladder: JsonLadder::of(ladder),
-        cycles: &tally.cycles,
-        tally_sha256,
+        run_digest: rec.digest,
+        ladder: JsonLadder::of(rec.ladder),
+        cycles: &rec.tally.cycles,
+        tally_sha256: rec.tally_sha256,
         sources: out
             .sources
             .iter()
@@ -628,7 +627,7 @@ pub fn json<W: Write>(
             .collect(),
         decided,
         undecided: out.people.len() - decided,
-        outcomes: rows(ladder, tally, out),
+        outcomes: rec.rows(),
     };
     serde_json::to_writer_pretty(&mut w, &doc)?;
     w.write_all(b"\n")?;
