@@ -403,8 +403,26 @@ fn decisions_and_outcomes(dir: &Path) {
     );
     common::assert_code(&o, 0);
     insta::assert_snapshot!("outcomes_run", transcript(&o));
+    // The run digest covers the workbook's bytes, which openpyxl stamps with the time of the
+    // fill: the three files must carry one digest, shown as `<run digest>`.
+    let json = std::fs::read_to_string(dir.join("outcomes/outcomes.json")).expect("read");
+    let digest = json
+        .split("\"run_digest\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("outcomes.json has a run digest");
+    assert!(
+        digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{digest}"
+    );
     for name in ["outcomes.csv", "outcomes.json", "audit.csv"] {
         let text = std::fs::read_to_string(dir.join("outcomes").join(name)).expect("read");
+        if name != "outcomes.json" {
+            for row in text.lines().skip(1) {
+                assert!(row.ends_with(&format!(",{digest}")), "{name}: {row}");
+            }
+        }
+        let text = text.replace(digest, "<run digest>");
         insta::assert_snapshot!(name.replace('.', "_"), text);
     }
 }

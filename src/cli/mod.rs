@@ -11,6 +11,7 @@ mod outcomes;
 mod packet;
 mod pdf;
 pub mod report;
+mod sets;
 mod sheets;
 mod tally;
 

@@ -6,8 +6,8 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::FLAGS;
 use super::report::eprint_all;
+use super::{FLAGS, sets};
 use crate::decisions::outcomes::{self, OUTPUT_FILES, Outcomes};
 use crate::decisions::read::Context;
 use crate::diag::Error;
@@ -25,15 +25,16 @@ blank agreed level is listed as undecided, never guessed.\n\n\
 Several workbooks that split the people (made with --level or --team) merge. Two versions of \
 the same workbook that differ, or a person decided differently in two workbooks, are a conflict \
 unless --prefer names the file that wins.\n\n\
-Examples:\n  rungs outcomes out/decisions/decisions.xlsx\n  rungs outcomes l3/decisions.xlsx l4/decisions.xlsx      two meetings, one record\n  rungs outcomes a.xlsx b.xlsx --prefer b.xlsx           b.xlsx wins where they differ\n  rungs outcomes decisions.xlsx --tally 2026-H2/tally    the tally the workbook was made from\n\n\
-Outputs (byte-identical for the same files in any order; the three replace earlier ones only
-once all are written):\n  outcomes.csv   one row per person: levels, change, reason, who decided, the file and cell\n  outcomes.json  the same for other tools, with the ladder, tally and workbooks\n  audit.csv      every person agreed at another level than suggested, every undecided row\n\n\
+Examples:\n  rungs outcomes out/decisions/decisions.xlsx\n  rungs outcomes l3/decisions.xlsx l4/decisions.xlsx      two meetings, one record\n  rungs outcomes a.xlsx b.xlsx --prefer b.xlsx           b.xlsx wins where they differ\n  rungs outcomes decisions.xlsx --tally 2026-H2/tally    the tally the workbook was made from\n  rungs outcomes --check-outputs -o out/outcomes         do the three files come from one run?\n\n\
+Outputs (byte-identical for the same files in any order):\n  outcomes.csv   one row per person: levels, change, reason, who decided, the file and cell\n  outcomes.json  the same for other tools, with the ladder, tally and workbooks\n  audit.csv      every person agreed at another level than suggested, every undecided row\n\
+All three carry one run digest and replace the earlier three only once all are written.\n\n\
 Exit status: 0 written; 1 a workbook was refused or decisions conflict (nothing written); 3 an \
-output could not be written."
+output could not be written, or another run writes into the folder (--no-wait).\n\
+With --check-outputs: 0 the three files come from one run, 1 they do not or are missing."
 )]
 pub struct Args {
     /// The returned decisions workbooks.
-    #[arg(value_name = "FILE", required = true)]
+    #[arg(value_name = "FILE", required_unless_present = "check_outputs")]
     pub files: Vec<PathBuf>,
 
     /// The tally the workbooks were made from: the folder `rungs tally` wrote, or its tally.json.
@@ -47,9 +48,30 @@ pub struct Args {
     /// Where two workbooks disagree, this file's decisions win (repeatable).
     #[arg(long, value_name = "FILE")]
     pub prefer: Vec<PathBuf>,
+
+    /// Read nothing else and write nothing: check that outcomes.csv, audit.csv and
+    /// outcomes.json in the output folder (-o) come from one run (exit 0), or say which do not
+    /// (exit 1).
+    #[arg(long, conflicts_with_all = ["files", "tally", "prefer"])]
+    pub check_outputs: bool,
+}
+
+/// The outcomes' files as a set.
+const KIND: sets::Kind = sets::Kind {
+    words: &outcomes::WORDING,
+    read: &outcomes::read_set,
+};
+
+/// The outcomes' own files, whose conflict copies and Office lock files the folder may hold.
+fn is_outcomes_file(name: &str) -> bool {
+    OUTPUT_FILES.contains(&name)
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    let own = super::OwnFiles::files(&is_outcomes_file);
+    if args.check_outputs {
+        return sets::check(&args.output, &own, &KIND, quiet);
+    }
     let loaded = super::load_ladder(ladder)?;
     let ladder = &loaded.ladder;
     let (tally, digest) = read::read_with_digest(&args.tally, ladder, &FLAGS)?;
@@ -63,23 +85,29 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     };
     let out = outcomes::import(&ctx, &files, &opts)?;
     eprint_all(&out.warnings);
-    let _lock = super::claim_output(
-        &args.output,
-        &super::OwnFiles::files(&|name| OUTPUT_FILES.contains(&name)),
-    )?;
-    let [csv_name, json_name, audit_name] = OUTPUT_FILES;
+    let run = outcomes::run_digest(ladder, &digest, &out, &opts);
+    let rec = outcomes::Record {
+        ladder,
+        tally: &tally,
+        tally_sha256: &digest,
+        out: &out,
+        digest: &run,
+    };
+    // A set an earlier run left mixed is reported; this run replaces it whole.
+    let _lock = sets::claim(&args.output, &own, Some(&KIND))?;
+    let [csv_name, audit_name, json_name] = OUTPUT_FILES;
     let files: Vec<(PathBuf, Fill<'_>)> = vec![
         (
             args.output.join(csv_name),
-            Box::new(|f| outcomes::csv(BufWriter::new(f), ladder, &tally, &out)),
+            Box::new(|f| outcomes::csv(BufWriter::new(f), &rec)),
         ),
         (
             args.output.join(audit_name),
-            Box::new(|f| outcomes::audit(BufWriter::new(f), ladder, &tally, &out)),
+            Box::new(|f| outcomes::audit(BufWriter::new(f), &rec)),
         ),
         (
             args.output.join(json_name),
-            Box::new(|f| outcomes::json(BufWriter::new(f), ladder, &tally, &digest, &out)),
+            Box::new(|f| outcomes::json(BufWriter::new(f), &rec)),
         ),
     ];
     let written: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();

@@ -5,17 +5,19 @@ use std::process::ExitCode;
 
 use typst::foundations::Bytes;
 
-use super::pdf::{PrintArgs, finish, summary, write_into};
+use super::pdf::{PrintArgs, SetOf, finish, summary, write_into};
 use super::report::eprint_all;
+use super::sets;
 use crate::diag::{Diagnostic, Error};
 use crate::model::Ladder;
-use crate::packet::{self, GroupBy, Plan};
+use crate::packet::{self, GroupBy, Plan, set};
 use crate::pdf::{self, layouts};
 use crate::tally::read;
-use crate::util::atomic::{self, Overwrite};
+use crate::util::atomic::{self, Overwrite, Staged};
 use crate::util::epoch;
 
 #[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools)] // switches of the command line, each a flag of its own
 #[command(
     after_help = "The packet holds, in this order: a cover (ladder, cycle, counts, the rule, what is left \
 out); the level-fit grid (current level × suggested gap); the distribution of suggested levels \
@@ -26,10 +28,14 @@ ladder's fingerprint, and the PDF has a bookmark per person.\n\n\
 It reads only the tally's tally.json and the ladder (--ladder must be the ladder the tally was \
 made with). Peer names and evidence are printed unless --anonymous-peers or --no-evidence; the \
 cover says which.\n\n\
-Examples:\n  rungs packet                                  out/tally → out/packet/packet.pdf\n  rungs packet --group-by level                 one packet per level (packet-L3-senior-sre.pdf, …)\n  rungs packet --level L3 --team Platform       only L3 people of the Platform team\n  rungs packet --person E1001 --person E1002    only these two people\n  rungs packet --split                          also people/E1001-amara-okafor.pdf, one per person\n  rungs packet --anonymous-peers --no-evidence  for readers beyond HR\n  rungs packet calibration/tally.json -o print  another tally, into print/\n  rungs packet --export-data my-layouts         also the data, for `typst watch my-layouts/packet.typ`\n\n\
+Examples:\n  rungs packet                                  out/tally → out/packet/packet.pdf\n  rungs packet --group-by level                 one packet per level (packet-L3-senior-sre.pdf, …)\n  rungs packet --level L3 --team Platform       only L3 people of the Platform team\n  rungs packet --person E1001 --person E1002    only these two people\n  rungs packet --split                          also people/E1001-amara-okafor.pdf, one per person\n  rungs packet --anonymous-peers --no-evidence  for readers beyond HR\n  rungs packet calibration/tally.json -o print  another tally, into print/\n  rungs packet --export-data my-layouts         also the data, for `typst watch my-layouts/packet.typ`\n  rungs packet --check-outputs -o out/packet    do the PDFs there come from one run?\n\n\
+The PDFs of a run are one set: each carries the run's digest in its keywords \
+(rungs-run-0123456789abcdef, rungs-set-7-pdfs), and none replaces an earlier PDF until all are \
+made and written. PDFs of earlier runs under other names stay: --check-outputs names them.\n\n\
 Creation date: SOURCE_DATE_EPOCH if set and not empty, else 1980-01-01T00:00:00Z.\n\
-Exit status: 0 written; 1 the tally or the ladder has a problem (nothing written) or a layout \
-error; 3 a PDF could not be written."
+Exit status: 0 written; 1 the tally or the ladder has a problem or a layout error (no PDF \
+written); 3 a PDF could not be written (none replaced), or another run writes into the folder \
+(--no-wait). With --check-outputs: 0 the PDFs come from one run, 1 they do not, or none is there."
 )]
 pub struct Args {
     /// The tally to print: the folder `rungs tally` wrote, or its tally.json.
@@ -76,7 +82,21 @@ pub struct Args {
 
     #[command(flatten)]
     pub print: PrintArgs,
+
+    /// Read nothing else and write nothing: check that the PDFs in the output folder (-o) and
+    /// its people/ come from one run, all of them (exit 0), or say which do not (exit 1).
+    #[arg(long, conflicts_with_all = [
+        "tally", "levels", "team", "people", "split", "group_by", "anonymous_peers",
+        "no_evidence", "export_data", "layouts", "font_paths", "standards",
+    ])]
+    pub check_outputs: bool,
 }
+
+/// A packet's PDFs as a set.
+const KIND: sets::Kind = sets::Kind {
+    words: &set::WORDING,
+    read: &set::read_set,
+};
 
 /// How `--group-by` splits the packet.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -88,10 +108,18 @@ pub enum Grouping {
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    let own = super::OwnFiles {
+        tree: true,
+        named: &set::is_pdf,
+        notes: &[],
+    };
+    if args.check_outputs {
+        return sets::check(&args.output, &own, &KIND, quiet);
+    }
     let timestamp = epoch::from_env()?;
     let loaded = super::load_ladder(ladder)?;
     let ladder = &loaded.ladder;
-    let tally = read::read(&args.tally, ladder, &super::FLAGS)?;
+    let (tally, tally_sha256) = read::read_with_digest(&args.tally, ladder, &super::FLAGS)?;
     let source = read::path_of(&args.tally);
     let opts = packet::Options {
         levels: args.levels.clone(),
@@ -112,16 +140,13 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     let plan = packet::plan(&tally, ladder, &opts)?;
     drop(tally);
     eprint_all(&plan.warnings);
-    let docs = documents(&plan, ladder)?;
+    let setup = args.print.setup(timestamp);
+    let digest = set::run_digest(ladder, &tally_sha256, &opts, &setup);
+    let keywords = set::keywords(&digest, plan.documents.len());
+    let docs = documents(&plan, ladder, &keywords)?;
     // Everything is read and checked: now the output folders are taken, one run at a time.
-    let _lock = super::claim_output(
-        &args.output,
-        &super::OwnFiles {
-            tree: args.split,
-            named: &|name| name.to_ascii_lowercase().ends_with(".pdf"),
-            notes: &[],
-        },
-    )?;
+    // An earlier run's PDFs under other names are not this run's to judge: no warning here.
+    let _lock = sets::claim(&args.output, &own, None)?;
     if let Some(dir) = &args.export_data {
         let _lock = super::lock_output(dir)?;
         export_data(dir, ladder, &plan)?;
@@ -150,14 +175,20 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
             b.inc(1);
         }
     };
-    let write = write_into(&args.output, &tick);
-    let rendered = pdf::typeset(ladder, &args.print.setup(timestamp), &docs, &texts, &write)?;
+    let staged = staged(&plan, &args.output);
+    let write = write_into(&args.output, Some(&staged), &tick);
+    let rendered = pdf::typeset(ladder, &setup, &docs, &texts, &write)?;
+    drop(write);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let elapsed = started.elapsed();
     let people = plan.people;
-    finish(rendered, quiet, |documents| {
+    let set = SetOf {
+        staged,
+        dir: &args.output,
+    };
+    finish(rendered, quiet, Some(set), |documents| {
         let mut text = format!(
             "{} in the packet\n",
             super::report::count(people, "person", "people")
@@ -173,11 +204,30 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     })
 }
 
+/// The run's PDFs as one set, renamed into place once all are made: the per-person PDFs,
+/// then the packets (the documents people open first, last).
+fn staged(plan: &Plan, dir: &Path) -> Staged {
+    let is_packet = |d: &&packet::Planned| d.data.job.document == "packet";
+    let (packets, people): (Vec<_>, Vec<_>) = plan.documents.iter().partition(is_packet);
+    Staged::new(
+        people
+            .into_iter()
+            .chain(packets)
+            .map(|d| dir.join(&d.file))
+            .collect(),
+    )
+}
+
 /// PDFs listed in the summary; the rest are counted.
 const SHOWN: usize = 30;
 
-/// The documents to typeset: a packet in parts (joined, with footers), a person's PDF whole.
-fn documents<'p>(plan: &'p Plan, ladder: &Ladder) -> Result<Vec<pdf::Doc<'p>>, Error> {
+/// The documents to typeset: a packet in parts (joined, with footers), a person's PDF whole;
+/// each with the run's `keywords`.
+fn documents<'p>(
+    plan: &'p Plan,
+    ladder: &Ladder,
+    keywords: &[String],
+) -> Result<Vec<pdf::Doc<'p>>, Error> {
     plan.documents
         .iter()
         .map(|planned| {
@@ -225,6 +275,7 @@ fn documents<'p>(plan: &'p Plan, ladder: &Ladder) -> Result<Vec<pdf::Doc<'p>>, E
                 title,
                 parts,
                 footers,
+                keywords: keywords.to_vec(),
             })
         })
         .collect()

@@ -1,13 +1,15 @@
 //! `rungs pdf`: print the ladder as PDFs (the matrix and one document per level).
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::report::{count, eprint_all};
 use crate::diag::{Diagnostic, Error};
 use crate::pdf::{self, Paper, Standard};
-use crate::util::atomic::{self, Overwrite};
+use crate::util::atomic::{self, Overwrite, Staged};
 use crate::util::epoch;
+use crate::util::text::list;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -110,10 +112,10 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         &super::OwnFiles::files(&|name| name.to_ascii_lowercase().ends_with(".pdf")),
     )?;
     let started = std::time::Instant::now();
-    let write = write_into(&args.output, &|_| {});
+    let write = write_into(&args.output, None, &|_| {});
     let rendered = pdf::render(l, &options, &write)?;
     let elapsed = started.elapsed();
-    finish(rendered, quiet, |documents| {
+    finish(rendered, quiet, None, |documents| {
         summary(
             documents,
             &args.output,
@@ -125,35 +127,72 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
 }
 
 /// Writes each PDF into `dir` as soon as it is made, while the others are still being typeset,
-/// and tells `done` (a progress bar).
+/// and tells `done` (a progress bar). With `set`, each is staged (written and synced beside its
+/// destination) and replaces nothing until [`finish`] commits the set.
 pub(super) fn write_into<'a>(
     dir: &'a Path,
+    set: Option<&'a Staged>,
     done: &'a (dyn Fn(&pdf::Document) + Sync),
 ) -> impl Fn(&pdf::Document) -> Result<(), Diagnostic> + Sync + 'a {
     move |doc: &pdf::Document| {
         let path = dir.join(&doc.file_name);
-        atomic::write(&path, &doc.bytes, Overwrite::Replace).map_err(|e| {
-            super::cannot_write(
-                &path,
-                &e,
-                "check that the folder is writable, or pick another with -o DIR",
-            )
+        let written = match set {
+            Some(set) => set.stage(&path, |f| f.write_all(&doc.bytes)),
+            None => atomic::write(&path, &doc.bytes, Overwrite::Replace),
+        };
+        written.map_err(|e| {
+            let hint = if set.is_some() {
+                "check that the folder is writable and has space, or pick another with -o DIR; no PDF was replaced"
+            } else {
+                "check that the folder is writable, or pick another with -o DIR"
+            };
+            super::cannot_write(&path, &e, hint)
         })?;
         done(doc);
         Ok(())
     }
 }
 
+/// PDFs staged as one set ([`write_into`]), and the folder they go into.
+pub(super) struct SetOf<'a> {
+    pub staged: Staged,
+    pub dir: &'a Path,
+}
+
 /// Prints what a run made (warnings, then the summary), and its exit status: 1 when a layout
-/// error kept a document from being made, 3 when one could not be written.
+/// error kept a document from being made, 3 when one could not be written. A `set` is renamed
+/// into place only when every document was made and staged; else none is, and the earlier
+/// PDFs stay as they were.
 pub(super) fn finish(
     rendered: pdf::Rendered,
     quiet: bool,
+    set: Option<SetOf>,
     summary: impl FnOnce(&[(String, usize)]) -> String,
 ) -> Result<ExitCode, Error> {
     eprint_all(&rendered.diagnostics);
     if !rendered.undelivered.is_empty() {
         return Err(Error::failed(rendered.undelivered));
+    }
+    if let Some(SetOf { staged, dir }) = set {
+        if !rendered.failed.is_empty() {
+            let failed: Vec<&str> = rendered.failed.iter().map(String::as_str).collect();
+            return Err(Error::input(vec![Diagnostic::failure(
+                "not-written",
+                format!(
+                    "no PDF was written because of the errors above ({} could not be made); the PDFs in {} are as they were",
+                    list(&failed),
+                    dir.display()
+                ),
+            )]));
+        }
+        staged.commit().map_err(|e| {
+            super::set_not_written(
+                &e,
+                &format!("the packet in {}", dir.display()),
+                "check that the folder is writable and has space; the earlier PDFs are as they were",
+                "fix the cause and run again: it writes every PDF anew",
+            )
+        })?;
     }
     if !quiet && !rendered.documents.is_empty() {
         super::print_stdout(&summary(&rendered.documents));

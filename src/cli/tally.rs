@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use super::FLAGS;
 use super::report::{count, eprint_all};
+use super::sets;
 use crate::diag::{Diagnostic, Error};
 use crate::model::Ladder;
 use crate::tally::discover::{Found, discover};
-use crate::tally::output::set::{Set, run_digest};
+use crate::tally::output::set::{self, run_digest};
 use crate::tally::{self, Import, consensus, history, import, output};
 use crate::util::atomic::{self, Fill};
 use crate::util::epoch;
@@ -60,7 +61,12 @@ pub struct Args {
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
     if args.check_outputs {
-        return check_outputs(&args.out, quiet);
+        return sets::check(
+            &args.out,
+            &super::OwnFiles::files(&is_tally_file),
+            &KIND,
+            quiet,
+        );
     }
     let epoch = epoch::from_env()?;
     let loaded = super::load_ladder(ladder)?;
@@ -83,16 +89,12 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
         return Err(Error::input(found.missing));
     }
     // From here to the end of the run, this is the only run writing into the folder.
-    let lock = super::claim_output(&args.out, &super::OwnFiles::files(&is_tally_file))?;
-    if lock.unlocked().is_none() {
-        for name in output::OUTPUT_FILES {
-            atomic::clear_stale(&args.out.join(name));
-        }
-    }
     // A set an earlier run left mixed is reported; this run replaces it whole.
-    if let Some(d) = Set::read(&args.out).problem(&args.out) {
-        eprint_all(&[d]);
-    }
+    let _lock = sets::claim(
+        &args.out,
+        &super::OwnFiles::files(&is_tally_file),
+        Some(&KIND),
+    )?;
     let import = import::import(ladder, manifest.as_ref(), &found.files, &opts).map_err(|e| {
         Error::failed(vec![Diagnostic::failure(
             "evidence-store",
@@ -236,46 +238,11 @@ fn is_tally_file(name: &str) -> bool {
     output::OUTPUT_FILES.contains(&name)
 }
 
-/// `--check-outputs`: whether the tally in `dir` is one set. Waits for a run writing into it.
-fn check_outputs(dir: &Path, quiet: bool) -> Result<ExitCode, Error> {
-    if !dir.is_dir() {
-        return Err(Diagnostic::failure(
-            "no-tally",
-            format!("no tally in {}: the folder does not exist", dir.display()),
-        )
-        .with_hint("name the tally's folder with -o DIR")
-        .into());
-    }
-    let _lock = super::claim_output(dir, &super::OwnFiles::files(&is_tally_file))?;
-    let set = Set::read(dir);
-    if let Some(digest) = set.whole() {
-        if !quiet {
-            super::print_stdout(&format!(
-                "{}: {} come from one run ({digest})\n",
-                dir.display(),
-                output::OUTPUT_FILES.join(", ")
-            ));
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let d = if set.is_empty() {
-        Diagnostic::failure("no-tally", format!("no tally in {}", dir.display()))
-            .with_hint("name the tally's folder with -o DIR")
-    } else if let Some(mut d) = set.problem(dir) {
-        d.severity = crate::diag::Severity::Error;
-        d
-    } else {
-        Diagnostic::failure(
-            "tally-unchecked",
-            format!(
-                "the tally in {} carries no run digest (an older rungs wrote it): whether its files belong together cannot be told",
-                dir.display()
-            ),
-        )
-        .with_hint("run the tally again to write a set that can be checked")
-    };
-    Err(Error::input(vec![d]))
-}
+/// The tally's files as a set.
+const KIND: sets::Kind = sets::Kind {
+    words: &set::WORDING,
+    read: &set::read,
+};
 
 /// People listed in the summary: the workbook has everyone, the terminal the first screenful.
 const SHOWN: usize = 30;

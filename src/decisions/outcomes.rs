@@ -2,11 +2,13 @@
 //! merged into one decision per person, and written as the record HR keeps: `outcomes.csv`,
 //! `outcomes.json` and `audit.csv`. Two versions of one workbook that differ are a conflict
 //! (unless `--prefer` picks one); workbooks that split the people merge; a person decided twice
-//! differently is a conflict. Same files in any order, same bytes.
+//! differently is a conflict. Same files in any order, same bytes. The three files are one
+//! set: each carries the run's digest ([`run_digest`]), so a folder holding files of two runs
+//! is told from one holding a whole set ([`read_set`]).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -16,13 +18,15 @@ use crate::model::Ladder;
 use crate::tally::import::same_path;
 use crate::tally::output::{JsonLadder, csv_safe};
 use crate::tally::read::TallyFile;
+use crate::util::set::{self, Carried, DIGEST_FIELD, RunDigest, Set, Wording};
 use crate::util::text::count;
 use crate::util::to_i32;
 use crate::workbook::precheck;
 use crate::workbook::read::cell_ref;
 
-/// The files `rungs outcomes` writes, in the order written.
-pub const OUTPUT_FILES: [&str; 3] = ["outcomes.csv", "outcomes.json", "audit.csv"];
+/// The files `rungs outcomes` writes, in the order they replace the earlier ones:
+/// `outcomes.json`, which tools read, last.
+pub const OUTPUT_FILES: [&str; 3] = ["outcomes.csv", "audit.csv", "outcomes.json"];
 /// `outcomes.json`'s format name and version.
 pub const JSON_FORMAT: &str = "rungs-outcomes";
 pub const JSON_FORMAT_VERSION: u32 = 1;
@@ -120,10 +124,75 @@ fn not_written(n: usize, one: &str, many: &str) -> Diagnostic {
 
 /// Pre-check and read one file.
 fn read_one(file: &str, ctx: &Context<'_>) -> Result<Returned, Vec<Diagnostic>> {
-    let path = std::path::Path::new(file);
+    let path = Path::new(file);
     let bytes = precheck::read_bounded(path, file, &precheck::LIMITS).map_err(|d| vec![d])?;
     precheck::check(&bytes, file, &precheck::LIMITS).map_err(|d| vec![d])?;
     read(file, bytes, ctx)
+}
+
+/// The digest of one run, carried by its three files: 16 hex digits of SHA-256 over what they
+/// are made from — the rungs version, the ladder (fingerprint, id, title, version, level
+/// codes), the tally (its SHA-256), each workbook counted (its name as given and its bytes'
+/// SHA-256; a copy counted once and a version `--prefer` overruled do not count) and the files
+/// `--prefer` names. Two runs that would write different bytes have different digests.
+pub fn run_digest(ladder: &Ladder, tally_sha256: &str, out: &Outcomes, opts: &Options) -> String {
+    let mut d = RunDigest::new("rungs outcomes run 1");
+    let meta = &ladder.meta;
+    for text in [
+        env!("CARGO_PKG_VERSION"),
+        &meta.fingerprint,
+        &meta.id,
+        &meta.title,
+        &meta.version,
+        tally_sha256,
+    ]
+    .into_iter()
+    .chain(ladder.levels.iter().map(|l| l.code.as_str()))
+    {
+        d.field(text.as_bytes());
+    }
+    d.field(&(out.sources.len() as u64).to_le_bytes());
+    for s in &out.sources {
+        d.field(s.file.as_bytes()).raw(&s.sha256);
+    }
+    let mut prefer: Vec<String> = opts
+        .prefer
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    prefer.sort();
+    prefer.dedup();
+    d.field(&(prefer.len() as u64).to_le_bytes());
+    for p in &prefer {
+        d.field(p.as_bytes());
+    }
+    d.finish()
+}
+
+/// The words of the outcomes' messages.
+pub const WORDING: Wording = Wording {
+    mixed_code: "outcomes-mixed",
+    incomplete_code: "outcomes-incomplete",
+    none_code: "no-outcomes",
+    unchecked_code: "outcomes-unchecked",
+    noun: "outcomes",
+    plural: true,
+    unit: ("file", "files"),
+    what: "rungs outcomes",
+    hint: "a run was cut short while replacing them: a complete `rungs outcomes` run writes all three anew",
+    again: "run `rungs outcomes` again to write a set that can be checked",
+};
+
+/// Reads the digest each file of the outcomes in `dir` carries, in [`OUTPUT_FILES`] order:
+/// the CSVs' header and first row, the JSON's first fields.
+pub fn read_set(dir: &Path) -> Set {
+    Set::named(dir, &OUTPUT_FILES, |path, name| -> Carried {
+        if name == OUTPUT_FILES[2] {
+            set::from_json(path, JSON_FORMAT)
+        } else {
+            set::from_csv(path)
+        }
+    })
 }
 
 fn same_content(a: &Returned, b: &Returned) -> bool {
@@ -353,17 +422,19 @@ struct ConsensusOf<'a> {
     consensus_label: Option<&'a str>,
 }
 
-/// The last columns of both CSVs, filled by [`Row::tail`].
-const TAIL_COLUMNS: [&str; 4] = ["reason", "decided_by", "file", "cell"];
+/// The last columns of both CSVs, filled by [`Row::tail`]: the run's digest last, the same on
+/// every row (so a sorted or filtered copy still tells its run).
+const TAIL_COLUMNS: [&str; 5] = ["reason", "decided_by", "file", "cell", DIGEST_FIELD];
 
 impl Row<'_> {
-    /// The last fields of both CSVs: reason, decided by, file, cell (CSV-safe).
-    fn tail(&self) -> [String; 4] {
+    /// The last fields of both CSVs: reason, decided by, file, cell (CSV-safe), the digest.
+    fn tail(&self, digest: &str) -> [String; 5] {
         [
             csv_safe(self.reason),
             csv_safe(self.decided_by),
             csv_safe(self.file),
             self.cell.clone(),
+            digest.to_owned(),
         ]
     }
 }
@@ -415,10 +486,27 @@ fn num(n: Option<i32>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
 
+/// What the three outputs are written from.
+pub struct Record<'a> {
+    pub ladder: &'a Ladder,
+    pub tally: &'a TallyFile,
+    /// SHA-256 (hex) of the tally's file.
+    pub tally_sha256: &'a str,
+    pub out: &'a Outcomes,
+    /// The run's digest ([`run_digest`]).
+    pub digest: &'a str,
+}
+
+impl Record<'_> {
+    fn rows(&self) -> Vec<Row<'_>> {
+        rows(self.ladder, self.tally, self.out)
+    }
+}
+
 /// `outcomes.csv`: one row per person, text fields safe against formula injection.
-pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -> io::Result<()> {
+pub fn csv<W: Write>(w: W, rec: &Record) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(w);
-    let cycle = tally.cycles.join(", ");
+    let cycle = rec.tally.cycles.join(", ");
     w.write_record(
         [
             "cycle",
@@ -434,7 +522,7 @@ pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -
         .into_iter()
         .chain(TAIL_COLUMNS),
     )?;
-    for r in rows(ladder, tally, out) {
+    for r in rec.rows() {
         let head = [
             csv_safe(&cycle),
             csv_safe(r.employee_id),
@@ -446,13 +534,13 @@ pub fn csv<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -
             opt(r.agreed_level),
             num(r.change),
         ];
-        w.write_record(head.into_iter().chain(r.tail()))?;
+        w.write_record(head.into_iter().chain(r.tail(rec.digest)))?;
     }
     w.flush()
 }
 
 /// `audit.csv`: every person agreed at another level than suggested, and every undecided row.
-pub fn audit<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes) -> io::Result<()> {
+pub fn audit<W: Write>(w: W, rec: &Record) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(w);
     w.write_record(
         [
@@ -468,7 +556,7 @@ pub fn audit<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes)
         .into_iter()
         .chain(TAIL_COLUMNS),
     )?;
-    for r in rows(ladder, tally, out) {
+    for r in rec.rows() {
         let issue = match (r.agreed_level, r.suggested_level, r.versus_suggested) {
             (None, _, _) => "undecided",
             (Some(_), None, _) => "no suggestion to compare",
@@ -485,7 +573,7 @@ pub fn audit<W: Write>(w: W, ladder: &Ladder, tally: &TallyFile, out: &Outcomes)
             num(r.versus_suggested),
             issue.to_owned(),
         ];
-        w.write_record(head.into_iter().chain(r.tail()))?;
+        w.write_record(head.into_iter().chain(r.tail(rec.digest)))?;
     }
     w.flush()
 }
@@ -503,6 +591,9 @@ struct JsonSource<'a> {
 struct JsonOut<'a> {
     format: &'static str,
     format_version: u32,
+    /// The run's digest, shared by the set's three files; early, so it is read without
+    /// parsing the whole file.
+    run_digest: &'a str,
     ladder: JsonLadder<'a>,
     cycles: &'a [String],
     tally_sha256: &'a str,
@@ -513,20 +604,16 @@ struct JsonOut<'a> {
 }
 
 /// `outcomes.json`: the same rows, with the ladder, the tally and the workbooks they came from.
-pub fn json<W: Write>(
-    mut w: W,
-    ladder: &Ladder,
-    tally: &TallyFile,
-    tally_sha256: &str,
-    out: &Outcomes,
-) -> io::Result<()> {
+pub fn json<W: Write>(mut w: W, rec: &Record) -> io::Result<()> {
+    let out = rec.out;
     let decided = out.people.iter().filter(|o| o.decision.decided()).count();
     let doc = JsonOut {
         format: JSON_FORMAT,
         format_version: JSON_FORMAT_VERSION,
-        ladder: JsonLadder::of(ladder),
-        cycles: &tally.cycles,
-        tally_sha256,
+        run_digest: rec.digest,
+        ladder: JsonLadder::of(rec.ladder),
+        cycles: &rec.tally.cycles,
+        tally_sha256: rec.tally_sha256,
         sources: out
             .sources
             .iter()
@@ -540,7 +627,7 @@ pub fn json<W: Write>(
             .collect(),
         decided,
         undecided: out.people.len() - decided,
-        outcomes: rows(ladder, tally, out),
+        outcomes: rec.rows(),
     };
     serde_json::to_writer_pretty(&mut w, &doc)?;
     w.write_all(b"\n")?;

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Cursor;
 
 use calamine::{Reader, Xlsx};
+use sha2::{Digest as _, Sha256};
 
 use super::{self as d, COPIES, Provenance, decisions_id};
 use crate::diag::{Diagnostic, Flags};
@@ -66,6 +67,8 @@ pub struct Returned {
     /// One per person of the workbook's scope, in tally order.
     pub decisions: Vec<Decision>,
     pub warnings: Vec<Diagnostic>,
+    /// SHA-256 of the file's bytes.
+    pub sha256: [u8; 32],
 }
 
 /// One person's row as the meeting filled it in.
@@ -114,6 +117,7 @@ const COL_SLACK: u32 = 26;
 /// Reads and validates one decisions workbook whose bytes passed the pre-check.
 pub fn read(file: &str, bytes: Vec<u8>, ctx: &Context<'_>) -> Result<Returned, Vec<Diagnostic>> {
     let mut rep = Report::new(file);
+    let sha256 = Sha256::digest(&bytes).into();
     let mut xlsx =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| vec![calamine_error(&rep, None, &e)])?;
     let sheets = xlsx.sheet_names();
@@ -178,6 +182,7 @@ pub fn read(file: &str, bytes: Vec<u8>, ctx: &Context<'_>) -> Result<Returned, V
             prov,
             decisions,
             warnings: rep.warnings,
+            sha256,
         })
     } else {
         rep.errors.extend(rep.warnings);

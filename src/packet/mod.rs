@@ -4,6 +4,7 @@
 //! builds each one's data ([`data`]); `pdf` typesets them with `layouts/packet.typ`.
 
 pub mod data;
+pub mod set;
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -335,7 +335,7 @@ impl Context<'_> {
                 return Compiled::failed(diagnostics);
             }
         };
-        self.fill_metadata(&mut paged, &doc.title);
+        self.fill_metadata(&mut paged, &doc.title, &doc.keywords);
         for (span, chars) in coverage::in_document(&paged, self.missing_glyphs) {
             diagnostics.push(diagnostics::missing_glyphs(
                 &world, span, &chars, file_name, self.flags,
@@ -372,8 +372,9 @@ impl Context<'_> {
         }
     }
 
-    /// Title, author and language (from the ladder) where the layout did not set them.
-    fn fill_metadata(&self, doc: &mut PagedDocument, title: &str) {
+    /// Title, author and language (from the ladder) where the layout did not set them, and
+    /// `keywords` after the layout's.
+    fn fill_metadata(&self, doc: &mut PagedDocument, title: &str, keywords: &[String]) {
         let meta = &self.ladder.meta;
         let info = doc.info_mut();
         if info.title.is_none() {
@@ -388,6 +389,8 @@ impl Context<'_> {
         {
             info.locale = Smart::Custom(locale);
         }
+        info.keywords
+            .extend(keywords.iter().map(|k| k.as_str().into()));
     }
 }
 

@@ -12,6 +12,7 @@ mod compile;
 mod coverage;
 mod diagnostics;
 mod fonts;
+mod info;
 mod join;
 pub mod layouts;
 mod options;
@@ -28,6 +29,7 @@ use crate::model::Ladder;
 use crate::util::text::io_reason;
 use compile::{Context, Outcome};
 pub(crate) use coverage::{Scan, Subject, ladder_texts};
+pub(crate) use info::keywords;
 pub use options::{Paper, Standard};
 use world::Shared;
 
@@ -72,6 +74,9 @@ pub(crate) struct Doc<'a> {
     /// For a document of parts: the source of a part's footers, compiled once every part is
     /// made (the page count known) and drawn over the part's pages.
     pub footers: Option<Footers<'a>>,
+    /// Keywords added to the PDF's metadata (its document information and XMP), after those
+    /// the layout sets: a packet's run digest.
+    pub keywords: Vec<String>,
 }
 
 /// Makes the source of the footers of pages `page`… (1-based; `pages` of them) of a document
@@ -180,6 +185,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
                     continues_outline: false,
                 }],
                 footers: None,
+                keywords: Vec::new(),
             }
         })
         .collect();

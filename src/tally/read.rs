@@ -143,13 +143,8 @@ pub fn path_of(path: &Path) -> PathBuf {
 }
 
 /// Reads and checks the tally at `path` (a `tally.json`, or a folder holding one) against
-/// `ladder`. Every problem found is returned at once.
-pub fn read(path: &Path, ladder: &Ladder, flags: &Flags) -> Result<TallyFile, Error> {
-    read_with_digest(path, ladder, flags).map(|(tally, _)| tally)
-}
-
-/// Like [`read`], also returning the SHA-256 (hex) of the file's bytes: what identifies the
-/// tally a decisions workbook was made from.
+/// `ladder`, every problem found at once; with the SHA-256 (hex) of the file's bytes, which
+/// identifies the tally a decisions workbook or a packet was made from.
 pub fn read_with_digest(
     path: &Path,
     ladder: &Ladder,

@@ -1,10 +1,12 @@
 //! Atomic file output: write to a temporary file in the destination folder, sync, then rename,
 //! so a final path only ever holds a complete file; and sets of files that belong together,
-//! each complete and synced before the first of them replaces anything ([`write_set`]).
+//! each complete and synced before the first of them replaces anything ([`write_set`], and
+//! [`Staged`] for files made one by one on several threads).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use super::hooks::{Step, fault, pause};
 
@@ -91,24 +93,26 @@ where
     }
 }
 
-/// Removes the temporary files of `dest` that other processes left (a run killed while writing
-/// it). Call it only while holding the folder's lock (`super::lock`), which makes every such
-/// process a dead one.
-pub fn clear_stale(dest: &Path) {
-    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+/// Removes the temporary files that other processes left in `dir` (runs killed while writing
+/// them) for the files whose names `named` accepts. Call it only while holding the folder's
+/// lock (`super::lock`), which makes every such process a dead one.
+pub fn clear_stale_in(dir: &Path, named: &dyn Fn(&str) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
-    let Ok(entries) = fs::read_dir(folder_of(dest)) else {
-        return;
-    };
-    let prefix = format!(".{name}.");
     let own = std::process::id().to_string();
     for e in entries.flatten() {
         let file = e.file_name();
-        let pid = file
+        let stale = file
             .to_str()
-            .and_then(|f| f.strip_prefix(&prefix)?.strip_suffix(".tmp"));
-        if pid.is_some_and(|p| p != own && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+            .and_then(|f| f.strip_prefix('.')?.strip_suffix(".tmp")?.rsplit_once('.'))
+            .is_some_and(|(name, pid)| {
+                named(name)
+                    && pid != own
+                    && !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
+            });
+        if stale {
             let _ = fs::remove_file(e.path());
         }
     }
@@ -134,46 +138,106 @@ pub struct SetError {
 /// Put last the file that vouches for the set. A failure before the renames leaves every old
 /// file as it was and no temporary file; a failure or a kill during the renames (a window of a
 /// few system calls) leaves the first files new and the rest old, which is why each file of a
-/// set carries its run's digest for a reader to compare.
+/// set carries its run's digest for a reader to compare (`super::set`).
 pub fn write_set(files: Vec<(PathBuf, Fill<'_>)>) -> Result<(), SetError> {
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
-    let clean = |staged: &[(PathBuf, PathBuf)]| {
-        for (_, tmp) in staged {
-            let _ = fs::remove_file(tmp);
-        }
-    };
+    let staged = Staged::new(files.iter().map(|(dest, _)| dest.clone()).collect());
     for (dest, fill) in files {
-        match stage(&dest, fill) {
-            Ok(tmp) => staged.push((dest, tmp)),
-            Err(error) => {
-                clean(&staged);
-                return Err(SetError {
-                    file: dest,
-                    error,
-                    replaced: Vec::new(),
-                });
-            }
-        }
-    }
-    let mut replaced = Vec::with_capacity(staged.len());
-    for (i, (dest, tmp)) in staged.iter().enumerate() {
-        pause(Step::Rename);
-        if let Err(error) = fault(Step::Rename).and_then(|()| fs::rename(tmp, dest)) {
-            clean(&staged[i..]);
+        if let Err(error) = staged.stage(&dest, fill) {
             return Err(SetError {
-                file: dest.clone(),
+                file: dest,
                 error,
-                replaced,
+                replaced: Vec::new(),
             });
         }
-        replaced.push(dest.clone());
     }
-    let mut folders: Vec<PathBuf> = replaced.iter().map(|d| folder_of(d)).collect();
-    folders.dedup();
-    for dir in folders {
-        sync_folder(&dir);
+    staged.commit()
+}
+
+/// A set of files being written as [`write_set`] writes one, for files made one by one, maybe
+/// on several threads at once: each is staged (written to a temporary file beside its
+/// destination and synced) as soon as it is made, and [`Staged::commit`] renames them all into
+/// place once every one is. Dropped without a commit (a file could not be made), it removes
+/// what it staged, and the earlier files stay as they were.
+pub struct Staged {
+    /// The destinations, in the order they are renamed into place.
+    dests: Vec<PathBuf>,
+    /// The temporary file of each destination, once staged.
+    tmps: Mutex<Vec<Option<PathBuf>>>,
+}
+
+impl Staged {
+    /// A set of the files `dests`, to be renamed in this order.
+    pub fn new(dests: Vec<PathBuf>) -> Self {
+        let tmps = Mutex::new(vec![None; dests.len()]);
+        Self { dests, tmps }
     }
-    Ok(())
+
+    fn tmps(&self) -> std::sync::MutexGuard<'_, Vec<Option<PathBuf>>> {
+        self.tmps.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes the content of `dest`, one of the set's destinations, to its temporary file and
+    /// syncs it. Nothing is left behind when it fails.
+    pub fn stage<F>(&self, dest: &Path, fill: F) -> io::Result<()>
+    where
+        F: FnOnce(&mut File) -> io::Result<()>,
+    {
+        let i = self.dests.iter().position(|d| d == dest).ok_or_else(|| {
+            io::Error::other(format!("{} is not a file of the set", dest.display()))
+        })?;
+        let tmp = stage(dest, fill)?;
+        if let Some(earlier) = self.tmps()[i].replace(tmp) {
+            let _ = fs::remove_file(earlier);
+        }
+        Ok(())
+    }
+
+    /// Renames every file into place, in order, then syncs their folders. When a file was
+    /// never staged, nothing is renamed.
+    pub fn commit(self) -> Result<(), SetError> {
+        let tmps = std::mem::take(&mut *self.tmps());
+        let clean = |tmps: &[Option<PathBuf>]| {
+            for tmp in tmps.iter().flatten() {
+                let _ = fs::remove_file(tmp);
+            }
+        };
+        if let Some(i) = tmps.iter().position(Option::is_none) {
+            clean(&tmps);
+            return Err(SetError {
+                file: self.dests[i].clone(),
+                error: io::Error::other("it was not made"),
+                replaced: Vec::new(),
+            });
+        }
+        let mut replaced = Vec::with_capacity(tmps.len());
+        for (i, (dest, tmp)) in self.dests.iter().zip(tmps.iter().flatten()).enumerate() {
+            pause(Step::Rename);
+            if let Err(error) = fault(Step::Rename).and_then(|()| fs::rename(tmp, dest)) {
+                clean(&tmps[i..]);
+                return Err(SetError {
+                    file: dest.clone(),
+                    error,
+                    replaced,
+                });
+            }
+            replaced.push(dest.clone());
+        }
+        let mut folders: Vec<PathBuf> = replaced.iter().map(|d| folder_of(d)).collect();
+        folders.sort();
+        folders.dedup();
+        for dir in folders {
+            sync_folder(&dir);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for tmp in self.tmps().iter().flatten() {
+            let _ = fs::remove_file(tmp);
+        }
+    }
 }
 
 /// Makes the renames in a folder durable, where the platform can (Unix: fsync of the folder).
@@ -250,9 +314,48 @@ mod tests {
     }
 
     #[test]
+    fn staged_files_made_on_several_threads_replace_nothing_until_committed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dests: Vec<PathBuf> = ["a", "b", "c"].iter().map(|n| dir.path().join(n)).collect();
+        for d in &dests {
+            write(d, b"old", Overwrite::Replace).expect("test file system");
+        }
+        let listed = || fs::read_dir(dir.path()).expect("list").count();
+        let staged = Staged::new(dests.clone());
+        std::thread::scope(|s| {
+            for d in &dests[..2] {
+                let staged = &staged;
+                s.spawn(move || staged.stage(d, |f| f.write_all(b"new")).expect("stage"));
+            }
+        });
+        assert_eq!(listed(), 5, "two temporary files beside the three");
+        let err = staged.commit().expect_err("c was never staged");
+        assert_eq!(
+            (err.file.as_path(), err.replaced.len()),
+            (dests[2].as_path(), 0)
+        );
+        assert_eq!(listed(), 3, "temp left");
+        assert!(dests.iter().all(|d| fs::read(d).expect("old") == b"old"));
+
+        let staged = Staged::new(dests.clone());
+        staged
+            .stage(&dests[0], |f| f.write_all(b"new"))
+            .expect("stage");
+        drop(staged);
+        assert_eq!(listed(), 3, "a dropped set leaves no temporary file");
+
+        let staged = Staged::new(dests.clone());
+        for d in dests.iter().rev() {
+            staged.stage(d, |f| f.write_all(b"new")).expect("stage");
+        }
+        staged.commit().expect("test file system");
+        assert!(dests.iter().all(|d| fs::read(d).expect("new") == b"new"));
+        assert_eq!(listed(), 3, "temp left");
+    }
+
+    #[test]
     fn stale_temporary_files_of_other_processes_are_cleared() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let dest = dir.path().join("tally.csv");
         let own = format!(".tally.csv.{}.tmp", std::process::id());
         for name in [
             ".tally.csv.4294967295.tmp",
@@ -262,7 +365,7 @@ mod tests {
         ] {
             fs::write(dir.path().join(name), b"x").expect("test file system");
         }
-        clear_stale(&dest);
+        clear_stale_in(dir.path(), &|n| n == "tally.csv");
         let mut left: Vec<String> = fs::read_dir(dir.path())
             .expect("list")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

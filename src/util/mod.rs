@@ -8,6 +8,7 @@ pub mod epoch;
 pub mod hooks;
 pub mod lock;
 pub mod parallel;
+pub mod set;
 pub mod strays;
 pub mod text;
 

@@ -34,6 +34,23 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", plural(n, one, many))
 }
 
+/// Names listed in a message before the rest are counted.
+const LISTED: usize = 6;
+
+/// `a`, `a and b`, `a, b and c`; past [`LISTED`] names, `a, b, …, f and 12 more`.
+pub fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        _ if names.len() > LISTED => format!(
+            "{} and {} more",
+            names[..LISTED].join(", "),
+            names.len() - LISTED
+        ),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 pub fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -115,6 +132,15 @@ pub fn io_reason(e: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lists_are_cut() {
+        let names: Vec<String> = (1..=9).map(|i| format!("f{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(list(&names), "f1, f2, f3, f4, f5, f6 and 3 more");
+        assert_eq!(list(&names[..3]), "f1, f2 and f3");
+        assert_eq!(list(&names[..1]), "f1");
+    }
 
     #[test]
     fn canonical_text_ignores_what_applications_rewrite() {

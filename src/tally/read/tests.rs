@@ -115,7 +115,7 @@ fn read_bytes(bytes: &[u8], ladder: &Ladder) -> Result<TallyFile, Error> {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(tmp.path().join(FILE), bytes).expect("write");
     // The folder, as `rungs packet` is usually given it.
-    read(tmp.path(), ladder, &crate::cli::FLAGS)
+    read_with_digest(tmp.path(), ladder, &crate::cli::FLAGS).map(|(tally, _)| tally)
 }
 
 fn only(e: Error) -> Diagnostic {
@@ -239,7 +239,7 @@ fn other_formats_versions_shapes_and_ladders_are_refused() {
         assert_eq!(d.code, code, "{d:?}");
         assert!(d.message.contains(needle), "{code}: {}", d.message);
     }
-    let err =
-        read(Path::new("/nonexistent/tally"), &ladder, &crate::cli::FLAGS).expect_err("missing");
+    let err = read_with_digest(Path::new("/nonexistent/tally"), &ladder, &crate::cli::FLAGS)
+        .expect_err("missing");
     assert_eq!(only(err).code, "tally-unreadable");
 }
