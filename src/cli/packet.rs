@@ -238,8 +238,10 @@ fn documents<'p>(
                 )])
             };
             let data = &planned.data;
+            // A part's data is in proportion to what it prints: its size is its cost.
             let source = |json: String, continues_outline: bool| pdf::Source {
                 main: layouts::PACKET,
+                cost: json.len(),
                 data: Bytes::from_string(json),
                 served_at: layouts::PACKET_DATA,
                 level: None,

@@ -107,11 +107,14 @@ impl Context<'_> {
     /// Compiles every document on all cores and hands each finished PDF to `deliver` as soon as
     /// it is made. Results are in the order of `docs`.
     pub fn compile_all(&self, docs: &[Doc]) -> Vec<Compiled> {
-        let jobs: Vec<(usize, usize)> = docs
+        let mut jobs: Vec<(usize, usize)> = docs
             .iter()
             .enumerate()
             .flat_map(|(d, doc)| (0..doc.parts.len()).map(move |p| (d, p)))
             .collect();
+        // Longest first: the jobs that end the run are short ones, and no core idles while
+        // another ends a long one. The sort is stable, so equal costs keep their order.
+        jobs.sort_by_key(|&(d, p)| std::cmp::Reverse(docs[d].parts[p].cost));
         let progress: Vec<Mutex<Progress>> = docs
             .iter()
             .map(|doc| {
@@ -215,20 +218,25 @@ impl Context<'_> {
         let pages: usize = parts.iter().map(|p| p.pages).sum();
         let mut diagnostics = Vec::new();
         // The footers of [`FOOTER_PAGES`] pages a compile: few compiles however many parts, and
-        // memory for the layout of that many footers at a time, however long the document.
+        // memory for the layout of that many footers at a time, however long the document;
+        // the compiles run on the cores that are free.
         let mut footers = Vec::new();
         if let Some(make) = &doc.footers {
-            for first in (0..pages).step_by(FOOTER_PAGES) {
+            let made = parallel::map(pages.div_ceil(FOOTER_PAGES), |i| {
+                let first = i * FOOTER_PAGES;
                 let count = FOOTER_PAGES.min(pages - first);
-                match self.footers(doc, make, (first + 1, count, pages)) {
+                self.footers(doc, make, (first + 1, count, pages))
+            });
+            for footer in made {
+                match footer {
                     Ok((bytes, mut d)) => {
                         diagnostics.append(&mut d);
                         footers.push(bytes);
                     }
                     Err(failed) => return *failed,
                 }
-                typst::comemo::evict(1);
             }
+            typst::comemo::evict(1);
         }
         let joined: Vec<join::Part> = parts
             .into_iter()

@@ -98,6 +98,10 @@ pub(crate) struct Source {
     pub level: Option<String>,
     /// Its top-level outline entries continue the section of the part before it.
     pub continues_outline: bool,
+    /// How long it takes to typeset, in any unit common to a run's sources (e.g. the bytes
+    /// of text it prints): the longest are started first, so that the run ends on short ones.
+    /// It orders the work only, never the output.
+    pub cost: usize,
 }
 
 /// The texts a run's documents print from their data, handed to the missing-glyph check.
@@ -183,6 +187,7 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
                     served_at: layouts::DATA,
                     level,
                     continues_outline: false,
+                    cost: cost(ladder, job, opts.window),
                 }],
                 footers: None,
                 keywords: Vec::new(),
@@ -202,6 +207,25 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
 /// The `/data.json` of one ladder document: the ladder's JSON with `job` (which document is
 /// being made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
 /// ladder; `{"document": "level", "level": "L3"}`) added first.
+/// The bytes of expectation text `job` prints: its scope's cells (every level of the window
+/// for the matrix, one level for a level document).
+fn cost(ladder: &Ladder, job: &Job, window: Option<(usize, usize)>) -> usize {
+    let (areas, levels) = match *job {
+        Job::Matrix(area) => (
+            area.map_or(0..ladder.areas.len(), |a| a..a + 1),
+            window.map_or(0..ladder.levels.len(), |(from, to)| from..to + 1),
+        ),
+        Job::Level(i) => (0..ladder.areas.len(), i..i + 1),
+    };
+    ladder.areas[areas]
+        .iter()
+        .flat_map(|a| &a.competencies)
+        .flat_map(|c| c.cells.get(levels.clone()).unwrap_or_default())
+        .flat_map(|cell| &cell.items)
+        .map(|e| e.text.len())
+        .sum()
+}
+
 fn with_job(json: &str, job: &serde_json::Value) -> Bytes {
     // The ladder's JSON is an object with fields: `{"format":…`.
     match json.strip_prefix('{') {

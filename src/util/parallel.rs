@@ -56,6 +56,14 @@ pub fn queue(n: usize, work: impl Fn(usize) + Sync) {
     });
 }
 
+/// Computes `work(i)` for every `i` in `0..n` on the compute pool and returns the results in
+/// order of `i`. The calling thread works too, so this may run inside a job of [`queue`]: the
+/// pool's idle threads help it, the busy ones go on with their own jobs.
+pub fn map<R: Send>(n: usize, work: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
+    use rayon::iter::{IntoParallelIterator, ParallelIterator};
+    (0..n).into_par_iter().map(work).collect()
+}
+
 /// Computes `work(i)` for every `i` in `0..n` on the pool for `load`, and hands the results,
 /// in order of `i`, to `consume` as an iterator on the calling thread while the workers go on.
 /// Each pool thread takes the next index when it is done, so the work streams without pauses,
