@@ -52,8 +52,11 @@ pub struct Job {
     /// Which part of the document the data is for: `all`, or the part rungs compiles on its
     /// own (`front`, `people`, `back`, `footers`; see [`PacketData::parts`]).
     pub part: &'static str,
-    /// For a `people` part: whether it is the first (which opens the people section).
+    /// For a `people` or `back` part: whether it is the first (which opens its section).
     pub first: bool,
+    /// For a `back` part: its first rows go on with the level of the part before, so they
+    /// get no heading of their own.
+    pub continues: bool,
     /// For a `footers` part: the footers of pages `page`… (`pages` of them) of `total`.
     pub page: usize,
     pub pages: usize,
@@ -63,6 +66,12 @@ pub struct Job {
 /// People per part of a packet: each part is typeset and exported on its own, so memory holds
 /// a part's people, not the whole packet's.
 pub const PEOPLE_PER_PART: usize = 10;
+
+/// Rows of the disagreements list per part of a packet at most, for the same reason: a list
+/// of thousands of rows laid out as one table holds them all in memory, on one core. The list
+/// is grouped by current level, and parts end where a level ends when they can
+/// ([`Disagreement::new_page`]).
+pub const DISAGREEMENTS_PER_PART: usize = 500;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
@@ -285,6 +294,12 @@ pub struct LeniencyBar {
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
     pub shown: String,
+    /// The person's current level: the list is grouped by it.
+    pub level: LevelRef,
+    /// The list goes on from a new page here (and a packet typeset in parts, with a new part):
+    /// at the first row of a level when the part before is full, and every
+    /// [`DISAGREEMENTS_PER_PART`] rows within a level that has more.
+    pub new_page: bool,
     pub employee_id: String,
     pub competency: usize,
     pub spread: i32,
@@ -713,6 +728,8 @@ fn disagreements(pages: &[PersonPage]) -> Vec<Disagreement> {
         for r in p.rows.iter().filter(|r| r.disagreement) {
             out.push(Disagreement {
                 shown: p.shown.clone(),
+                level: p.current.clone(),
+                new_page: false,
                 employee_id: p.employee_id.clone(),
                 competency: r.competency,
                 spread: r.spread.unwrap_or(0),
@@ -729,7 +746,28 @@ fn disagreements(pages: &[PersonPage]) -> Vec<Disagreement> {
             });
         }
     }
+    break_pages(&mut out);
     out
+}
+
+/// Marks where the list of disagreements goes on from a new page ([`Disagreement::new_page`]):
+/// levels are packed in order into pieces of at most [`DISAGREEMENTS_PER_PART`] rows, a level
+/// with more rows than that alone, in pieces of that many.
+fn break_pages(rows: &mut [Disagreement]) {
+    let mut in_piece = 0;
+    for level in rows.chunk_by_mut(|a, b| a.level.code == b.level.code) {
+        if in_piece > 0 && in_piece + level.len() > DISAGREEMENTS_PER_PART {
+            level[0].new_page = true;
+            in_piece = 0;
+        }
+        for (i, row) in level.iter_mut().enumerate() {
+            if i > 0 && i % DISAGREEMENTS_PER_PART == 0 {
+                row.new_page = true;
+                in_piece = 0;
+            }
+            in_piece += 1;
+        }
+    }
 }
 
 /// The data of one part: the document's data with the lists the part does not print left out.
@@ -750,15 +788,16 @@ struct PartView<'a> {
 }
 
 impl PacketData {
-    /// The data of a part: `front`, `people` (these `people`), `back`, `footers` (for `pages`).
+    /// The data of a part: `front`; `people` (these `people`); `back` (the leniency chart when
+    /// `first`, and these `disagreements`); `footers` (for `pages`).
     fn part<'a>(
         &'a self,
         part: &'static str,
-        people: &'a [PersonPage],
+        (people, disagreements): (&'a [PersonPage], &'a [Disagreement]),
         first: bool,
     ) -> PartView<'a> {
         let front = part == "front";
-        let back = part == "back";
+        let opens_back = part == "back" && first;
         PartView {
             format: self.format,
             format_version: self.format_version,
@@ -774,18 +813,19 @@ impl PacketData {
             distribution: if front { &self.distribution } else { &[] },
             levels: if front { &self.levels } else { &[] },
             people,
-            leniency: if back { &self.leniency } else { &[] },
-            disagreements: if back { &self.disagreements } else { &[] },
+            leniency: if opens_back { &self.leniency } else { &[] },
+            disagreements,
         }
     }
 
     /// The data of the parts a packet is made of, in order, as JSON: the front matter, the
-    /// people [`PEOPLE_PER_PART`] at a time (at least one part, which says when there is
-    /// nobody), the back matter. With each, whether its outline entries continue the part
+    /// people [`PEOPLE_PER_PART`] at a time, the back matter with the disagreements in pieces
+    /// that start on a new page ([`Disagreement::new_page`]; at least one part of each, which
+    /// says when there is nobody or no disagreement). With each, whether its outline entries continue the part
     /// before (the people after the first part continue "People").
     pub fn parts(&self) -> serde_json::Result<Vec<(String, bool)>> {
         let mut out = vec![(
-            serde_json::to_string(&self.part("front", &[], false))?,
+            serde_json::to_string(&self.part("front", (&[], &[]), false))?,
             false,
         )];
         let mut chunks: Vec<&[PersonPage]> = self.people.chunks(PEOPLE_PER_PART).collect();
@@ -794,20 +834,34 @@ impl PacketData {
         }
         for (i, people) in chunks.into_iter().enumerate() {
             out.push((
-                serde_json::to_string(&self.part("people", people, i == 0))?,
+                serde_json::to_string(&self.part("people", (people, &[]), i == 0))?,
                 i > 0,
             ));
         }
-        out.push((
-            serde_json::to_string(&self.part("back", &[], false))?,
-            false,
-        ));
+        // A part from each row that starts a new page; it goes on with the level before when
+        // that row's level is the previous row's.
+        let rows = &self.disagreements;
+        let mut chunks: Vec<(&[Disagreement], bool)> = Vec::new();
+        let mut start = 0;
+        for end in (1..=rows.len()).filter(|&i| i == rows.len() || rows[i].new_page) {
+            let continues = start > 0 && rows[start - 1].level.code == rows[start].level.code;
+            chunks.push((&rows[start..end], continues));
+            start = end;
+        }
+        if chunks.is_empty() {
+            chunks.push((&[], false));
+        }
+        for (i, (disagreements, continues)) in chunks.into_iter().enumerate() {
+            let mut view = self.part("back", (&[], disagreements), i == 0);
+            view.job.continues = continues;
+            out.push((serde_json::to_string(&view)?, i > 0));
+        }
         Ok(out)
     }
 
     /// The data of the footers of pages `page`… (`pages` of them) of a packet of `total`.
     pub fn footers(&self, page: usize, pages: usize, total: usize) -> serde_json::Result<String> {
-        let mut view = self.part("footers", &[], false);
+        let mut view = self.part("footers", (&[], &[]), false);
         view.job.page = page;
         view.job.pages = pages;
         view.job.total = total;

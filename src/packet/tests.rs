@@ -4,6 +4,8 @@
 use super::*;
 use crate::tally::read::{CompetencyTally, Given, LadderRef, Leniency, Missing, Review, Tally};
 use crate::workbook::ReviewerRole;
+use data::DISAGREEMENTS_PER_PART;
+use serde_json::Value;
 
 fn ladder() -> Ladder {
     crate::ladder::load(None, "--ladder")
@@ -267,4 +269,97 @@ fn anonymous_peers_leave_no_peer_name_in_the_data() {
     let named = plan(&tally(&l), &l, &opts()).expect("a plan");
     let json = serde_json::to_string(&named.documents[0].data).expect("JSON");
     assert!(json.contains("Pat Peer") && json.contains("#strong[x] =1+1"));
+}
+
+#[test]
+fn the_disagreements_are_split_over_parts_by_level_and_lose_nothing() {
+    let l = ladder();
+    let mut t = tally(&l);
+    // Every competency of every person two or more steps apart: at L2 more rows than a part
+    // holds, at L3 more than what L2 leaves of a part.
+    let per_person = l.competencies().count();
+    let at_l2 = DISAGREEMENTS_PER_PART / per_person + 2;
+    let at_l3 = DISAGREEMENTS_PER_PART / per_person;
+    t.tally.people = (0..at_l2 + at_l3)
+        .map(|i| {
+            let level = if i < at_l2 { "L2" } else { "L3" };
+            person(
+                &l,
+                &format!("E{i:03}"),
+                &format!("P{i:03}"),
+                level,
+                None,
+                [0, 3, 1],
+            )
+        })
+        .collect();
+    let plan = plan(&t, &l, &opts()).expect("a plan");
+    let data = &plan.documents[0].data;
+    assert_eq!(data.disagreements.len(), (at_l2 + at_l3) * per_person);
+    let parts: Vec<Value> = data
+        .parts()
+        .expect("the parts")
+        .iter()
+        .map(|(json, _)| serde_json::from_str(json).expect("json"))
+        .collect();
+    let back: Vec<&Value> = parts
+        .iter()
+        .filter(|p| p["job"]["part"] == "back")
+        .collect();
+    // L2 in two parts, the second going on with it; L3 in one: (first, continues, level).
+    // (With fewer rows, L3 would share the second part: levels are packed.)
+    // Each part after the first starts with a row marked to start a new page.
+    let shape: Vec<(bool, bool, Vec<&str>, bool)> = back
+        .iter()
+        .map(|p| {
+            let rows = p["disagreements"].as_array().expect("rows");
+            let mut levels: Vec<&str> = rows
+                .iter()
+                .map(|d| d["level"]["code"].as_str().expect("a level"))
+                .collect();
+            levels.dedup();
+            let new_page = rows.first().is_some_and(|d| d["new_page"] == true);
+            (
+                p["job"]["first"] == true,
+                p["job"]["continues"] == true,
+                levels,
+                new_page,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (true, false, vec!["L2"], false),
+            (false, true, vec!["L2"], true),
+            (false, false, vec!["L3"], true),
+        ]
+    );
+    // No other row starts a new page.
+    let breaks = data.disagreements.iter().filter(|d| d.new_page).count();
+    assert_eq!(breaks, 2);
+    // The leniency chart opens the back matter, once.
+    assert_eq!(back[0]["leniency"].as_array().map(Vec::len), Some(2));
+    assert!(
+        back[1..]
+            .iter()
+            .all(|p| p["leniency"] == serde_json::json!([]))
+    );
+    // Every row once, in order, and in no other part.
+    let rows: Vec<&Value> = back
+        .iter()
+        .flat_map(|p| p["disagreements"].as_array().expect("rows"))
+        .collect();
+    let whole = serde_json::to_value(&data.disagreements).expect("json");
+    assert_eq!(
+        rows,
+        whole.as_array().expect("rows").iter().collect::<Vec<_>>()
+    );
+    assert_eq!(parts.last().expect("parts")["job"]["part"], "back");
+    assert!(
+        parts
+            .iter()
+            .filter(|p| p["job"]["part"] != "back")
+            .all(|p| p["disagreements"] == serde_json::json!([]))
+    );
 }
