@@ -1,8 +1,9 @@
 //! `rungs packet` end to end: tallies made by the built binary from workbooks filled by openpyxl,
 //! printed as packets and read back with poppler (`pdftotext`, `pdfinfo`): every person and
 //! rating and evidence text, the level-fit grid by position, the relative scale, people with no
-//! or only their own review, filters, `--split` names, anonymity, reproducibility, and every
-//! malformed-input error writing nothing. Needs the test venv (`bash .ci/install`).
+//! or only their own review, filters, `--split` names, anonymity, reproducibility, the charts'
+//! numbers in their alternative texts, CJK, Arabic and markup-like names printed as written,
+//! and every malformed-input error writing nothing. Needs the test venv (`bash .ci/install`).
 
 mod common;
 mod prove;
@@ -727,4 +728,146 @@ fn malformed_tallies_are_refused_and_nothing_is_written() {
         stderr(&o)
     );
     assert!(!tmp.path().join("out-other").exists());
+}
+
+/// The `/Alt` texts of the PDF's figures (typst writes them as literal strings in uncompressed
+/// structure elements).
+fn alt_texts(pdf: &Path) -> Vec<String> {
+    let raw = std::fs::read(pdf).expect("pdf");
+    let mut out = Vec::new();
+    let mut rest = &raw[..];
+    while let Some(i) = rest.windows(5).position(|w| w == b"/Alt(") {
+        rest = &rest[i + 5..];
+        // Up to the closing parenthesis that balances (escaped ones do not count).
+        let (mut depth, mut end, mut escaped) = (1, 0, false);
+        for (k, &b) in rest.iter().enumerate() {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = k;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
+    }
+    out
+}
+
+#[test]
+fn the_charts_say_their_numbers_in_their_alternative_texts() {
+    let tmp = tempdir();
+    let t = tally_json(example());
+    assert_code(&packet(tmp.path(), example(), &["-o", "out"]), 0);
+    let alts = alt_texts(&tmp.path().join("out/packet.pdf"));
+    let distribution = alts
+        .iter()
+        .find(|a| a.starts_with("Bar chart of suggested levels"))
+        .unwrap_or_else(|| panic!("no distribution chart alt text in {alts:?}"));
+    // Per current level: how many people, and how many of them each suggested level has.
+    let mut expected: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for p in t["tally"]["people"].as_array().expect("people") {
+        let current = p["current_level"].as_str().expect("level").to_owned();
+        let suggested = p["suggested_level"]
+            .as_str()
+            .unwrap_or("no suggestion")
+            .to_owned();
+        *expected
+            .entry(current)
+            .or_default()
+            .entry(suggested)
+            .or_default() += 1;
+    }
+    for (current, bars) in &expected {
+        let total: usize = bars.values().sum();
+        let people = if total == 1 { "person" } else { "people" };
+        let head = format!("{current} ({total} {people}): ");
+        let at = distribution
+            .find(&head)
+            .unwrap_or_else(|| panic!("{head:?} not in {distribution:?}"));
+        let segment = distribution[at + head.len()..]
+            .split([';', '.'])
+            .next()
+            .expect("a segment");
+        let mut said: Vec<&str> = segment.split(", ").collect();
+        let mut want: Vec<String> = bars.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        said.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(said, want, "{current}: {distribution:?}");
+    }
+    // The leniency chart: every reviewer with the number of ratings the offset is over.
+    let leniency = alts
+        .iter()
+        .find(|a| a.starts_with("Bar chart of reviewer leniency"))
+        .unwrap_or_else(|| panic!("no leniency chart alt text in {alts:?}"));
+    for r in t["tally"]["leniency"].as_array().expect("leniency") {
+        let who = r["reviewer"].as_str().expect("reviewer");
+        let n = r["ratings"].as_u64().expect("ratings");
+        let offset = r["mean_offset"].as_f64().expect("offset").abs();
+        let said = format!("{who} ");
+        let at = leniency
+            .find(&said)
+            .unwrap_or_else(|| panic!("{who} not in {leniency:?}"));
+        let entry = leniency[at..].split(';').next().expect("an entry");
+        assert!(
+            entry.ends_with(&format!(" over {n} ratings"))
+                || entry.ends_with(&format!(" over {n} ratings.")),
+            "{entry:?}"
+        );
+        assert!(
+            entry.contains(&format!("{offset}")),
+            "{offset} in {entry:?}"
+        );
+    }
+}
+
+#[test]
+fn foreign_scripts_and_markup_in_names_print_as_written() {
+    let tmp = tempdir();
+    // A CJK name, an Arabic (right-to-left) name and one made of Typst and Markdown specials.
+    let roster = "employee id,name,current level,reviewer,reviewer role,email,team\n\
+         E9001,王芳,L2,王芳,self,wang@example.com,Platform\n\
+         E9001,王芳,L2,Jonas Berg,manager,wang@example.com,Platform\n\
+         E9002,فاطمة الزهراء,L3,فاطمة الزهراء,self,fatima@example.com,Platform\n\
+         E9002,فاطمة الزهراء,L3,Jonas Berg,manager,fatima@example.com,Platform\n\
+         E9003,#strong[Zo] *ë* $x$ =1+1 <a> @b,L2,#strong[Zo] *ë* $x$ =1+1 <a> @b,self,zoe@example.com,Platform\n\
+         E9003,#strong[Zo] *ë* $x$ =1+1 <a> @b,L2,Jonas Berg,manager,zoe@example.com,Platform\n";
+    let tally = make_tally(tmp.path(), &common::bundled_ladder(), roster, &|_, _| true);
+    let o = packet(tmp.path(), &tally, &["-o", "out", "--split"]);
+    assert_code(&o, 0);
+    // The bundled fonts have no CJK or Arabic: a warning names whose name and where.
+    let err = stderr(&o);
+    assert!(err.contains("missing-glyphs"), "{err}");
+    assert!(err.contains("E9001: name"), "{err}");
+    assert!(err.contains("E9002: name"), "{err}");
+    // The specials are text: the name comes out as written, in the packet and its own PDF.
+    let flat = squash(&text(&tmp.path().join("out/packet.pdf"), false));
+    assert!(
+        flat.contains("#strong[Zo] *ë* $x$ =1+1 <a> @b E9003"),
+        "{flat}"
+    );
+    assert!(
+        !flat.contains("unknown variable") && !flat.contains("error"),
+        "{flat}"
+    );
+    let people = files(&tmp.path().join("out/people"));
+    assert_eq!(people.len(), 3, "{people:?}");
+    // The names in scripts the fonts lack still reach the PDF as text (a font with them
+    // prints them, given with --font-path): the outline keeps them whole.
+    let outline: Vec<String> = outline(&tmp.path().join("out/packet.pdf"))
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    for name in ["王芳", "فاطمة الزهراء"] {
+        assert!(
+            outline.iter().any(|t| t == name),
+            "{name} not in {outline:?}"
+        );
+    }
 }
