@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, TryLockError};
 
 use sha2::{Digest, Sha256};
 use typst::foundations::Smart;
@@ -17,6 +17,7 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandards, Timestamp};
 
 use super::diagnostics::{self, Stage};
+use super::join::Joiner;
 use super::world::{DocWorld, Shared, lock};
 use super::{Deliver, Doc, Document, Source, coverage, join};
 use crate::diag::{Diagnostic, Flags, Location};
@@ -91,16 +92,28 @@ enum Part {
     Pending,
     Made(Document),
     Failed,
+    /// Made and handed to the document's [`Joiner`].
+    Joined,
 }
 
 /// Pages whose footers one Typst compile sets.
 const FOOTER_PAGES: usize = 200;
 
 /// The parts of one document made so far.
+#[derive(Default)]
 struct Progress {
     /// One per part, in order.
     parts: Vec<Part>,
     diagnostics: Vec<Diagnostic>,
+    /// The parts before this one are joined.
+    joined: usize,
+}
+
+impl Progress {
+    /// Whether the next part to join is made.
+    fn ready(&self) -> bool {
+        matches!(self.parts.get(self.joined), Some(Part::Made(_)))
+    }
 }
 
 impl Context<'_> {
@@ -113,15 +126,25 @@ impl Context<'_> {
             .flat_map(|(d, doc)| (0..doc.parts.len()).map(move |p| (d, p)))
             .collect();
         // Longest first: the jobs that end the run are short ones, and no core idles while
-        // another ends a long one. The sort is stable, so equal costs keep their order.
-        jobs.sort_by_key(|&(d, p)| std::cmp::Reverse(docs[d].parts[p].cost));
+        // another ends a long one. Costs within a factor of four count as equal and keep their
+        // order (the sort is stable), so the parts of a document are mostly made in order and
+        // joined as they come.
+        jobs.sort_by_key(|&(d, p)| {
+            std::cmp::Reverse(docs[d].parts[p].cost.checked_ilog2().unwrap_or(0) / 2)
+        });
         let progress: Vec<Mutex<Progress>> = docs
             .iter()
             .map(|doc| {
                 Mutex::new(Progress {
                     parts: doc.parts.iter().map(|_| Part::Pending).collect(),
-                    diagnostics: Vec::new(),
+                    ..Progress::default()
                 })
+            })
+            .collect();
+        let joiners: Vec<Mutex<Option<Joiner>>> = docs
+            .iter()
+            .map(|doc| {
+                Mutex::new((doc.parts.len() > 1).then(|| Joiner::new(doc.footers.is_some())))
             })
             .collect();
         let left: Vec<AtomicUsize> = docs
@@ -141,16 +164,12 @@ impl Context<'_> {
                     _ => Part::Failed,
                 };
             }
+            join_ready(doc, &progress[d], &joiners[d]);
             // The thread that made a document's last part finishes and delivers it.
             if left[d].fetch_sub(1, Ordering::AcqRel) == 1 {
-                let done = std::mem::replace(
-                    &mut *lock(&progress[d]),
-                    Progress {
-                        parts: Vec::new(),
-                        diagnostics: Vec::new(),
-                    },
-                );
-                *lock(&slots[d]) = Some(self.finish(doc, done));
+                let done = std::mem::take(&mut *lock(&progress[d]));
+                let joiner = lock(&joiners[d]).take();
+                *lock(&slots[d]) = Some(self.finish(doc, done, joiner));
             }
             // Drop cached results unused since the previous part finished. Not 0: the cache
             // is global, and a part still compiling on another thread reuses its own results
@@ -170,28 +189,26 @@ impl Context<'_> {
             .collect()
     }
 
-    /// A document whose parts are all made: the one part's PDF, or the parts joined with their
-    /// footers; then delivered.
-    fn finish(&self, doc: &Doc, done: Progress) -> Compiled {
+    /// A document whose parts are all made: the one part's PDF, or the parts joined (the rest
+    /// of them, if `joiner` has some) with their footers; then delivered.
+    fn finish(&self, doc: &Doc, done: Progress, joiner: Option<Joiner>) -> Compiled {
         let mut diagnostics = done.diagnostics;
-        let parts: Option<Vec<Document>> = done
-            .parts
-            .into_iter()
-            .map(|p| match p {
-                Part::Made(m) => Some(m),
-                Part::Pending | Part::Failed => None,
-            })
-            .collect();
-        let Some(parts) = parts else {
+        let failed = |p: &Part| matches!(p, Part::Pending | Part::Failed);
+        if done.parts.iter().any(failed) {
             return Compiled::failed(diagnostics);
-        };
-        let made = if parts.len() == 1 {
-            parts.into_iter().next().expect("one part")
-        } else {
-            let joined = guarded(&doc.file_name, || self.join(doc, parts));
+        }
+        let made = if let Some(joiner) = joiner {
+            let rest = done.parts.into_iter().zip(&doc.parts).skip(done.joined);
+            let joined = guarded(&doc.file_name, || self.join(doc, joiner, rest));
             diagnostics.extend(joined.diagnostics);
             match joined.outcome {
                 Outcome::Made(m) => m,
+                _ => return Compiled::failed(diagnostics),
+            }
+        } else {
+            match done.parts.into_iter().next() {
+                Some(Part::Made(m)) if doc.parts.len() == 1 => m,
+                // Several parts and no joiner: joining failed (its error is recorded).
                 _ => return Compiled::failed(diagnostics),
             }
         };
@@ -213,9 +230,25 @@ impl Context<'_> {
         }
     }
 
-    /// The parts of `doc` as one PDF, with the footers typeset for its page count.
-    fn join(&self, doc: &Doc, parts: Vec<Document>) -> Compiled {
-        let pages: usize = parts.iter().map(|p| p.pages).sum();
+    /// The parts of `doc` as one PDF: `rest` joined after those `joiner` has, and the footers
+    /// typeset for the page count.
+    fn join<'d>(
+        &self,
+        doc: &Doc,
+        mut joiner: Joiner,
+        rest: impl Iterator<Item = (Part, &'d Source)>,
+    ) -> Compiled {
+        for (part, source) in rest {
+            if let Part::Made(made) = part
+                && let Err(why) = joiner.add(join::Part {
+                    bytes: made.bytes,
+                    continues_outline: source.continues_outline,
+                })
+            {
+                return Compiled::failed(vec![join_error(&doc.file_name, &why)]);
+            }
+        }
+        let pages = joiner.pages();
         let mut diagnostics = Vec::new();
         // The footers of [`FOOTER_PAGES`] pages a compile: few compiles however many parts, and
         // memory for the layout of that many footers at a time, however long the document;
@@ -238,18 +271,10 @@ impl Context<'_> {
             }
             typst::comemo::evict(1);
         }
-        let joined: Vec<join::Part> = parts
-            .into_iter()
-            .zip(&doc.parts)
-            .map(|(made, source)| join::Part {
-                bytes: made.bytes,
-                continues_outline: source.continues_outline,
-            })
-            .collect();
         let id: [u8; 32] = Sha256::digest(self.ident(&doc.file_name)).into();
         let mut file_id = [0; 16];
         file_id.copy_from_slice(&id[..16]);
-        match join::join(joined, footers, &file_id) {
+        match joiner.finish(footers, &file_id) {
             Ok(bytes) => Compiled {
                 outcome: Outcome::Made(Document {
                     file_name: doc.file_name.clone(),
@@ -258,21 +283,7 @@ impl Context<'_> {
                 }),
                 diagnostics,
             },
-            Err(why) => Compiled::failed(vec![
-                Diagnostic::error(
-                    "pdf-join",
-                    format!(
-                        "the parts of {} could not be joined into one PDF: {why}",
-                        doc.file_name
-                    ),
-                    Location::File {
-                        file: doc.file_name.clone(),
-                    },
-                )
-                .with_hint(
-                    "this is a bug: please report it with the ladder and layouts that cause it",
-                ),
-            ]),
+            Err(why) => Compiled::failed(vec![join_error(&doc.file_name, &why)]),
         }
     }
 
@@ -400,6 +411,76 @@ impl Context<'_> {
         info.keywords
             .extend(keywords.iter().map(|k| k.as_str().into()));
     }
+}
+
+/// Joins the parts of `doc` that are made and next in order, unless another thread is joining
+/// them (which then joins these too: it looks again once it lets the joiner go). Parts are
+/// taken from `progress` only while the joiner is held, so they are added in order.
+fn join_ready(doc: &Doc, progress: &Mutex<Progress>, joiner: &Mutex<Option<Joiner>>) {
+    loop {
+        let mut held = match joiner.try_lock() {
+            Ok(held) => held,
+            Err(TryLockError::WouldBlock) => return,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        };
+        loop {
+            // None: a single part, taken by the thread that finishes the document, or failed.
+            if held.is_none() {
+                return;
+            }
+            let batch: Vec<(usize, Document)> = {
+                let mut pr = lock(progress);
+                let mut batch = Vec::new();
+                while pr.ready() {
+                    let at = pr.joined;
+                    if let Part::Made(m) = std::mem::replace(&mut pr.parts[at], Part::Joined) {
+                        batch.push((at, m));
+                    }
+                    pr.joined += 1;
+                }
+                batch
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for (at, made) in batch {
+                let part = join::Part {
+                    bytes: made.bytes,
+                    continues_outline: doc.parts[at].continues_outline,
+                };
+                let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    held.as_mut().map(|j| j.add(part))
+                }));
+                let why = match added {
+                    Ok(Some(Ok(()))) => continue,
+                    Ok(Some(Err(why))) => why,
+                    Ok(None) => return,
+                    Err(_) => "joining stopped with an internal error".to_owned(),
+                };
+                lock(progress)
+                    .diagnostics
+                    .push(join_error(&doc.file_name, &why));
+                *held = None;
+                return;
+            }
+        }
+        drop(held);
+        if !lock(progress).ready() {
+            return;
+        }
+    }
+}
+
+/// A joining error: a bug, or a layout that writes what joining does not keep.
+fn join_error(file_name: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "pdf-join",
+        format!("the parts of {file_name} could not be joined into one PDF: {why}"),
+        Location::File {
+            file: file_name.to_owned(),
+        },
+    )
+    .with_hint("this is a bug: please report it with the ladder and layouts that cause it")
 }
 
 /// Runs `f`; a panic in typst is caught, so a bug does not take the other documents down.

@@ -6,9 +6,11 @@
 //! (the parts' `Document` elements merged into one, parent-tree keys and element ids renumbered
 //! so none repeats), one outline (a part may continue the outline entry before it, as the
 //! people's pages continue "People"), the first part's catalog entries (language, metadata,
-//! output intents, viewer preferences) and document information. Footers ("page N of M", known
-//! only once every part is laid out) come, per part, from a PDF of empty pages with only
-//! footers: each of its pages is drawn over the part's page of the same number, as an artifact.
+//! output intents, viewer preferences) and document information. Parts are joined in order as
+//! they are made. Footers ("page N of M", known only once every part is laid out) come from
+//! PDFs of empty pages with only footers: each of their pages is drawn over the joined page of
+//! the same number, as an artifact, through a small form that the page names when it is
+//! joined and that is written once the footers exist.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
@@ -47,85 +49,137 @@ const CATALOG_KEYS: [&[u8]; 11] = [
     b"Version",
 ];
 
-/// Joins `parts` in order, draws each page of `footers` (PDFs holding only footers, none or as
-/// many pages in all as the parts) over the joined page of the same number, and gives the
-/// result the file id `id`. Each part is read, copied and dropped in turn, so memory holds the
-/// joined PDF and one part.
-pub(crate) fn join(
-    parts: Vec<Part>,
-    footers: Vec<Vec<u8>>,
-    id: &[u8; 16],
-) -> Result<Vec<u8>, JoinError> {
-    let size: usize = parts.iter().map(|p| p.bytes.len()).sum::<usize>()
-        + footers.iter().map(Vec::len).sum::<usize>();
-    let next = Cell::new(1);
-    let alloc = || {
+/// Joins parts into one PDF as they are made, in order ([`Joiner::add`]), then draws each page
+/// of the footers (PDFs holding only footers, as many pages in all as the parts, known only
+/// once every part is in) over the joined page of the same number ([`Joiner::finish`]). Each
+/// part is read, copied and dropped in turn, so memory holds the joined PDF and one part, and
+/// the copying runs while later parts are still being typeset.
+pub(crate) struct Joiner {
+    out: Pdf,
+    /// The next free object number.
+    next: Cell<i32>,
+    fixed: Fixed,
+    merged: Merged,
+    /// With footers: per joined page, the form that draws its footer (written by `finish`).
+    footer_forms: Option<Vec<Ref>>,
+    /// Parts joined so far.
+    parts: usize,
+}
+
+/// The object numbers handed out from `next`, in order.
+fn allocator(next: &Cell<i32>) -> impl Fn() -> Ref + '_ {
+    move || {
         let r = Ref::new(next.get());
         next.set(next.get() + 1);
         r
-    };
-    let fixed = Fixed {
-        catalog: alloc(),
-        pages: alloc(),
-        struct_root: alloc(),
-        document: alloc(),
-        outlines: alloc(),
-        info: alloc(),
-    };
-    // Compact, as typst writes its PDFs.
-    let compact = pdf_writer::Settings { pretty: false };
-    let mut out = Pdf::with_settings_and_capacity(compact, size + size / 8);
-    // The first part's header, `%PDF-1.7`: all parts are made with the same standards.
-    if let Some(Part { bytes, .. }) = parts.first()
-        && let [b'%', b'P', b'D', b'F', b'-', major, b'.', minor, ..] = bytes[..]
-    {
-        out.set_version(major - b'0', minor - b'0');
     }
-    let mut merged = Merged::default();
-    let overlays = footers
-        .into_iter()
-        .map(|bytes| Overlay::new(bytes, &alloc))
-        .collect::<Result<Vec<_>, _>>()?;
-    let footer_pages: Vec<Ref> = overlays
-        .iter()
-        .flat_map(|o| o.xobjects.iter().copied())
-        .collect();
-    // Joined pages so far: where the next part's footers start.
-    let mut first = 0;
-    for (k, part) in parts.into_iter().enumerate() {
-        let continues = part.continues_outline;
-        let pdf = Parsed::new(part.bytes).map_err(|e| format!("cannot read a part: {e:?}"))?;
-        let count = pdf.pages().len();
-        let footers = if overlays.is_empty() {
-            None
-        } else {
-            Some(
-                footer_pages
-                    .get(first..first + count)
-                    .ok_or("the parts have more pages than the footers")?,
-            )
+}
+
+impl Joiner {
+    /// A joiner for a document whose pages get footers (`with_footers`) or not.
+    pub(crate) fn new(with_footers: bool) -> Self {
+        let next = Cell::new(1);
+        let fixed = {
+            let alloc = allocator(&next);
+            Fixed {
+                catalog: alloc(),
+                pages: alloc(),
+                struct_root: alloc(),
+                document: alloc(),
+                outlines: alloc(),
+                info: alloc(),
+            }
         };
-        first += count;
-        let mut copier = Copier::new(&pdf, k, &fixed, &alloc, merged.struct_parents);
-        copier.copy_part(&mut out, &mut merged, continues, footers)?;
-        if k == 0 {
-            write_catalog(&mut out, &fixed, &pdf, &merged, &alloc)?;
-            write_info(&mut out, fixed.info, &pdf);
-            merged.document_attributes = document_attributes(&pdf, &merged);
+        Self {
+            // Compact, as typst writes its PDFs.
+            out: Pdf::with_settings(pdf_writer::Settings { pretty: false }),
+            next,
+            fixed,
+            merged: Merged::default(),
+            footer_forms: with_footers.then(Vec::new),
+            parts: 0,
         }
     }
-    if !overlays.is_empty() && first != footer_pages.len() {
-        return Err(format!(
-            "the footers have {} pages for {first} pages",
-            footer_pages.len()
-        ));
+
+    /// Pages joined so far.
+    pub(crate) fn pages(&self) -> usize {
+        self.merged.pages.len()
     }
-    for o in &overlays {
-        out.extend(&o.chunk);
+
+    /// Joins the next part.
+    pub(crate) fn add(&mut self, part: Part) -> Result<(), JoinError> {
+        let Self {
+            out,
+            next,
+            fixed,
+            merged,
+            footer_forms,
+            parts,
+        } = self;
+        let alloc = allocator(next);
+        // The first part's header, `%PDF-1.7`: all parts are made with the same standards.
+        if *parts == 0
+            && let [b'%', b'P', b'D', b'F', b'-', major, b'.', minor, ..] = part.bytes[..]
+        {
+            out.set_version(major - b'0', minor - b'0');
+        }
+        let continues = part.continues_outline;
+        let pdf = Parsed::new(part.bytes).map_err(|e| format!("cannot read a part: {e:?}"))?;
+        let forms: Option<Vec<Ref>> = footer_forms.as_mut().map(|all| {
+            let forms: Vec<Ref> = (0..pdf.pages().len()).map(|_| alloc()).collect();
+            all.extend(&forms);
+            forms
+        });
+        let mut copier = Copier::new(&pdf, *parts, fixed, &alloc, merged.struct_parents);
+        copier.copy_part(out, merged, continues, forms.as_deref())?;
+        if *parts == 0 {
+            write_catalog(out, fixed, &pdf, merged, &alloc)?;
+            write_info(out, fixed.info, &pdf);
+            merged.document_attributes = document_attributes(&pdf, merged);
+        }
+        *parts += 1;
+        Ok(())
     }
-    merged.write(&mut out, &fixed, &alloc)?;
-    out.set_file_id((id.to_vec(), id.to_vec()));
-    Ok(out.finish())
+
+    /// The joined PDF, with the pages of `footers` drawn over its pages and the file id `id`.
+    pub(crate) fn finish(self, footers: Vec<Vec<u8>>, id: &[u8; 16]) -> Result<Vec<u8>, JoinError> {
+        let Self {
+            mut out,
+            next,
+            fixed,
+            merged,
+            footer_forms,
+            ..
+        } = self;
+        let alloc = allocator(&next);
+        if let Some(forms) = footer_forms {
+            let overlays = footers
+                .into_iter()
+                .map(|bytes| Overlay::new(bytes, &alloc))
+                .collect::<Result<Vec<_>, _>>()?;
+            let pages: Vec<&(Ref, pdf_writer::Rect)> =
+                overlays.iter().flat_map(|o| &o.xobjects).collect();
+            if pages.len() != forms.len() {
+                return Err(format!(
+                    "the footers have {} pages for {} pages",
+                    pages.len(),
+                    forms.len()
+                ));
+            }
+            for o in &overlays {
+                out.extend(&o.chunk);
+            }
+            // Each page's form draws its footer page, which is known only now.
+            for (form, (xobject, bbox)) in forms.into_iter().zip(pages) {
+                let mut f = out.form_xobject(form, b"/F Do");
+                f.bbox(*bbox);
+                f.resources().x_objects().pair(Name(b"F"), *xobject);
+            }
+        }
+        merged.write(&mut out, &fixed, &alloc)?;
+        out.set_file_id((id.to_vec(), id.to_vec()));
+        Ok(out.finish())
+    }
 }
 
 /// The objects the joined PDF makes itself.
@@ -163,17 +217,18 @@ struct Entry {
     kids: Vec<Entry>,
 }
 
-/// The footers' pages as form `XObjects`, one per joined page.
+/// The footers' pages as form `XObjects`, one per joined page, with their bounding boxes.
 struct Overlay {
     chunk: Chunk,
-    xobjects: Vec<Ref>,
+    xobjects: Vec<(Ref, pdf_writer::Rect)>,
 }
 
 impl Overlay {
     fn new(bytes: Vec<u8>, alloc: &dyn Fn() -> Ref) -> Result<Self, JoinError> {
         let pdf = Parsed::new(bytes).map_err(|e| format!("cannot read the footers: {e:?}"))?;
-        let pages = pdf.pages().len();
-        let queries: Vec<ExtractionQuery> = (0..pages).map(ExtractionQuery::new_xobject).collect();
+        let pages = pdf.pages();
+        let queries: Vec<ExtractionQuery> =
+            (0..pages.len()).map(ExtractionQuery::new_xobject).collect();
         let result = extract(
             &pdf,
             Box::new(alloc),
@@ -185,7 +240,15 @@ impl Overlay {
         let xobjects = result
             .root_refs
             .into_iter()
-            .map(|r| r.map_err(|e| format!("cannot take a footer page: {e:?}")))
+            .zip(pages.iter())
+            .map(|(r, page)| {
+                let b = page.media_box();
+                #[allow(clippy::cast_possible_truncation)]
+                let rect =
+                    pdf_writer::Rect::new(b.x0 as f32, b.y0 as f32, b.x1 as f32, b.y1 as f32);
+                r.map(|r| (r, rect))
+                    .map_err(|e| format!("cannot take a footer page: {e:?}"))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Self {
             chunk: result.chunk,
