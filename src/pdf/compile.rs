@@ -199,9 +199,9 @@ impl Context<'_> {
         }
         let made = if let Some(joiner) = joiner {
             let rest = done.parts.into_iter().zip(&doc.parts).skip(done.joined);
-            let joined = guarded(&doc.file_name, || self.join(doc, joiner, rest));
-            diagnostics.extend(joined.diagnostics);
-            match joined.outcome {
+            let outcome = guarded(&doc.file_name, || self.join(doc, joiner, rest));
+            diagnostics.extend(outcome.diagnostics);
+            match outcome.outcome {
                 Outcome::Made(m) => m,
                 _ => return Compiled::failed(diagnostics),
             }

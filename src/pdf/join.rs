@@ -243,7 +243,6 @@ impl Overlay {
             .zip(pages.iter())
             .map(|(r, page)| {
                 let b = page.media_box();
-                #[allow(clippy::cast_possible_truncation)]
                 let rect =
                     pdf_writer::Rect::new(b.x0 as f32, b.y0 as f32, b.x1 as f32, b.y1 as f32);
                 r.map(|r| (r, rect))
