@@ -270,6 +270,12 @@ fn every_person_rating_and_evidence_of_the_example_is_in_the_packet() {
         assert!(full.contains(&format!("Page {n} of {total}")), "page {n}");
     }
     let pdf = tmp.path().join("out/packet.pdf");
+    // The XMP metadata counts the joined pages, not the first part's.
+    let meta = pdfinfo(&pdf, &["-meta"]);
+    assert!(
+        meta.contains(&format!("<xmpTPg:NPages>{total}</xmpTPg:NPages>")),
+        "{total} pages: {meta}"
+    );
     let outline = outline(&pdf);
     for p in people {
         let name = p["name"].as_str().expect("name");

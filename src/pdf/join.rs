@@ -64,6 +64,8 @@ pub(crate) struct Joiner {
     footer_forms: Option<Vec<Ref>>,
     /// Parts joined so far.
     parts: usize,
+    /// The first part's XMP metadata, written by `finish` with the joined page count.
+    xmp: Option<(Ref, Vec<u8>)>,
 }
 
 /// The object numbers handed out from `next`, in order.
@@ -98,6 +100,7 @@ impl Joiner {
             merged: Merged::default(),
             footer_forms: with_footers.then(Vec::new),
             parts: 0,
+            xmp: None,
         }
     }
 
@@ -115,6 +118,7 @@ impl Joiner {
             merged,
             footer_forms,
             parts,
+            xmp,
         } = self;
         let alloc = allocator(next);
         // The first part's header, `%PDF-1.7`: all parts are made with the same standards.
@@ -133,7 +137,7 @@ impl Joiner {
         let mut copier = Copier::new(&pdf, *parts, fixed, &alloc, merged.struct_parents);
         copier.copy_part(out, merged, continues, forms.as_deref())?;
         if *parts == 0 {
-            write_catalog(out, fixed, &pdf, merged, &alloc)?;
+            *xmp = write_catalog(out, fixed, &pdf, merged, &alloc)?;
             write_info(out, fixed.info, &pdf);
             merged.document_attributes = document_attributes(&pdf, merged);
         }
@@ -149,6 +153,7 @@ impl Joiner {
             fixed,
             merged,
             footer_forms,
+            xmp,
             ..
         } = self;
         let alloc = allocator(&next);
@@ -175,6 +180,9 @@ impl Joiner {
                 f.bbox(*bbox);
                 f.resources().x_objects().pair(Name(b"F"), *xobject);
             }
+        }
+        if let Some((at, xml)) = xmp {
+            out.metadata(at, &with_page_count(&xml, merged.pages.len()));
         }
         merged.write(&mut out, &fixed, &alloc)?;
         out.set_file_id((id.to_vec(), id.to_vec()));
@@ -797,20 +805,23 @@ fn write_entries(
     refs
 }
 
+/// Writes the catalog from the first part's; returns its XMP metadata (where the catalog
+/// names it, with its number), which states the page count and so is written last.
 fn write_catalog(
     out: &mut Pdf,
     fixed: &Fixed,
     first: &Parsed,
     merged: &Merged,
     alloc: &dyn Fn() -> Ref,
-) -> Result<(), JoinError> {
+) -> Result<Option<(Ref, Vec<u8>)>, JoinError> {
     let catalog: Dict = first
         .xref()
         .get(first.xref().root_id())
         .ok_or("the first part has no catalog")?;
-    // Objects the first part's catalog points to (metadata, output intents) are copied by a
-    // copier of that part; its numbers are fresh.
+    // Objects the first part's catalog points to (output intents) are copied by a copier of
+    // that part; its numbers are fresh.
     let mut copier = Copier::new(first, 0, fixed, alloc, 0);
+    let mut xmp = None;
     let mut c = out.catalog(fixed.catalog);
     c.pair(Name(b"Pages"), fixed.pages);
     c.pair(Name(b"StructTreeRoot"), fixed.struct_root);
@@ -818,11 +829,14 @@ fn write_catalog(
         c.pair(Name(b"Outlines"), fixed.outlines);
     }
     for (k, v) in catalog.entries() {
-        if !matches!(
-            k.as_ref(),
-            b"Type" | b"Pages" | b"StructTreeRoot" | b"Outlines"
-        ) {
-            copier.write_value(c.insert(Name(k.as_ref())), &v);
+        match k.as_ref() {
+            b"Type" | b"Pages" | b"StructTreeRoot" | b"Outlines" => {}
+            b"Metadata" if xmp.is_none() && plain_xml(&v, first).is_some() => {
+                let at = alloc();
+                c.pair(Name(b"Metadata"), at);
+                xmp = plain_xml(&v, first).map(|xml| (at, xml));
+            }
+            _ => copier.write_value(c.insert(Name(k.as_ref())), &v),
         }
     }
     c.finish();
@@ -832,7 +846,35 @@ fn write_catalog(
             copier.write_indirect(out, new, &object);
         }
     }
-    Ok(())
+    Ok(xmp)
+}
+
+/// The bytes of a metadata stream that is stored unfiltered (as typst writes XMP).
+fn plain_xml(value: &MaybeRef<Object<'_>>, pdf: &Parsed) -> Option<Vec<u8>> {
+    let MaybeRef::Ref(r) = value else { return None };
+    match pdf.xref().get::<Object>((*r).into())? {
+        Object::Stream(s) if !s.dict().contains_key(b"Filter") => Some(s.raw_data().to_vec()),
+        _ => None,
+    }
+}
+
+/// XMP metadata with its page count (`xmpTPg:NPages`, the first part's) set to `pages`.
+fn with_page_count(xml: &[u8], pages: usize) -> Vec<u8> {
+    const OPEN: &[u8] = b"<xmpTPg:NPages>";
+    const CLOSE: &[u8] = b"</xmpTPg:NPages>";
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let Some(start) = find(xml, OPEN).map(|i| i + OPEN.len()) else {
+        return xml.to_vec();
+    };
+    let Some(len) = find(&xml[start..], CLOSE) else {
+        return xml.to_vec();
+    };
+    [
+        &xml[..start],
+        pages.to_string().as_bytes(),
+        &xml[start + len..],
+    ]
+    .concat()
 }
 
 /// The first part's document information, its strings as they were encoded.
