@@ -454,6 +454,17 @@ fn matrix_rows_stay_whole_and_area_titles_keep_a_row() {
             }
         }
     }
+    // An area going on over a page is marked as continued in its repeated row; no row breaks,
+    // so no row is named there as continued (the next row starts right under the area row).
+    let marked = pages.iter().filter(|t| t.contains("(continued)")).count();
+    assert!(marked >= 1, "no area goes on over a page");
+    for (p, text) in pages.iter().enumerate() {
+        assert!(
+            text.matches("(continued)").count() <= 1,
+            "page {} names a row as continued: {text}",
+            p + 1
+        );
+    }
 }
 
 #[test]
@@ -878,6 +889,7 @@ fn setup_problems_are_explained_before_anything_is_written() {
 #[derive(Debug, Clone)]
 struct Word {
     x0: f64,
+    x1: f64,
     y0: f64,
     y1: f64,
     text: String,
@@ -901,6 +913,7 @@ fn words(pdf: &Path) -> Vec<Vec<Word>> {
             let text = rest.split("</word>").next().unwrap_or("");
             list.push(Word {
                 x0: attr(tag, "xMin"),
+                x1: attr(tag, "xMax"),
                 y0: attr(tag, "yMin"),
                 y1: attr(tag, "yMax"),
                 text: text
@@ -1004,6 +1017,22 @@ fn page_names(page: &[Word], titles: &[String], areas: &[String], p: usize) -> P
     }
 }
 
+/// Asserts that the area row above a row going on from the page before (between `top` and
+/// `below`) ends in `(continued)`, set after its title's last word, on its line.
+fn assert_area_continued(page: &[Word], top: f64, below: f64, p: usize) {
+    let row: Vec<&Word> = page.iter().filter(|w| w.y0 > top && w.y1 < below).collect();
+    let mark = row
+        .iter()
+        .find(|w| w.text == "(continued)")
+        .unwrap_or_else(|| panic!("page {}: the area row lacks (continued): {row:?}", p + 1));
+    assert!(
+        row.iter()
+            .any(|w| (w.y0 - mark.y0).abs() < 0.5 && (1.0..6.0).contains(&(mark.x0 - w.x1))),
+        "page {}: (continued) is not a space after the area title: {row:?}",
+        p + 1
+    );
+}
+
 #[test]
 fn a_long_matrix_names_the_competency_of_every_row_on_every_page() {
     let tmp = tempdir();
@@ -1022,7 +1051,9 @@ fn a_long_matrix_names_the_competency_of_every_row_on_every_page() {
         .iter()
         .map(|a| squash(a["title"].as_str().expect("a title")))
         .collect();
-    let o = pdf(tmp.path(), &ladder, &["--matrix"]);
+    // The continued marks are drawn over the pages, as artifacts (repetitions for the reader's
+    // eye): PDF/UA-1 refuses untagged text in a table, so this fails if they are tagged content.
+    let o = pdf(tmp.path(), &ladder, &["--matrix", "--pdf-standard", "ua-1"]);
     assert_code(&o, 0);
     let pages = words(&tmp.path().join("out/matrix.pdf"));
     assert!(pages.len() >= 5, "a long matrix: {} pages", pages.len());
@@ -1053,6 +1084,7 @@ fn a_long_matrix_names_the_competency_of_every_row_on_every_page() {
         {
             continued += 1;
             assert_eq!(Some(bare), last_name.as_deref(), "page {}", p + 1);
+            assert_area_continued(page, top, names[0].0, p);
         }
         last_name = names
             .last()
