@@ -770,6 +770,14 @@ fn break_pages(rows: &mut [Disagreement]) {
     }
 }
 
+/// The pieces of a list, or one empty piece when there are none: a section is printed even
+/// when empty (it says so).
+fn at_least_one<'a, T: 'a>(pieces: impl Iterator<Item = &'a [T]>) -> impl Iterator<Item = &'a [T]> {
+    let mut pieces = pieces.peekable();
+    let empty = pieces.peek().is_none().then_some(&[][..]);
+    empty.into_iter().chain(pieces)
+}
+
 /// The data of one part: the document's data with the lists the part does not print left out.
 #[derive(Serialize)]
 struct PartView<'a> {
@@ -828,32 +836,23 @@ impl PacketData {
             serde_json::to_string(&self.part("front", (&[], &[]), false))?,
             false,
         )];
-        let mut chunks: Vec<&[PersonPage]> = self.people.chunks(PEOPLE_PER_PART).collect();
-        if chunks.is_empty() {
-            chunks.push(&[]);
-        }
-        for (i, people) in chunks.into_iter().enumerate() {
+        for (i, people) in at_least_one(self.people.chunks(PEOPLE_PER_PART)).enumerate() {
             out.push((
                 serde_json::to_string(&self.part("people", (people, &[]), i == 0))?,
                 i > 0,
             ));
         }
         // A part from each row that starts a new page; it goes on with the level before when
-        // that row's level is the previous row's.
-        let rows = &self.disagreements;
-        let mut chunks: Vec<(&[Disagreement], bool)> = Vec::new();
-        let mut start = 0;
-        for end in (1..=rows.len()).filter(|&i| i == rows.len() || rows[i].new_page) {
-            let continues = start > 0 && rows[start - 1].level.code == rows[start].level.code;
-            chunks.push((&rows[start..end], continues));
-            start = end;
-        }
-        if chunks.is_empty() {
-            chunks.push((&[], false));
-        }
-        for (i, (disagreements, continues)) in chunks.into_iter().enumerate() {
-            let mut view = self.part("back", (&[], disagreements), i == 0);
-            view.job.continues = continues;
+        // its first row's level is the previous row's.
+        let pieces = self.disagreements.chunk_by(|_, next| !next.new_page);
+        let mut before: Option<&Disagreement> = None;
+        for (i, rows) in at_least_one(pieces).enumerate() {
+            let mut view = self.part("back", (&[], rows), i == 0);
+            view.job.continues = matches!(
+                (before, rows.first()),
+                (Some(b), Some(r)) if b.level.code == r.level.code
+            );
+            before = rows.last();
             out.push((serde_json::to_string(&view)?, i > 0));
         }
         Ok(out)
