@@ -114,6 +114,22 @@ impl Progress {
     fn ready(&self) -> bool {
         matches!(self.parts.get(self.joined), Some(Part::Made(_)))
     }
+
+    /// The made parts next in order, taken to be joined (of `doc`, whose parts these are).
+    fn take_ready(&mut self, doc: &Doc) -> Vec<join::Part> {
+        let mut ready = Vec::new();
+        while self.ready() {
+            let at = self.joined;
+            if let Part::Made(m) = std::mem::replace(&mut self.parts[at], Part::Joined) {
+                ready.push(join::Part {
+                    bytes: m.bytes,
+                    continues_outline: doc.parts[at].continues_outline,
+                });
+            }
+            self.joined += 1;
+        }
+        ready
+    }
 }
 
 impl Context<'_> {
@@ -191,14 +207,15 @@ impl Context<'_> {
 
     /// A document whose parts are all made: the one part's PDF, or the parts joined (the rest
     /// of them, if `joiner` has some) with their footers; then delivered.
-    fn finish(&self, doc: &Doc, done: Progress, joiner: Option<Joiner>) -> Compiled {
-        let mut diagnostics = done.diagnostics;
+    fn finish(&self, doc: &Doc, mut done: Progress, joiner: Option<Joiner>) -> Compiled {
+        let mut diagnostics = std::mem::take(&mut done.diagnostics);
         let failed = |p: &Part| matches!(p, Part::Pending | Part::Failed);
         if done.parts.iter().any(failed) {
             return Compiled::failed(diagnostics);
         }
         let made = if let Some(joiner) = joiner {
-            let rest = done.parts.into_iter().zip(&doc.parts).skip(done.joined);
+            // Every part is made: the rest are all ready.
+            let rest = done.take_ready(doc);
             let outcome = guarded(&doc.file_name, || self.join(doc, joiner, rest));
             diagnostics.extend(outcome.diagnostics);
             match outcome.outcome {
@@ -232,19 +249,9 @@ impl Context<'_> {
 
     /// The parts of `doc` as one PDF: `rest` joined after those `joiner` has, and the footers
     /// typeset for the page count.
-    fn join<'d>(
-        &self,
-        doc: &Doc,
-        mut joiner: Joiner,
-        rest: impl Iterator<Item = (Part, &'d Source)>,
-    ) -> Compiled {
-        for (part, source) in rest {
-            if let Part::Made(made) = part
-                && let Err(why) = joiner.add(join::Part {
-                    bytes: made.bytes,
-                    continues_outline: source.continues_outline,
-                })
-            {
+    fn join(&self, doc: &Doc, mut joiner: Joiner, rest: Vec<join::Part>) -> Compiled {
+        for part in rest {
+            if let Err(why) = joiner.add(part) {
                 return Compiled::failed(vec![join_error(&doc.file_name, &why)]);
             }
         }
@@ -428,26 +435,11 @@ fn join_ready(doc: &Doc, progress: &Mutex<Progress>, joiner: &Mutex<Option<Joine
             if held.is_none() {
                 return;
             }
-            let batch: Vec<(usize, Document)> = {
-                let mut pr = lock(progress);
-                let mut batch = Vec::new();
-                while pr.ready() {
-                    let at = pr.joined;
-                    if let Part::Made(m) = std::mem::replace(&mut pr.parts[at], Part::Joined) {
-                        batch.push((at, m));
-                    }
-                    pr.joined += 1;
-                }
-                batch
-            };
+            let batch = lock(progress).take_ready(doc);
             if batch.is_empty() {
                 break;
             }
-            for (at, made) in batch {
-                let part = join::Part {
-                    bytes: made.bytes,
-                    continues_outline: doc.parts[at].continues_outline,
-                };
+            for part in batch {
                 let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     held.as_mut().map(|j| j.add(part))
                 }));
