@@ -831,11 +831,14 @@ fn write_catalog(
     for (k, v) in catalog.entries() {
         match k.as_ref() {
             b"Type" | b"Pages" | b"StructTreeRoot" | b"Outlines" => {}
-            b"Metadata" if xmp.is_none() && plain_xml(&v, first).is_some() => {
-                let at = alloc();
-                c.pair(Name(b"Metadata"), at);
-                xmp = plain_xml(&v, first).map(|xml| (at, xml));
-            }
+            b"Metadata" => match plain_xml(&v, first) {
+                Some(xml) => {
+                    let at = alloc();
+                    c.pair(Name(b"Metadata"), at);
+                    xmp = Some((at, xml));
+                }
+                None => copier.write_value(c.insert(Name(b"Metadata")), &v),
+            },
             _ => copier.write_value(c.insert(Name(k.as_ref())), &v),
         }
     }
