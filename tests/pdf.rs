@@ -8,10 +8,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{assert_code, run, rungs, stderr, stdout, tempdir, tool, write};
+use common::{assert_code, on_two_threads, run, rungs, stderr, stdout, tempdir, tool, write};
 
 /// `rungs --ladder LADDER pdf ARGS…`, ready to run in `cwd`.
 fn pdf_command(cwd: &Path, ladder: &Path, args: &[&str]) -> Command {
@@ -1210,27 +1208,6 @@ fn matrix_overlaps(cwd: &Path, ladder: &Path, args: &[&str], out: &str) -> Vec<S
         }
     }
     found
-}
-
-/// `f(index, job)` of every job, run on two threads, in the jobs' order.
-fn on_two_threads<J: Sync, R: Send>(jobs: &[J], f: impl Fn(usize, &J) -> R + Sync) -> Vec<R> {
-    let done = Mutex::new(Vec::new());
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(job) = jobs.get(i) else { break };
-                    let r = f(i, job);
-                    done.lock().expect("lock").push((i, r));
-                }
-            });
-        }
-    });
-    let mut done = done.into_inner().expect("lock");
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 #[test]
