@@ -12,8 +12,6 @@ mod prove;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use prove::Rng;
 
@@ -55,24 +53,12 @@ fn malformed_workbooks_never_crash_and_are_named() {
         })
         .collect();
 
-    let failures = Mutex::new(Vec::new());
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((file, reject)) = files.get(i) else {
-                        break;
-                    };
-                    if let Err(e) = check_one(tmp.path(), file, reject.as_deref(), i) {
-                        failures.lock().expect("lock").push(e);
-                    }
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().expect("lock");
+    let failures: Vec<String> = common::on_two_threads(&files, |i, (file, reject)| {
+        check_one(tmp.path(), file, reject.as_deref(), i).err()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(
         failures.is_empty(),
         "{} of {} corpus files mishandled:\n{}",

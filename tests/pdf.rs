@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_code, run, rungs, stderr, stdout, tempdir, tool, write};
+use common::{assert_code, on_two_threads, run, rungs, stderr, stdout, tempdir, tool, write};
 
 /// `rungs --ladder LADDER pdf ARGS…`, ready to run in `cwd`.
 fn pdf_command(cwd: &Path, ladder: &Path, args: &[&str]) -> Command {
@@ -1057,6 +1057,10 @@ fn a_long_matrix_names_the_competency_of_every_row_on_every_page() {
     assert_code(&o, 0);
     let pages = words(&tmp.path().join("out/matrix.pdf"));
     assert!(pages.len() >= 5, "a long matrix: {} pages", pages.len());
+    for (p, page) in pages.iter().enumerate() {
+        let found = overlapping_words(page);
+        assert!(found.is_empty(), "page {}: {found:?}", p + 1);
+    }
     let mut continued = 0;
     let mut last_name: Option<String> = None;
     for (p, page) in pages.iter().enumerate() {
@@ -1161,4 +1165,166 @@ fn the_matrix_by_area_and_a_window_of_levels() {
         stderr(&o)
     );
     assert!(!tmp.path().join("x").exists());
+}
+
+/// Words whose boxes overlap by more than this, both across and down, are drawn over each other.
+const OVERLAP: f64 = 0.5;
+
+/// The pairs of words on a page that are drawn over each other.
+fn overlapping_words(page: &[Word]) -> Vec<String> {
+    let mut ws: Vec<&Word> = page.iter().collect();
+    ws.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    let mut out = Vec::new();
+    for (i, a) in ws.iter().enumerate() {
+        for b in ws[i + 1..].iter().take_while(|b| b.y0 < a.y1 - OVERLAP) {
+            let across = a.x1.min(b.x1) - a.x0.max(b.x0);
+            let down = a.y1.min(b.y1) - b.y0;
+            if across > OVERLAP && down > OVERLAP {
+                out.push(format!(
+                    "'{}' at ({:.1}, {:.1}) and '{}' at ({:.1}, {:.1})",
+                    a.text, a.x0, a.y0, b.text, b.x0, b.y0
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Runs `rungs pdf --ladder LADDER ARGS -o OUT` and lists, for every matrix it wrote, the words
+/// drawn over each other, by file and page.
+fn matrix_overlaps(cwd: &Path, ladder: &Path, args: &[&str], out: &str) -> Vec<String> {
+    let mut args = args.to_vec();
+    args.extend(["-q", "-o", out]);
+    let o = pdf(cwd, ladder, &args);
+    if o.status.code() != Some(0) {
+        return vec![format!("{args:?} failed: {}", stderr(&o))];
+    }
+    let mut found = Vec::new();
+    for name in pdf_names(&cwd.join(out)) {
+        for (p, page) in words(&cwd.join(out).join(&name)).iter().enumerate() {
+            for pair in overlapping_words(page) {
+                found.push(format!("{args:?} {name} page {}: {pair}", p + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_text_of_any_matrix_window_is_drawn_over_other_text() {
+    let tmp = tempdir();
+    let ladder = common::repo().join("tests/fixtures/long-ladder.md");
+    let codes: Vec<String> = export(tmp.path(), &ladder)["levels"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .map(|l| l["code"].as_str().expect("a code").to_owned())
+        .collect();
+    // Every window of two levels or more on A4 (but the whole ladder, which
+    // `a_long_matrix_names_the_competency_of_every_row_on_every_page` checks), and the windows of
+    // three levels on Letter by area: the page breaks, and so the continued rows' remainders,
+    // differ in each. (A matrix costs 0.5–2 s of CPU in a debug build: every window, whole and by
+    // area, on both papers would take 2 minutes.)
+    let mut jobs: Vec<(String, &[&str])> = Vec::new();
+    for from in 0..codes.len() {
+        for to in from + 1..codes.len() {
+            let levels = format!("{}..{}", codes[from], codes[to]);
+            if to == from + 2 {
+                jobs.push((
+                    levels.clone(),
+                    &["--matrix", "--matrix-by", "area", "--paper", "letter"],
+                ));
+            }
+            if from > 0 || to + 1 < codes.len() {
+                jobs.push((levels, &["--matrix"]));
+            }
+        }
+    }
+    let found: Vec<String> = on_two_threads(&jobs, |i, (levels, variant)| {
+        let mut args = variant.to_vec();
+        args.extend(["--levels", levels]);
+        matrix_overlaps(tmp.path(), &ladder, &args, &format!("out-{i}"))
+    })
+    .concat();
+    assert!(
+        found.is_empty(),
+        "{} words drawn over others in {} matrices:\n{}",
+        found.len(),
+        jobs.len(),
+        found.join("\n")
+    );
+
+    // IC2..IC4: "Operational excellence" goes on to page 2 with one short bullet; it is named
+    // there, marked as continued, besides its area's mark.
+    let whole = jobs
+        .iter()
+        .position(|(levels, variant)| levels == "IC2..IC4" && variant.len() == 1)
+        .expect("the IC2..IC4 matrix");
+    let page = page_text(
+        &tmp.path()
+            .join(format!("out-{whole}"))
+            .join("matrix-IC2-IC4.pdf"),
+        2,
+    );
+    assert!(
+        page.contains("Operationalexcellence(continued)")
+            && page.matches("(continued)").count() == 2,
+        "{page}"
+    );
+}
+
+/// One area of three competencies over two levels; the second has a name of four lines and
+/// `steps` one-line bullets at L2, so that its row goes on over a page, the more of it the more
+/// steps.
+fn long_name_ladder(steps: usize) -> String {
+    let mut s = "# Long names\n\n".to_owned();
+    for l in 1..=2 {
+        let _ = write!(
+            s,
+            "## Level {l} (L{l})\n\n### Craft\n\n#### Alpha\n\n- Alpha at level {l}.\n\n#### {LONG_NAME}\n\n"
+        );
+        for b in 0..if l == 2 { steps } else { 1 } {
+            let _ = writeln!(s, "- Step {b} of the work at level {l}.");
+        }
+        let _ = write!(s, "\n#### Gamma\n\n- Gamma at level {l}.\n\n");
+    }
+    s
+}
+
+const LONG_NAME: &str =
+    "Operating the shared services, their on-call rotation and their error budgets";
+
+#[test]
+fn a_continued_name_too_long_for_its_remainder_goes_in_the_area_row() {
+    let tmp = tempdir();
+    // From a remainder of one bullet on page 2 to one of eight: the name cannot fit beside the
+    // shortest (it goes in the area row), fits inline in a small size beside longer ones, and as
+    // usual beside the longest.
+    let steps: Vec<usize> = (34..42).collect();
+    let results = on_two_threads(&steps, |i, &n| {
+        let ladder = write(tmp.path(), &format!("l{n}.md"), &long_name_ladder(n));
+        let out = format!("out-{i}");
+        let found = matrix_overlaps(tmp.path(), &ladder, &["--matrix"], &out);
+        let page = page_text(&tmp.path().join(out).join("matrix.pdf"), 2);
+        (n, found, page)
+    });
+    let name = squash(LONG_NAME);
+    let (mut in_area_row, mut in_column) = (0, 0);
+    for (n, found, page) in results {
+        assert!(found.is_empty(), "{n} steps: {found:?}");
+        assert!(page.contains("Step"), "{n} steps: the row goes on: {page}");
+        assert!(
+            page.contains(&format!("{name}(continued)")),
+            "{n} steps: {page}"
+        );
+        if page.contains(&format!("(continued)·{name}(continued)")) {
+            in_area_row += 1;
+        } else {
+            in_column += 1;
+        }
+    }
+    assert!(
+        in_area_row > 0 && in_column > 0,
+        "{in_area_row} in the area row, {in_column} in the column"
+    );
 }

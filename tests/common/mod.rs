@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Root of the repository (where Cargo.toml is).
 pub fn repo() -> PathBuf {
@@ -91,4 +93,25 @@ pub fn tool(cmd: &mut Command) -> Output {
         stderr(&o)
     );
     o
+}
+
+/// `f(index, job)` of every job, run on two threads, in the jobs' order.
+pub fn on_two_threads<J: Sync, R: Send>(jobs: &[J], f: impl Fn(usize, &J) -> R + Sync) -> Vec<R> {
+    let done = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(job) = jobs.get(i) else { break };
+                    let r = f(i, job);
+                    done.lock().expect("lock").push((i, r));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().expect("lock");
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
