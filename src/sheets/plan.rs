@@ -14,6 +14,7 @@ use super::roster::{Review, Reviews};
 use super::{Options, batch, bundles, provenance};
 use crate::diag::{Diagnostic, Error, Location};
 use crate::model::Ladder;
+use crate::util::parallel;
 use crate::util::text::{count, plural};
 use crate::workbook::{
     self as wb, ManifestEntry, ManifestProblem, ManifestRole, form_id, read_manifest,
@@ -268,7 +269,6 @@ struct Planner<'a> {
     reviews: &'a Reviews,
     units: &'a Units,
     opts: &'a Options,
-    created: ExcelDateTime,
     earlier: Earlier,
     /// (hash of the case-folded file name, workbook index): macOS and Windows ignore case. The
     /// earlier name is rendered again to compare, which a full 64-bit hash match alone asks
@@ -276,6 +276,8 @@ struct Planner<'a> {
     taken: HashTable<(u64, u32)>,
     hasher: RandomState,
     status: Vec<Status>,
+    /// Per workbook, whether its file holds what this run would write ([`identical_on_disk`]).
+    identical: Vec<bool>,
     existing: Vec<PathBuf>,
     diags: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
@@ -304,16 +306,18 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         Units::Single => reviews.len(),
         Units::Bundles(b) => b.len(),
     };
+    let created = created_date(opts)?;
+    let identical = identical_on_disk(ladder, (&reviews, &units, n), opts, &created);
     let mut p = Planner {
         ladder,
         reviews: &reviews,
         units: &units,
         opts,
-        created: created_date(opts)?,
         earlier: Earlier::new(earlier),
         taken: HashTable::with_capacity(n),
         hasher: RandomState::new(),
         status: Vec::with_capacity(n),
+        identical,
         existing: Vec::new(),
         diags: Vec::new(),
         warnings: Vec::new(),
@@ -349,6 +353,30 @@ pub fn plan(ladder: &Ladder, reviews: Reviews, opts: &Options) -> Result<Plan, E
         units,
         reviews,
         warnings,
+    })
+}
+
+/// Per workbook (of the `n` the reviews make), whether its file is already there holding exactly
+/// the bytes this run would write: what an interrupted earlier run left, which holds no answers.
+/// Each such check builds the workbook, so the checks run on all cores; a workbook whose file
+/// is missing costs one failed open. Empty with `force`, which replaces every file anyway.
+fn identical_on_disk(
+    ladder: &Ladder,
+    (reviews, units, n): (&Reviews, &Units, usize),
+    opts: &Options,
+    created: &ExcelDateTime,
+) -> Vec<bool> {
+    if opts.force {
+        return Vec::new();
+    }
+    parallel::map(n, |u| {
+        let members = members(reviews, units, u);
+        let Ok(file) = unit_file(&members, opts) else {
+            return false;
+        };
+        std::fs::read(path_of(opts, &file)).is_ok_and(|old| {
+            batch::build_unit(ladder, &members, opts, created).is_ok_and(|b| b.bytes == old)
+        })
     })
 }
 
@@ -518,11 +546,7 @@ impl Planner<'_> {
         if self.opts.force || std::fs::symlink_metadata(&path).is_err() {
             return false;
         }
-        let same = std::fs::read(&path).ok().is_some_and(|old| {
-            batch::build_unit(self.ladder, members, self.opts, &self.created)
-                .is_ok_and(|b| b.bytes == old)
-        });
-        if same {
+        if self.identical.get(u).copied().unwrap_or(false) {
             self.status[u] = Status::Unchanged;
         } else if self.opts.skip_existing {
             self.status[u] = Status::Skipped;
