@@ -204,9 +204,6 @@ pub fn render(ladder: &Ladder, opts: &Options, deliver: &Deliver) -> Result<Rend
     typeset(ladder, &opts.setup, &docs, &texts, deliver)
 }
 
-/// The `/data.json` of one ladder document: the ladder's JSON with `job` (which document is
-/// being made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
-/// ladder; `{"document": "level", "level": "L3"}`) added first.
 /// The bytes of expectation text `job` prints: its scope's cells (every level of the window
 /// for the matrix, one level for a level document).
 fn cost(ladder: &Ladder, job: &Job, window: Option<(usize, usize)>) -> usize {
@@ -226,6 +223,9 @@ fn cost(ladder: &Ladder, job: &Job, window: Option<(usize, usize)>) -> usize {
         .sum()
 }
 
+/// The `/data.json` of one ladder document: the ladder's JSON with `job` (which document is
+/// being made: `{"document": "matrix"}`, with `area` and `levels` when it shows part of the
+/// ladder; `{"document": "level", "level": "L3"}`) added first.
 fn with_job(json: &str, job: &serde_json::Value) -> Bytes {
     // The ladder's JSON is an object with fields: `{"format":…`.
     match json.strip_prefix('{') {
