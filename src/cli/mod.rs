@@ -268,13 +268,14 @@ fn set_not_written(
         cannot_write(&e.file, &e.error, before)
     } else {
         let shown: Vec<String> = e.replaced.iter().map(|p| p.display().to_string()).collect();
+        let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
         Diagnostic::failure(
             "write-failed",
             format!(
                 "cannot replace {}: {}; {} already replaced, so {set} now mixes two runs",
                 e.file.display(),
                 e.error,
-                shown.join(" and "),
+                crate::util::text::list(&shown),
             ),
         )
         .with_hint(after)
