@@ -151,7 +151,7 @@ pub fn run_digest(ladder: &Ladder, tally_sha256: &str, out: &Outcomes, opts: &Op
     {
         d.field(text.as_bytes());
     }
-    d.field(&(out.sources.len() as u64).to_le_bytes());
+    d.count(out.sources.len());
     for s in &out.sources {
         d.field(s.file.as_bytes()).raw(&s.sha256);
     }
@@ -162,7 +162,7 @@ pub fn run_digest(ladder: &Ladder, tally_sha256: &str, out: &Outcomes, opts: &Op
         .collect();
     prefer.sort();
     prefer.dedup();
-    d.field(&(prefer.len() as u64).to_le_bytes());
+    d.count(prefer.len());
     for p in &prefer {
         d.field(p.as_bytes());
     }

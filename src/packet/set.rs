@@ -50,12 +50,12 @@ pub fn run_digest(ladder: &Ladder, tally_sha256: &str, opts: &Options, setup: &S
         d.field(text.as_bytes());
     }
     for list in [sorted(&opts.levels), sorted(&opts.people)] {
-        d.field(&(list.len() as u64).to_le_bytes());
+        d.count(list.len());
         for item in list {
             d.field(item.as_bytes());
         }
     }
-    d.field(&(setup.standards.len() as u64).to_le_bytes());
+    d.count(setup.standards.len());
     for s in &setup.standards {
         d.field(format!("{s:?}").as_bytes());
     }
@@ -84,7 +84,7 @@ fn tree(d: &mut RunDigest, dir: &Path, contents: bool) {
     let mut files = Vec::new();
     walk(dir, dir, &mut files, 0);
     files.sort();
-    d.field(&(files.len() as u64).to_le_bytes());
+    d.count(files.len());
     for (name, path) in files {
         d.field(name.as_bytes());
         let read = if contents {

@@ -50,6 +50,11 @@ impl RunDigest {
         self.raw(&(bytes.len() as u64).to_le_bytes()).raw(bytes)
     }
 
+    /// Adds a count (of the items of a list that follows, so that where it ends is known).
+    pub fn count(&mut self, n: usize) -> &mut Self {
+        self.field(&(n as u64).to_le_bytes())
+    }
+
     /// Adds bytes as they are (for values of a fixed length).
     pub fn raw(&mut self, bytes: &[u8]) -> &mut Self {
         self.pending.extend_from_slice(bytes);

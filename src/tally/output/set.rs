@@ -77,7 +77,7 @@ pub fn run_digest(
         })
         .unwrap_or_default();
     expected.sort_unstable();
-    d.field(&(expected.len() as u64).to_le_bytes());
+    d.count(expected.len());
     for (employee, cycle) in expected {
         d.field(employee.as_bytes()).field(cycle.as_bytes());
     }
@@ -96,7 +96,7 @@ pub fn run_digest(
         ] {
             d.field(text.as_bytes());
         }
-        d.field(&(r.answers.len() as u64).to_le_bytes());
+        d.count(r.answers.len());
         for a in &r.answers {
             let rating = match a.rating {
                 Rating::Blank => u32::MAX,
