@@ -60,13 +60,9 @@ pub struct Args {
 }
 
 pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, Error> {
+    let own = super::OwnFiles::files(&is_tally_file);
     if args.check_outputs {
-        return sets::check(
-            &args.out,
-            &super::OwnFiles::files(&is_tally_file),
-            &KIND,
-            quiet,
-        );
+        return sets::check(&args.out, &own, &KIND, quiet);
     }
     let epoch = epoch::from_env()?;
     let loaded = super::load_ladder(ladder)?;
@@ -90,11 +86,7 @@ pub fn run(ladder: Option<&Path>, quiet: bool, args: &Args) -> Result<ExitCode, 
     }
     // From here to the end of the run, this is the only run writing into the folder.
     // A set an earlier run left mixed is reported; this run replaces it whole.
-    let _lock = sets::claim(
-        &args.out,
-        &super::OwnFiles::files(&is_tally_file),
-        Some(&KIND),
-    )?;
+    let _lock = sets::claim(&args.out, &own, Some(&KIND))?;
     let import = import::import(ladder, manifest.as_ref(), &found.files, &opts).map_err(|e| {
         Error::failed(vec![Diagnostic::failure(
             "evidence-store",
